@@ -1,0 +1,71 @@
+// Spawning real processes in tests: every child is tracked and killed in an after hook,
+// and readiness is awaited on output with a deadline (never a bare sleep).
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BUILD = path.join(ROOT, 'build');
+
+export interface Spawned {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const live = new Set<ChildProcess>();
+
+export function start(cmd: string, args: string[], opts: SpawnOptions = {}): Spawned {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  live.add(child);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (err += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => {
+      live.delete(child);
+      // Let the pipes drain so callers see the last lines.
+      setImmediate(() => resolve({ code, signal }));
+    });
+  });
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Kills every child this test file started (SIGKILL, then waits for the exit). */
+export async function killAll(): Promise<void> {
+  const waits = [...live].map(
+    (c) =>
+      new Promise<void>((resolve) => {
+        if (c.exitCode !== null || c.signalCode !== null) return resolve();
+        c.once('exit', () => resolve());
+        c.kill('SIGKILL');
+      }),
+  );
+  await Promise.all(waits);
+}
+
+/** Polls `check` until it returns a truthy value or the deadline passes. */
+export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 20000, everyMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Waits until the child's stdout+stderr matches `re`, failing early if it exits. */
+export async function waitForOutput(p: Spawned, re: RegExp, timeoutMs = 20000): Promise<RegExpMatchArray> {
+  let exited = false;
+  p.exited.then(() => (exited = true));
+  const found = await waitFor(() => {
+    const m = (p.stdout() + p.stderr()).match(re);
+    if (m) return m;
+    if (exited) throw new Error(`process exited before printing ${re}; stdout=${p.stdout()} stderr=${p.stderr()}`);
+    return null;
+  }, `output ${re}`, timeoutMs);
+  return found as RegExpMatchArray;
+}
