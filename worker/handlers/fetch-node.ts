@@ -18,24 +18,26 @@ function headerPairs(raw: string[]): Array<[string, string]> {
 /** The request body as a web stream that stops (413) once `limit` bytes have arrived. */
 function limitedBody(req: IncomingMessage, res: ServerResponse, limit: number): ReadableStream<Uint8Array> {
   let seen = 0;
+  let tripped = false;
   return new ReadableStream<Uint8Array>({
     start(controller) {
       req.on('data', (chunk: Buffer) => {
+        if (tripped) return;
         seen += chunk.length;
         if (seen > limit) {
-          req.pause();
-          replyTooLarge(res);
+          tripped = true;
+          replyTooLarge(req, res);
           controller.error(new BodyTooLargeError(limit));
           return;
         }
         controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         if ((controller.desiredSize ?? 1) <= 0) req.pause();
       });
-      req.once('end', () => controller.close());
-      req.once('error', (e) => controller.error(e));
+      req.once('end', () => tripped || controller.close());
+      req.once('error', (e) => tripped || controller.error(e));
     },
     pull() {
-      req.resume();
+      if (!tripped) req.resume();
     },
     cancel() {
       req.resume();
@@ -126,7 +128,7 @@ function writeParts(parts: ResponseParts, req: IncomingMessage, res: ServerRespo
 
 export function fetchNodeListener(fetch: FetchFunction, maxBody: number, log: Logger) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    if (declaresTooLarge(req, maxBody)) return replyTooLarge(res);
+    if (declaresTooLarge(req, maxBody)) return replyTooLarge(req, res);
     const fail = (err: unknown) => {
       // The 413 path already answered; the handler merely saw its body stream fail.
       if (err instanceof BodyTooLargeError || (err as { cause?: unknown })?.cause instanceof BodyTooLargeError) return;
