@@ -24,7 +24,7 @@ export interface BenchOptions {
   list: boolean;
 }
 
-const QUICK = { rounds: 2, duration: 1, warmup: 0.5, connections: '50', scenarios: 'hello,json' };
+const QUICK = { rounds: 2, duration: 1, warmup: 0.3, connections: '50', scenarios: 'hello,json' };
 
 function positiveInt(v: string): number {
   const n = Number(v);

@@ -90,3 +90,10 @@ export function commandLine(pid: number): string {
     return '';
   }
 }
+
+/** CPU seconds the whole machine has spent busy (user, nice, system, irq, softirq) and stolen by the hypervisor. */
+export function machineCpuSeconds(): { busy: number; steal: number } {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  return { busy: (f[0] + f[1] + f[2] + f[5] + f[6]) / TICKS_PER_SECOND, steal: (f[7] ?? 0) / TICKS_PER_SECOND };
+}

@@ -28,6 +28,10 @@ export interface Measurement {
   result: LoadResult;
   /** CPU used by all the contender's processes during the measurement, in cores. */
   serverCores: number;
+  /** CPU used meanwhile by everything else on the machine (not generator, not this contender), in cores. */
+  otherCores: number;
+  /** CPU time the hypervisor stole meanwhile, in cores. */
+  stealCores: number;
 }
 
 export interface RunRecord {

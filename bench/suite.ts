@@ -4,7 +4,7 @@ import { AutocannonGenerator } from './load/autocannon.js';
 import type { LoadGenerator, LoadJob } from './load/types.js';
 import { WrkGenerator } from './load/wrk.js';
 import { request, waitFor200 } from './http-probe.js';
-import { cpuSeconds, rssBytes } from './procfs.js';
+import { cpuSeconds, machineCpuSeconds, rssBytes } from './procfs.js';
 import type { BenchContext, Contender, Running } from './contenders/types.js';
 import { UnavailableError } from './contenders/types.js';
 import type { BenchOptions } from './options.js';
@@ -185,15 +185,20 @@ async function measureOne(
     if (warmup > 0) await generator.run(job(opts, running.url, s, connections, warmup), signal);
     const pids = running.pids().all;
     const cpu0 = cpuSeconds(pids);
+    const machine0 = machineCpuSeconds();
     const t0 = Date.now();
     const result = await generator.run(job(opts, running.url, s, connections, opts.durationSec), signal);
-    const serverCores = (cpuSeconds(pids) - cpu0) / ((Date.now() - t0) / 1000);
+    const wall = (Date.now() - t0) / 1000;
+    const machine1 = machineCpuSeconds();
+    const serverCores = (cpuSeconds(pids) - cpu0) / wall;
+    const otherCores = Math.max(0, (machine1.busy - machine0.busy) / wall - serverCores - result.generatorCores);
+    const stealCores = (machine1.steal - machine0.steal) / wall;
     const bad = result.errors + result.non2xx;
     log(
       `  ${s.id}@${connections} ${record.id.padEnd(18)} ${fmt(result.rps).padStart(7)} req/s  p99 ${result.p99Ms.toFixed(1)} ms  ` +
-        `generator ${(result.generatorCores * 100).toFixed(0)}%  server ${(serverCores * 100).toFixed(0)}%${bad ? `  ERRORS ${result.errors} non-2xx ${result.non2xx}` : ''}`,
+        `generator ${(result.generatorCores * 100).toFixed(0)}%  server ${(serverCores * 100).toFixed(0)}%  other ${(otherCores * 100).toFixed(0)}%${bad ? `  ERRORS ${result.errors} non-2xx ${result.non2xx}` : ''}`,
     );
-    return { round, contender: record.id, scenario: s.id, connections, result, serverCores };
+    return { round, contender: record.id, scenario: s.id, connections, result, serverCores, otherCores, stealCores };
   } catch (err) {
     if (!signal.aborted) log(`  ${s.id}@${connections} ${record.id}: measurement failed: ${(err as Error).message}`);
     return undefined;

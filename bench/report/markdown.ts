@@ -100,7 +100,7 @@ function details(cell: Cell): string {
     .filter((r) => r.rps !== undefined || !r.missing?.startsWith('unavailable'))
     .map((r) =>
       r.rps === undefined
-        ? [r.label, '–', '–', '–', '–', '–', '–', '–', '–', '–', r.missing ?? '']
+        ? [r.label, '–', '–', '–', '–', '–', '–', '–', '–', '–', '–', r.missing ?? '']
         : [
             r.label,
             k(r.rps) + flags(r),
@@ -112,13 +112,14 @@ function details(cell: Cell): string {
             String(r.non2xx),
             pct(r.generatorCores),
             pct(r.serverCores),
+            pct(r.otherCores),
             r.roundsRps.map(k).join(' / '),
           ],
     );
   return [
     `### ${cell.scenario}@${cell.connections}: ${cell.label}, ${cell.connections} connections`,
     '',
-    table(['contender', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'errors', 'timeouts', 'non-2xx', 'generator CPU', 'server CPU', 'req/s per round'], rows),
+    table(['contender', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'errors', 'timeouts', 'non-2xx', 'generator CPU', 'server CPU', 'other CPU', 'req/s per round'], rows),
   ].join('\n');
 }
 
@@ -153,6 +154,7 @@ export function renderMarkdown(run: RunRecord, s: Summary, chartFile?: string): 
     ceiling(run, s),
     targets(s),
     '## Details',
+    'CPU columns are medians (100% = one CPU busy): the load generator, all of the contender\'s processes, and everything else on the machine meanwhile (other work on a shared machine shows up there). Latencies from autocannon have 1 ms resolution.',
     ...s.cells.map(details),
     contenders(run),
     '',

@@ -15,6 +15,7 @@ export interface Row {
   non2xx: number;
   generatorCores?: number;
   serverCores?: number;
+  otherCores?: number;
   roundsRps: number[];
   generatorBound: boolean;
   /** Why there is no number (unavailable, failed, skipped, wrong response). */
@@ -81,6 +82,7 @@ function buildRow(run: RunRecord, c: ContenderRecord, scenario: ScenarioId, conn
   row.p99Ms = median(ms.map((m) => m.result.p99Ms));
   row.generatorCores = median(ms.map((m) => m.result.generatorCores));
   row.serverCores = median(ms.map((m) => m.serverCores));
+  row.otherCores = median(ms.map((m) => m.otherCores));
   return row;
 }
 
