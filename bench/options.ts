@@ -18,6 +18,7 @@ export interface BenchOptions {
   pipelining: number;
   timeoutSec: number;
   fetchApp: 'hono' | 'plain';
+  supervisor: boolean;
   quick: boolean;
   out: string;
   name?: string;
@@ -69,7 +70,7 @@ export function buildProgram(): Command {
     .option('--quick', `smoke-sized run: ${JSON.stringify(QUICK)} unless given explicitly`, false)
     .option('--workers <n>', 'worker processes per contender', positiveInt, 2)
     .option('--rounds <n>', 'rounds; each round runs every contender once per scenario', positiveInt, 3)
-    .option('--duration <s>', 'measured seconds per contender, scenario and round', seconds, 2)
+    .option('--duration <s>', 'measured seconds per contender, scenario and round (wrk: whole seconds)', seconds, 1.5)
     .option('--warmup <s>', 'warm-up seconds before each measurement (discarded)', seconds, 0.5)
     .option('--connections <list>', 'concurrent connections, comma-separated', intList, [50, 256])
     .option('--scenarios <list>', `scenarios: ${SCENARIO_IDS.join(',')}`, scenarioList, [...SCENARIO_IDS])
@@ -82,6 +83,7 @@ export function buildProgram(): Command {
     .option('--pipelining <n>', 'pipelined requests per connection (autocannon only)', positiveInt, 1)
     .option('--timeout <s>', 'per-request timeout of the generator', seconds, 10)
     .addOption(new Option('--fetch-app <name>', 'app for the fetch contenders').choices(['hono', 'plain']).default('hono'))
+    .option('--no-supervisor', 'spawn circus-worker processes directly on a bench-held fd instead of under circus-supervisor')
     .option('--out <dir>', 'where results are written', 'bench/results')
     .option('--name <base>', 'base name of the "latest" files (default: latest, latest-wrk, latest-quick…)')
     .option('--list', 'list contenders and whether they can run here, then exit', false);
@@ -118,6 +120,7 @@ export function resolveOptions(program: Command): BenchOptions {
     pipelining: o.pipelining,
     timeoutSec: o.timeout,
     fetchApp: o.fetchApp,
+    supervisor: o.supervisor !== false,
     quick,
     out: o.out,
     name: o.name,

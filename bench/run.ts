@@ -19,9 +19,11 @@ function log(line: string): void {
 }
 
 function estimateSeconds(opts: BenchOptions, contenders: number): number {
-  const perRun = opts.generator === 'wrk' ? Math.max(1, Math.round(opts.durationSec)) + Math.max(1, Math.round(opts.warmupSec)) : opts.durationSec + opts.warmupSec;
+  const wrk = (s: number) => (s > 0 ? Math.max(1, Math.round(s)) : 0);
+  const time = opts.generator === 'wrk' ? wrk : (s: number) => s;
   const cells = opts.scenarios.length * opts.connections.length * contenders;
-  return cells * opts.rounds * (perRun + 0.2) + cells * (opts.warmupSec > 0 ? 1 : 0) + contenders * 3;
+  const firstRoundExtra = opts.warmupSec > 0 ? time(opts.warmupSec + 1) - time(opts.warmupSec) : 0;
+  return cells * (opts.rounds * (time(opts.durationSec) + time(opts.warmupSec) + 0.25) + firstRoundExtra) + contenders * 3;
 }
 
 function listContenders(ctx: BenchContext): void {
@@ -43,7 +45,7 @@ async function main(): Promise<number> {
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circus-bench-'));
   // Every process the run starts inherits this marker, so a test can prove none is left behind.
   process.env.CIRCUS_BENCH_RUN = tmpDir;
-  const ctx: BenchContext = { root: ROOT, workers: opts.workers, serverCpus: opts.serverCpus, tmpDir, fetchApp: opts.fetchApp };
+  const ctx: BenchContext = { root: ROOT, workers: opts.workers, serverCpus: opts.serverCpus, tmpDir, fetchApp: opts.fetchApp, supervisor: opts.supervisor };
   const abort = new AbortController();
   // Signal handlers only enqueue: the suite notices between steps, and the finally blocks clean up.
   const onSignal = (sig: NodeJS.Signals) => {

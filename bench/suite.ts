@@ -79,8 +79,9 @@ async function startOne(live: Live, ctx: BenchContext, scenarios: Scenario[], lo
     log(`  ${contender.id}: skipped, ${why}`);
     return;
   }
-  const t0 = Date.now();
   try {
+    await contender.prepare?.(ctx);
+    const t0 = Date.now();
     live.running = await contender.start(ctx);
     record.startupMs = await waitFor200(live.running.url + '/hello', t0, START_TIMEOUT_MS, live.running.alive);
     await waitForWorkers(live.running, ctx.workers, START_TIMEOUT_MS);

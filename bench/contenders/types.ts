@@ -10,6 +10,8 @@ export interface BenchContext {
   /** A private temporary directory for configs, sockets and PM2_HOME; removed at the end. */
   tmpDir: string;
   fetchApp: 'hono' | 'plain';
+  /** Run circus-worker under circus-supervisor when it is built (otherwise the bench spawns the workers). */
+  supervisor: boolean;
 }
 
 export interface Running {
@@ -31,6 +33,8 @@ export interface Contender {
   label: string;
   /** Why it cannot run on this machine, or undefined when it can. */
   unavailable(ctx: BenchContext): string | undefined;
+  /** Untimed checks before start (e.g. can this backend load at all); throws UnavailableError. */
+  prepare?(ctx: BenchContext): Promise<void>;
   start(ctx: BenchContext): Promise<Running>;
   /** Why this contender does not take part in a scenario, if it doesn't. */
   skips?(scenario: Scenario): string | undefined;
