@@ -1,16 +1,13 @@
 // Describing the run: machine, software versions, commit.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 
+/** stdout (or stderr, where tools like nginx -v print) of a command that succeeded, else undefined. */
 function tryRun(cmd: string, args: string[], cwd?: string): string | undefined {
-  try {
-    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 }).trim();
-  } catch (err) {
-    // nginx -v prints to stderr and exits 0; others may too.
-    const e = err as { stderr?: string };
-    return e.stderr?.trim() || undefined;
-  }
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 10_000 });
+  if (r.status !== 0) return undefined;
+  return (r.stdout.trim() || r.stderr.trim()) || undefined;
 }
 
 function tryRead(file: string): string | undefined {

@@ -19,6 +19,7 @@ export interface BenchOptions {
   timeoutSec: number;
   fetchApp: 'hono' | 'plain';
   supervisor: boolean;
+  circusApp: 'js' | 'ts';
   quick: boolean;
   out: string;
   name?: string;
@@ -83,6 +84,7 @@ export function buildProgram(): Command {
     .option('--pipelining <n>', 'pipelined requests per connection (autocannon only)', positiveInt, 1)
     .option('--timeout <s>', 'per-request timeout of the generator', seconds, 10)
     .addOption(new Option('--fetch-app <name>', 'app for the fetch contenders').choices(['hono', 'plain']).default('hono'))
+    .addOption(new Option('--circus-app <format>', 'circus-worker serves the compiled .js apps (as every Node contender does) or their .ts sources through tsx').choices(['js', 'ts']).default('js'))
     .option('--no-supervisor', 'spawn circus-worker processes directly on a bench-held fd instead of under circus-supervisor')
     .option('--out <dir>', 'where results are written', 'bench/results')
     .option('--name <base>', 'base name of the "latest" files (default: latest, latest-wrk, latest-quick…)')
@@ -121,6 +123,7 @@ export function resolveOptions(program: Command): BenchOptions {
     timeoutSec: o.timeout,
     fetchApp: o.fetchApp,
     supervisor: o.supervisor !== false,
+    circusApp: o.circusApp,
     quick,
     out: o.out,
     name: o.name,

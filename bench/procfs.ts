@@ -53,6 +53,13 @@ export function processTree(root: number): number[] {
   return out;
 }
 
+/** Direct children of `pid` that are still running. */
+export function childrenOf(pid: number): number[] {
+  return allStats()
+    .filter((s) => s.ppid === pid && s.state !== 'Z')
+    .map((s) => s.pid);
+}
+
 /** Resident set size in bytes (0 when the process is gone). */
 export function rssBytes(pid: number): number {
   try {

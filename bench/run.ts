@@ -45,7 +45,7 @@ async function main(): Promise<number> {
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circus-bench-'));
   // Every process the run starts inherits this marker, so a test can prove none is left behind.
   process.env.CIRCUS_BENCH_RUN = tmpDir;
-  const ctx: BenchContext = { root: ROOT, workers: opts.workers, serverCpus: opts.serverCpus, tmpDir, fetchApp: opts.fetchApp, supervisor: opts.supervisor };
+  const ctx: BenchContext = { root: ROOT, workers: opts.workers, serverCpus: opts.serverCpus, tmpDir, fetchApp: opts.fetchApp, supervisor: opts.supervisor, circusApp: opts.circusApp };
   const abort = new AbortController();
   // Signal handlers only enqueue: the suite notices between steps, and the finally blocks clean up.
   const onSignal = (sig: NodeJS.Signals) => {

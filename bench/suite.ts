@@ -4,7 +4,7 @@ import { AutocannonGenerator } from './load/autocannon.js';
 import type { LoadGenerator, LoadJob } from './load/types.js';
 import { WrkGenerator } from './load/wrk.js';
 import { request, waitFor200 } from './http-probe.js';
-import { cpuSeconds, machineCpuSeconds, rssBytes } from './procfs.js';
+import { cpuSeconds, machineCpuSeconds, processTree, rssBytes } from './procfs.js';
 import type { BenchContext, Contender, Running } from './contenders/types.js';
 import { UnavailableError } from './contenders/types.js';
 import type { BenchOptions } from './options.js';
@@ -42,11 +42,12 @@ async function waitForWorkers(running: Running, workers: number, timeoutMs: numb
   }
 }
 
+/** RSS in MB: every server process summed, and per worker (each worker's own process tree). */
 function memory(running: Running): { total: number; perWorker: number; workers: number } {
   const { all, workers } = running.pids();
-  const total = all.reduce((s, p) => s + rssBytes(p), 0) / MB;
-  const w = workers.reduce((s, p) => s + rssBytes(p), 0) / MB;
-  return { total, perWorker: workers.length ? w / workers.length : 0, workers: workers.length };
+  const sum = (pids: number[]) => pids.reduce((s, p) => s + rssBytes(p), 0) / MB;
+  const perWorker = workers.length ? workers.reduce((s, w) => s + sum(processTree(w)), 0) / workers.length : 0;
+  return { total: sum(all), perWorker, workers: workers.length };
 }
 
 async function checkResponses(live: Live, scenarios: Scenario[]): Promise<void> {

@@ -25,7 +25,7 @@ export const chaussette: Contender = {
       readyCount: () => countMatches(output(), /Serving on/),
       pids: () => {
         const all = procs.flatMap((p) => processTree(p.pid));
-        return { all, workers: all };
+        return { all, workers: procs.filter((p) => !p.exited()).map((p) => p.pid) };
       },
       alive: () => procs.every((p) => !p.exited()),
       output,

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { benchSocket, freePort } from '../ports.js';
-import { processTree } from '../procfs.js';
+import { childrenOf, processTree } from '../procfs.js';
 import { spawnServer, stopTrees, type ServerProcess } from '../server-process.js';
 import { countMatches } from './ready-lines.js';
 import { UnavailableError, type BenchContext, type Contender, type Running } from './types.js';
@@ -14,9 +14,10 @@ type Handler = 'fetch' | 'node' | 'uws';
 
 const WORKER_READY = /circus-worker\[\d+\] serving/;
 
+/** The compiled app every Node contender runs, or its TypeScript source (loaded through tsx). */
 function appFile(ctx: BenchContext, handler: Handler): string {
-  const name = handler === 'uws' ? 'uws-native.ts' : handler === 'node' ? 'node-handler.ts' : ctx.fetchApp === 'hono' ? 'hono-app.ts' : 'fetch-app.ts';
-  return path.join(ctx.root, 'bench/apps', name);
+  const name = handler === 'uws' ? 'uws-native' : handler === 'node' ? 'node-handler' : ctx.fetchApp === 'hono' ? 'hono-app' : 'fetch-app';
+  return ctx.circusApp === 'ts' ? path.join(ctx.root, 'bench/apps', `${name}.ts`) : path.join(ctx.root, 'build/bench/apps', `${name}.js`);
 }
 
 const workerCli = (ctx: BenchContext) => path.join(ctx.root, 'build/worker/cli.js');
@@ -67,12 +68,12 @@ async function startDirect(ctx: BenchContext, backend: Backend, handler: Handler
     readyCount: () => countMatches(output(), WORKER_READY),
     pids: () => {
       const all = procs.flatMap((p) => processTree(p.pid));
-      return { all, workers: all };
+      return { all, workers: procs.filter((p) => !p.exited()).map((p) => p.pid) };
     },
     alive: () => procs.every((p) => !p.exited()),
     output,
     stop,
-    note: 'workers spawned by the bench on one inherited fd (no supervisor)',
+    note: `workers spawned by the bench on one inherited fd (no supervisor), ${ctx.circusApp} app`,
   };
 }
 
@@ -117,12 +118,12 @@ async function startSupervised(ctx: BenchContext, id: string, backend: Backend, 
     readyCount: () => countMatches(sup.output(), WORKER_READY),
     pids: () => {
       const all = processTree(sup.pid);
-      return { all, workers: all.filter((p) => p !== sup.pid) };
+      return { all, workers: childrenOf(sup.pid) };
     },
     alive: () => !sup.exited(),
     output: sup.output,
     stop,
-    note: 'under circus-supervisor',
+    note: `under circus-supervisor, ${ctx.circusApp} app`,
   };
 }
 

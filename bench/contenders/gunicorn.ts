@@ -1,7 +1,7 @@
 // gunicorn's prefork (sync workers) serving the WSGI app. Optional (Debian package `gunicorn`).
 import path from 'node:path';
 import { freePort } from '../ports.js';
-import { processTree } from '../procfs.js';
+import { childrenOf, processTree } from '../procfs.js';
 import { spawnServer, stopTrees } from '../server-process.js';
 import { countMatches } from './ready-lines.js';
 import type { BenchContext, Contender, Running } from './types.js';
@@ -20,7 +20,7 @@ export const gunicorn: Contender = {
       readyCount: () => countMatches(p.output(), /Booting worker with pid/),
       pids: () => {
         const all = processTree(p.pid);
-        return { all, workers: all.filter((x) => x !== p.pid) };
+        return { all, workers: childrenOf(p.pid) };
       },
       alive: () => !p.exited(),
       output: p.output,

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BIG, HELLO, JSON_DOC, JSON_TYPE, TEXT } from '../apps/payloads.js';
 import { freePort } from '../ports.js';
-import { processTree } from '../procfs.js';
+import { childrenOf, processTree } from '../procfs.js';
 import { spawnServer, stopTrees } from '../server-process.js';
 import type { Scenario } from '../scenarios.js';
 import type { BenchContext, Contender, Running } from './types.js';
@@ -52,7 +52,7 @@ export const nginx: Contender = {
       readyCount: () => undefined,
       pids: () => {
         const all = processTree(p.pid);
-        return { all, workers: all.filter((x) => x !== p.pid) };
+        return { all, workers: childrenOf(p.pid) };
       },
       alive: () => !p.exited(),
       output: () => p.output() + (fs.existsSync(path.join(dir, 'error.log')) ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8') : ''),

@@ -1,7 +1,7 @@
 // Node's cluster module with node:http (the baseline), and @hono/node-server under cluster.
 import path from 'node:path';
 import { freePort } from '../ports.js';
-import { processTree } from '../procfs.js';
+import { childrenOf, processTree } from '../procfs.js';
 import { spawnServer, stopTrees } from '../server-process.js';
 import type { NodeAppKind } from '../servers/app-listener.js';
 import { BENCH_SERVER_READY, countMatches } from './ready-lines.js';
@@ -21,7 +21,7 @@ function clusterContender(id: string, label: string, kind: NodeAppKind): Contend
         readyCount: () => countMatches(p.output(), BENCH_SERVER_READY),
         pids: () => {
           const all = processTree(p.pid);
-          return { all, workers: all.filter((x) => x !== p.pid) };
+          return { all, workers: childrenOf(p.pid) };
         },
         alive: () => !p.exited(),
         output: p.output,

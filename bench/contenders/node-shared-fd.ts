@@ -22,7 +22,7 @@ export const nodeSharedFd: Contender = {
       readyCount: () => countMatches(output(), BENCH_SERVER_READY),
       pids: () => {
         const all = procs.flatMap((p) => processTree(p.pid));
-        return { all, workers: all };
+        return { all, workers: procs.filter((p) => !p.exited()).map((p) => p.pid) };
       },
       alive: () => procs.every((p) => !p.exited()),
       output,

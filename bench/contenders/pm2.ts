@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../ports.js';
-import { isAlive, processTree } from '../procfs.js';
+import { childrenOf, isAlive, processTree } from '../procfs.js';
 import { pinned, stopTrees } from '../server-process.js';
 import { BENCH_SERVER_READY, countMatches } from './ready-lines.js';
 import type { BenchContext, Contender, Running } from './types.js';
@@ -61,7 +61,7 @@ export const pm2Cluster: Contender = {
       readyCount: () => countMatches(readText(out), BENCH_SERVER_READY),
       pids: () => {
         const all = findDaemon() ? processTree(daemon) : [];
-        return { all, workers: all.filter((p) => p !== daemon) };
+        return { all, workers: daemon ? childrenOf(daemon) : [] };
       },
       alive: () => findDaemon() > 0 && isAlive(daemon),
       output: () => readText(out) + readText(path.join(home, 'pm2.log')),

@@ -10,6 +10,8 @@ export interface BenchContext {
   /** A private temporary directory for configs, sockets and PM2_HOME; removed at the end. */
   tmpDir: string;
   fetchApp: 'hono' | 'plain';
+  /** circus-worker serves the compiled .js app (like every other contender) or the .ts source. */
+  circusApp: 'js' | 'ts';
   /** Run circus-worker under circus-supervisor when it is built (otherwise the bench spawns the workers). */
   supervisor: boolean;
 }
@@ -19,7 +21,10 @@ export interface Running {
   url: string;
   /** Workers that said they are ready, when the contender prints such lines; otherwise undefined. */
   readyCount(): number | undefined;
-  /** All server processes (supervisor/primary/daemon included) and just the workers. */
+  /**
+   * All server processes (supervisor/primary/daemon and helpers included), and the worker
+   * processes themselves (a worker's own helper processes count in `all` only).
+   */
   pids(): { all: number[]; workers: number[] };
   alive(): boolean;
   output(): string;

@@ -38,6 +38,8 @@ export function commandLine(run: RunRecord): string {
   if (o.generatorCpus) parts.push(`--generator-cpus ${o.generatorCpus}`);
   if (o.serverCpus) parts.push(`--server-cpus ${o.serverCpus}`);
   if (o.fetchApp !== 'hono') parts.push(`--fetch-app ${o.fetchApp}`);
+  if (o.circusApp !== 'js') parts.push(`--circus-app ${o.circusApp}`);
+  if (!o.supervisor) parts.push('--no-supervisor');
   return parts.join(' ');
 }
 
