@@ -26,7 +26,7 @@ export interface BenchOptions {
   list: boolean;
 }
 
-const QUICK = { rounds: 2, duration: 1, warmup: 0.3, connections: '50', scenarios: 'hello,json' };
+const QUICK = { rounds: 2, duration: 1, warmup: 1, connections: '50', scenarios: 'hello' };
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -38,6 +38,15 @@ function seconds(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected seconds (a number >= 0)');
   return n;
+}
+
+/** autocannon and wrk both run for whole seconds (autocannon rounds 0.5 s up to 1 s). */
+function wholeSeconds(min: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected whole seconds >= ${min} (the generators count in whole seconds)`);
+    return n;
+  };
 }
 
 function cpuList(v: string): string {
@@ -71,8 +80,8 @@ export function buildProgram(): Command {
     .option('--quick', `smoke-sized run: ${JSON.stringify(QUICK)} unless given explicitly`, false)
     .option('--workers <n>', 'worker processes per contender', positiveInt, 2)
     .option('--rounds <n>', 'rounds; each round runs every contender once per scenario', positiveInt, 3)
-    .option('--duration <s>', 'measured seconds per contender, scenario and round (wrk: whole seconds)', seconds, 1.5)
-    .option('--warmup <s>', 'warm-up seconds before each measurement (discarded)', seconds, 0.5)
+    .option('--duration <s>', 'measured seconds per contender, scenario and round', wholeSeconds(1), 1)
+    .option('--warmup <s>', 'warm-up seconds before each measurement, discarded (round 1: one more)', wholeSeconds(0), 1)
     .option('--connections <list>', 'concurrent connections, comma-separated', intList, [50, 256])
     .option('--scenarios <list>', `scenarios: ${SCENARIO_IDS.join(',')}`, scenarioList, [...SCENARIO_IDS])
     .option('--contenders <list>', 'contender ids, comma-separated, or "all" (see --list); the baseline always runs', 'all')

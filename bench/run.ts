@@ -18,12 +18,11 @@ function log(line: string): void {
   process.stdout.write(line + '\n');
 }
 
+/** Whole-second runs plus ~0.1 s of generator overhead each; round 1 warms up 1 s longer. */
 function estimateSeconds(opts: BenchOptions, contenders: number): number {
-  const wrk = (s: number) => (s > 0 ? Math.max(1, Math.round(s)) : 0);
-  const time = opts.generator === 'wrk' ? wrk : (s: number) => s;
   const cells = opts.scenarios.length * opts.connections.length * contenders;
-  const firstRoundExtra = opts.warmupSec > 0 ? time(opts.warmupSec + 1) - time(opts.warmupSec) : 0;
-  return cells * (opts.rounds * (time(opts.durationSec) + time(opts.warmupSec) + 0.25) + firstRoundExtra) + contenders * 3;
+  const perRound = opts.durationSec + opts.warmupSec + (opts.warmupSec > 0 ? 0.2 : 0.1);
+  return cells * (opts.rounds * perRound + (opts.warmupSec > 0 ? 1 : 0)) + contenders * 2;
 }
 
 function listContenders(ctx: BenchContext): void {
