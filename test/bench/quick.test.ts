@@ -45,7 +45,7 @@ async function settled(scratch: string): Promise<string[]> {
 
 test('a quick run measures every available contender with no errors and cleans up', async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
-  const args = [RUN, '--quick', '--rounds', '1', '--duration', '1', '--warmup', '0.2', '--scenarios', 'hello', '--contenders', CONTENDERS, '--out', out, '--name', 'smoke'];
+  const args = [RUN, '--quick', '--rounds', '1', '--duration', '1', '--warmup', '0', '--scenarios', 'hello', '--contenders', CONTENDERS, '--out', out, '--name', 'smoke'];
   const p = start(process.execPath, args);
   const scratch = (await waitForOutput(p, /Scratch directory: (\S+)/, 30_000))[1];
   const { code } = await p.exited;
