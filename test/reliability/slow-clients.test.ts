@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { killAll } from '../helpers/process.js';
 import { isAlive } from '../chaos/lib/proc-stats.js';
 import { answersGood, comboName, startChaosWorker, workerMatrix, type ChaosWorker } from '../chaos/lib/worker-under-test.js';
-import { chunkedOverLimit, declaredOverLimit, slowLoris, stalledReader } from '../chaos/scenarios/slow-clients.js';
+import { chunkedOverLimit, declaredOverLimit, slowLoris, stalledBody, stalledReader } from '../chaos/scenarios/slow-clients.js';
 import { gapFor } from '../chaos/known-gaps.js';
 
 after(killAll);
@@ -33,6 +33,12 @@ for (const combo of await workerMatrix()) {
       assert.ok(slowest <= bound, `slowest slow-loris connection closed after ${Math.round(slowest)} ms, bound ${bound} ms`);
       assert.ok(r.statuses.every((s) => s === 408 || s === 400 || s === 431), `answered ${r.statuses.join(',')}`);
       assert.ok(r.goodSent > 0 && r.goodOk === r.goodSent, `good requests meanwhile: ${r.goodOk}/${r.goodSent}`);
+    });
+
+    test('a request body that stalls is cut within the idle timeout', { todo: gapFor(combo.backend, 'stalled body') }, async () => {
+      const bound = IDLE_TIMEOUT_S * 1000 + 2000;
+      const closedAfter = await stalledBody(w.target, bound + 2000);
+      assert.ok(closedAfter !== undefined && closedAfter <= bound, `closed after ${closedAfter === undefined ? 'never' : Math.round(closedAfter)} ms, bound ${bound} ms`);
     });
 
     test('a declared Content-Length over --max-body gets 413 before any body byte', async () => {

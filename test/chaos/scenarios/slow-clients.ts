@@ -190,3 +190,20 @@ export async function stalledReader(target: Target, pid: number, mb: number, sta
   sock.destroy();
   return result;
 }
+
+/** Sends headers declaring a body, 3 bytes of it, then nothing: ms until the server closes. */
+export function stalledBody(target: Target, deadlineMs: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const sock = connect(target);
+    const t0 = performance.now();
+    let closed: number | undefined;
+    const timer = setTimeout(() => sock.destroy(), deadlineMs);
+    sock.on('connect', () => sock.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc'));
+    sock.on('error', () => (closed ??= performance.now() - t0));
+    sock.on('end', () => (closed ??= performance.now() - t0));
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve(closed);
+    });
+  });
+}
