@@ -1,0 +1,31 @@
+// Backend choice: explicit names must work or fail clearly; `auto` picks the fastest that loads.
+import { WorkerError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { nodeBackend } from './node-http.js';
+import type { Backend, HandlerKind } from './types.js';
+import { loadUwsBackend } from './uws.js';
+
+export type BackendChoice = 'auto' | 'node' | 'uws';
+
+export async function chooseBackend(choice: BackendChoice, kind: HandlerKind, log: Logger): Promise<Backend> {
+  if (choice === 'node') {
+    if (kind === 'uws') throw new WorkerError('EHANDLER_BACKEND', 'the app exports a uws-native handler, which only the uws backend can serve; drop --backend node');
+    return nodeBackend;
+  }
+  if (choice === 'uws' || kind === 'uws') {
+    try {
+      return await loadUwsBackend();
+    } catch (err) {
+      const why = (err as Error).message;
+      throw new WorkerError('EUWS_UNAVAILABLE', kind === 'uws' && choice !== 'uws' ? `the app exports a uws-native handler but uWebSockets.js is unavailable: ${why}` : `--backend uws is unavailable: ${why}`);
+    }
+  }
+  // auto: node-style handlers run natively on node:http; fetch handlers prefer uWS.
+  if (kind === 'node') return nodeBackend;
+  try {
+    return await loadUwsBackend();
+  } catch (err) {
+    log.warn(`uWebSockets.js unavailable (${(err as Error).message}); serving with the node backend`);
+    return nodeBackend;
+  }
+}

@@ -1,0 +1,86 @@
+// node:http backend: adopts the listening fd with server.listen({fd}) and tracks connections so
+// a drain can close idle keep-alive sockets at once and busy ones as their response ends.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { WorkerError } from '../errors.js';
+import { fetchNodeListener } from '../handlers/fetch-node.js';
+import { nodeStyleListener } from '../handlers/node-style.js';
+import type { AppHandler, Backend, RunningServer, ServeOptions } from './types.js';
+
+function listenerFor(handler: AppHandler, opts: ServeOptions) {
+  switch (handler.kind) {
+    case 'fetch':
+      return fetchNodeListener(handler.fetch, opts.maxBody, opts.log);
+    case 'node':
+      return nodeStyleListener(handler.listener, opts.maxBody, opts.log);
+    case 'uws':
+      throw new WorkerError('EHANDLER_BACKEND', 'a uws-native handler (uws(app)) needs the uws backend; run with --backend uws');
+  }
+}
+
+function withAccessLog(inner: (req: IncomingMessage, res: ServerResponse) => void, opts: ServeOptions) {
+  if (!opts.accessLog) return inner;
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const t0 = performance.now();
+    res.once('finish', () => opts.log.access({ method: req.method ?? '-', url: req.url ?? '-', status: res.statusCode, ms: performance.now() - t0 }));
+    inner(req, res);
+  };
+}
+
+/** How often a drain re-checks for connections that have gone idle since the last check. */
+const DRAIN_POLL_MS = 50;
+
+export const nodeBackend: Backend = {
+  name: 'node',
+  async serve(handler, opts) {
+    const inner = withAccessLog(listenerFor(handler, opts), opts);
+    const { onRequest } = opts;
+    const server = http.createServer(
+      { keepAliveTimeout: opts.idleTimeoutMs, headersTimeout: opts.idleTimeoutMs, requestTimeout: 0 },
+      (req, res) => {
+        onRequest();
+        inner(req, res);
+      },
+    );
+    // Per connection, not per request: the request path stays as lean as plain node:http.
+    const sockets = new Set<Socket>();
+    server.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      // Malformed input costs this connection only; answer 400/431 when the socket still can.
+      if (!socket.writable || err.code === 'ECONNRESET') return socket.destroy();
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    });
+
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ fd: opts.listen.fd, backlog: opts.backlog }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+
+    let closed: Promise<void> | undefined;
+    const stopAccepting = () => {
+      // server.close() stops accepting and resolves once every connection is gone.
+      closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
+    };
+    return {
+      stopAccepting,
+      drain() {
+        stopAccepting();
+        // Busy connections become idle when their response ends; close them as they do.
+        server.closeIdleConnections();
+        const poll = setInterval(() => server.closeIdleConnections(), DRAIN_POLL_MS);
+        return closed!.finally(() => clearInterval(poll));
+      },
+      forceClose() {
+        for (const socket of sockets) socket.destroy();
+      },
+      connections: () => sockets.size,
+    } satisfies RunningServer;
+  },
+};

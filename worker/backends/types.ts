@@ -1,0 +1,51 @@
+// The contract between the worker core and a backend (node:http, uWebSockets.js).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FdDescription } from '../../sys/sockets.js';
+import type { Logger } from '../log.js';
+
+export type FetchFunction = (request: Request) => Response | Promise<Response>;
+export type NodeListener = (req: IncomingMessage, res: ServerResponse) => unknown;
+export type UwsRegister = (app: unknown) => unknown;
+
+export type AppHandler =
+  | { kind: 'fetch'; fetch: FetchFunction }
+  | { kind: 'node'; listener: NodeListener }
+  | { kind: 'uws'; register: UwsRegister };
+
+export type HandlerKind = AppHandler['kind'];
+export type BackendName = 'node' | 'uws';
+
+export interface ServeOptions {
+  /** An open, listening, validated socket fd. The backend takes ownership of it. */
+  listen: FdDescription;
+  /** Request bodies larger than this get 413 as soon as that is known. */
+  maxBody: number;
+  /** Keep-alive idle timeout and slow-client header timeout, in ms. */
+  idleTimeoutMs: number;
+  /** Backlog to re-issue listen() with, for backends that do (node:http). */
+  backlog: number;
+  log: Logger;
+  /** Called once per request as it starts (drives --max-requests). */
+  onRequest(): void;
+  /** Whether to record access lines (the backend measures only then). */
+  accessLog: boolean;
+}
+
+export interface RunningServer {
+  /** Stops accepting new connections at once. Idempotent. */
+  stopAccepting(): void;
+  /**
+   * Closes idle keep-alive connections now and every other connection once its in-flight
+   * response ends; resolves when none is left. Implies stopAccepting.
+   */
+  drain(): Promise<void>;
+  /** Destroys every remaining connection. */
+  forceClose(): void;
+  /** Connections currently open (for logs). */
+  connections(): number;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  serve(handler: AppHandler, opts: ServeOptions): Promise<RunningServer>;
+}

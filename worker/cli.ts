@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+// circus-worker: argv → a serving worker. The only place in the worker that calls process.exit.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import os from 'node:os';
+import { dieWithParent } from '../sys/parent-death.js';
+import { notify } from '../sys/notify.js';
+import { chooseBackend, type BackendChoice } from './backends/index.js';
+import type { HandlerKind } from './backends/types.js';
+import { EXIT_FAILURE, EXIT_USAGE, WorkerError } from './errors.js';
+import { createLifecycle, STOP_SIGNALS } from './lifecycle.js';
+import { listenSpec, openListening } from './listen-target.js';
+import { loadApp, parseAppSpec } from './load-app.js';
+import { createLogger, LOG_LEVELS, type LogLevel } from './log.js';
+import { installFastResponse } from './handlers/response.js';
+
+interface Flags {
+  fd?: string;
+  bind?: string;
+  unix?: string;
+  backend: BackendChoice;
+  handler?: HandlerKind;
+  gracefulTimeout: number;
+  maxBody: number;
+  maxRequests: number;
+  maxRequestsJitter: number;
+  idleTimeout: number;
+  backlog: number;
+  logLevel: LogLevel;
+  accessLog: boolean;
+  fastResponse: boolean;
+}
+
+function number(flag: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${flag} must be a number >= ${min}`);
+    return n;
+  };
+}
+
+function bytes(value: string): number {
+  const m = /^(\d+)\s*([kmg]i?b?)?$/i.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('--max-body must be a byte count such as 1048576, 512k or 10m');
+  const unit = (m[2] ?? '').toLowerCase()[0];
+  return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
+}
+
+function program(): Command {
+  return new Command('circus-worker')
+    .description('Serve a fetch, node-style or uWS app on an inherited (or own) listening socket.')
+    .argument('<app>', 'app module: file.{js,mjs,cjs,ts,mts}[:exportName] (default export otherwise)')
+    .option('--fd <n>', 'serve an inherited listening socket (also fd://N)')
+    .option('--bind <address>', 'bind it yourself: host:port, [v6]:port, fd://N or unix://PATH')
+    .option('--unix <path>', 'bind a Unix socket yourself (also unix://PATH)')
+    .addOption(new Option('--backend <name>', 'HTTP engine').choices(['auto', 'node', 'uws']).default('auto'))
+    .addOption(new Option('--handler <kind>', 'override handler detection').choices(['fetch', 'node', 'uws']))
+    .option('--graceful-timeout <seconds>', 'drain time before in-flight requests are cut', number('--graceful-timeout', 0), 30)
+    .option('--max-body <bytes>', 'largest request body; larger gets 413 unread', bytes, 1024 * 1024)
+    .option('--max-requests <n>', 'drain and exit 0 after this many requests (0 = never)', number('--max-requests', 0), 0)
+    .option('--max-requests-jitter <n>', 'add random 0..n to --max-requests', number('--max-requests-jitter', 0), 0)
+    .option('--idle-timeout <seconds>', 'close keep-alive connections idle this long, and clients slower than this to send headers', number('--idle-timeout', 1), 10)
+    .option('--backlog <n>', 'listen backlog the node backend re-applies to the socket', number('--backlog', 1), 2048)
+    .addOption(new Option('--log-level <level>', 'log verbosity').choices(LOG_LEVELS).default('info'))
+    .option('--access-log', 'one line per request on stdout', false)
+    .option('--no-fast-response', 'do not install the lightweight global Response for fetch handlers')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const cmd = program();
+  cmd.parse(argv);
+  const flags = cmd.opts<Flags>();
+  const log = createLogger(flags.logLevel, flags.accessLog);
+
+  const spec = listenSpec(flags, process.env, process.pid);
+  if (spec.kind === 'fd' && spec.from === 'systemd') {
+    // sd_listen_fds(1): the fds are ours; children the app starts must not think so too.
+    delete process.env.LISTEN_FDS;
+    delete process.env.LISTEN_PID;
+    delete process.env.LISTEN_FDNAMES;
+  }
+  const undoFastResponse = flags.fastResponse ? installFastResponse() : () => {};
+  const handler = await loadApp(parseAppSpec(cmd.args[0], process.cwd()), flags.handler);
+  if (handler.kind !== 'fetch') undoFastResponse();
+  const backend = await chooseBackend(flags.backend, handler.kind, log);
+  const listening = await openListening(spec);
+
+  let lifecycle: ReturnType<typeof createLifecycle> | undefined;
+  let served = 0;
+  const limit = flags.maxRequests > 0 ? flags.maxRequests + Math.floor(Math.random() * (flags.maxRequestsJitter + 1)) : 0;
+  const server = await backend.serve(handler, {
+    listen: listening.listen,
+    maxBody: flags.maxBody,
+    idleTimeoutMs: flags.idleTimeout * 1000,
+    backlog: flags.backlog,
+    log,
+    accessLog: flags.accessLog,
+    onRequest: limit
+      ? () => {
+          if (++served === limit) lifecycle?.stop(`served ${limit} requests (--max-requests)`);
+        }
+      : () => {},
+  });
+  lifecycle = createLifecycle(server, { gracefulTimeoutMs: flags.gracefulTimeout * 1000, log });
+  const life = lifecycle;
+  for (const sig of STOP_SIGNALS) process.on(sig, () => life.stop(sig));
+  process.on('uncaughtException', (err) => {
+    log.error('uncaught exception outside any request; draining and exiting 1 so the supervisor starts a fresh worker', err);
+    life.stop('uncaught exception', EXIT_FAILURE);
+  });
+  process.on('unhandledRejection', (reason) => log.error('unhandled promise rejection (worker keeps serving)', reason));
+  const parentPid = Number(process.env.CIRCUS_PARENT_PID) || undefined;
+  dieWithParent(os.constants.signals.SIGTERM, parentPid, () => life.stop('parent exited'));
+
+  // The start line is printed whatever the log level: supervisors and people look for it.
+  process.stderr.write(`circus-worker[${process.pid}] serving ${listening.listen.label} (${listening.from}) backend=${backend.name} handler=${handler.kind}` +
+    (handler.kind === 'fetch' ? ` response=${flags.fastResponse ? 'fast' : 'native'}` : '') + '\n');
+  notify('READY=1');
+  const code = await life.done;
+  listening.cleanup();
+  return code;
+}
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof CommanderError) {
+      // --help and --version are not errors; everything else commander rejects is usage.
+      process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
+    }
+    if (err instanceof WorkerError) {
+      process.stderr.write(`circus-worker: error: ${err.message}\n`);
+      process.exit(err.exitCode);
+    }
+    process.stderr.write(`circus-worker: unexpected error: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(EXIT_FAILURE);
+  },
+);

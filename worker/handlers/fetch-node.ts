@@ -1,0 +1,175 @@
+// fetch-style handlers over node:http. The Request is lazy (see request.ts) and simple
+// Response bodies are written with one writeHead + end, never through a stream.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FetchFunction } from '../backends/types.js';
+import type { Logger } from '../log.js';
+import { createLazyRequest, type RequestSource } from './request.js';
+import { isResponse, responseParts, type ResponseParts } from './response.js';
+import { BodyTooLargeError, declaresTooLarge, replyServerError, replyTooLarge } from './node-replies.js';
+
+const NO_BODY_STATUS = new Set([204, 205, 304]);
+
+function headerPairs(raw: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i < raw.length; i += 2) out.push([raw[i], raw[i + 1]]);
+  return out;
+}
+
+/** The request body as a web stream that stops (413) once `limit` bytes have arrived. */
+function limitedBody(req: IncomingMessage, res: ServerResponse, limit: number): ReadableStream<Uint8Array> {
+  let seen = 0;
+  let tripped = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on('data', (chunk: Buffer) => {
+        if (tripped) return;
+        seen += chunk.length;
+        if (seen > limit) {
+          tripped = true;
+          replyTooLarge(req, res);
+          controller.error(new BodyTooLargeError(limit));
+          return;
+        }
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 1) <= 0) req.pause();
+      });
+      req.once('end', () => tripped || controller.close());
+      req.once('error', (e) => tripped || controller.error(e));
+    },
+    pull() {
+      if (!tripped) req.resume();
+    },
+    cancel() {
+      req.resume();
+    },
+  });
+}
+
+/** What the lazy Request reads from node:http; a class so a request allocates one object, not closures. */
+class NodeRequestSource implements RequestSource {
+  #controller: AbortController | undefined;
+  #url: string | undefined;
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly maxBody: number,
+  ) {}
+
+  get method(): string {
+    return this.req.method ?? 'GET';
+  }
+
+  get url(): string {
+    const { req } = this;
+    // Origin-form targets are the norm; absolute-form ones (proxies) are already complete.
+    return (this.#url ??= req.url?.startsWith('/') ? `http://${req.headers.host ?? 'localhost'}${req.url}` : (req.url ?? '/'));
+  }
+
+  headerPairs(): Array<[string, string]> {
+    return headerPairs(this.req.rawHeaders);
+  }
+
+  body(): ReadableStream<Uint8Array> {
+    return limitedBody(this.req, this.res, this.maxBody);
+  }
+
+  signal(): AbortSignal {
+    if (!this.#controller) {
+      const c = (this.#controller = new AbortController());
+      const { res } = this;
+      if (res.destroyed && !res.writableFinished) c.abort();
+      else res.once('close', () => res.writableFinished || c.abort());
+    }
+    return this.#controller.signal;
+  }
+}
+
+async function pump(body: ReadableStream<Uint8Array>, res: ServerResponse): Promise<void> {
+  const reader = body.getReader();
+  let closed = false;
+  let wake: (() => void) | undefined;
+  const onClose = () => {
+    closed = true;
+    wake?.();
+    reader.cancel().catch(() => {});
+  };
+  res.once('close', onClose);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || closed) break;
+      if (!res.write(value)) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          res.once('drain', resolve);
+        });
+        wake = undefined;
+        if (closed) break;
+      }
+    }
+    if (!closed) res.end();
+  } finally {
+    res.off('close', onClose);
+    reader.releaseLock();
+  }
+}
+
+function writeParts(parts: ResponseParts, req: IncomingMessage, res: ServerResponse): void | Promise<void> {
+  const { status, body } = parts;
+  const flat: string[] = [];
+  let hasLength = false;
+  for (const [k, v] of parts.headers) {
+    flat.push(k, v);
+    if (k.length === 14 && k.toLowerCase() === 'content-length') hasLength = true;
+  }
+  const head = req.method === 'HEAD';
+  const noBody = NO_BODY_STATUS.has(status) || status < 200;
+  if (body === null || typeof body === 'string' || body instanceof Uint8Array) {
+    if (!hasLength && !noBody) {
+      flat.push('content-length', String(body === null ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
+    }
+    if (parts.statusText) res.writeHead(status, parts.statusText, flat);
+    else res.writeHead(status, flat);
+    res.end(head || noBody || body === null ? undefined : body);
+    return;
+  }
+  if (parts.statusText) res.writeHead(status, parts.statusText, flat);
+  else res.writeHead(status, flat);
+  if (head || noBody) {
+    res.end();
+    body.cancel().catch(() => {});
+    return;
+  }
+  return pump(body, res);
+}
+
+export function fetchNodeListener(fetch: FetchFunction, maxBody: number, log: Logger) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    if (declaresTooLarge(req, maxBody)) return replyTooLarge(req, res);
+    const fail = (err: unknown) => {
+      // The 413 path already answered; the handler merely saw its body stream fail.
+      if (err instanceof BodyTooLargeError || (err as { cause?: unknown })?.cause instanceof BodyTooLargeError) return;
+      if (res.headersSent && res.destroyed) return log.debug(`response to ${req.method} ${req.url} ended early: ${String(err)}`);
+      log.error(`handler failed on ${req.method} ${req.url}`, err);
+      replyServerError(res);
+    };
+    const send = (r: unknown) => {
+      if (res.headersSent || res.destroyed) return; // 413 already sent, or client gone
+      if (!isResponse(r)) return fail(new TypeError(`fetch handler returned ${r === null ? 'null' : typeof r}, not a Response`));
+      try {
+        const done = writeParts(responseParts(r), req, res);
+        if (done) done.catch(fail);
+      } catch (err) {
+        fail(err);
+      }
+    };
+    let out: Response | Promise<Response>;
+    try {
+      out = fetch(createLazyRequest(new NodeRequestSource(req, res, maxBody)));
+    } catch (err) {
+      return fail(err);
+    }
+    if (out instanceof Promise || typeof (out as { then?: unknown })?.then === 'function') (out as Promise<Response>).then(send, fail);
+    else send(out);
+  };
+}

@@ -1,0 +1,79 @@
+// Canned replies the worker itself writes on node:http (413, 500), and the request-body limit.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export class BodyTooLargeError extends Error {
+  readonly code = 'EBODYTOOLARGE';
+  constructor(limit: number) {
+    super(`request body exceeds --max-body (${limit} bytes)`);
+  }
+}
+
+function reply(res: ServerResponse, status: number, text: string, close: boolean): void {
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) };
+  if (close) headers.connection = 'close';
+  res.writeHead(status, headers);
+  res.end(text);
+}
+
+/** How long a connection that got a 413 may keep sending before it is cut. */
+const LINGER_MS = 2000;
+
+/**
+ * Closing a socket with unread request bytes makes the kernel answer with RST, which can destroy
+ * the 413 before the client reads it. So: half-close, read and discard (never buffer) what is
+ * still coming, and cut the connection after LINGER_MS at the latest.
+ */
+function lingerAndDiscard(req: IncomingMessage): void {
+  const socket = req.socket;
+  socket.destroySoon = function (this: typeof socket) {
+    if (this.writable) this.end();
+  };
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  req.resume();
+}
+
+/** 413 and close; the rest of the body is discarded as it arrives, never buffered. */
+export function replyTooLarge(req: IncomingMessage, res: ServerResponse): void {
+  reply(res, 413, 'Payload Too Large\n', true);
+  lingerAndDiscard(req);
+}
+
+export function replyServerError(res: ServerResponse): void {
+  reply(res, 500, 'Internal Server Error\n', false);
+}
+
+/** True when the declared Content-Length already exceeds the limit. */
+export function declaresTooLarge(req: IncomingMessage, limit: number): boolean {
+  const cl = req.headers['content-length'];
+  return cl !== undefined && Number(cl) > limit;
+}
+
+/**
+ * Counts body bytes as the parser hands them over (chunked bodies have no declared length) and
+ * calls `onExceeded` once the limit is passed. Hooks `push` on this one request so it works
+ * whichever way the app consumes the stream.
+ */
+export function limitBody(req: IncomingMessage, limit: number, onExceeded: () => void): void {
+  let seen = 0;
+  let tripped = false;
+  const push = req.push;
+  req.push = function (chunk: unknown, encoding?: BufferEncoding) {
+    // Past the limit chunks are dropped but reading goes on (returning false would stop the socket).
+    if (tripped && chunk !== null) return true;
+    if (chunk) {
+      seen += (chunk as Buffer).length;
+      if (seen > limit) {
+        tripped = true;
+        onExceeded();
+        return true;
+      }
+    }
+    return push.call(this, chunk, encoding);
+  };
+}

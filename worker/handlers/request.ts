@@ -1,0 +1,90 @@
+// A Request that costs nothing until the handler looks at it. Building a real undici Request
+// (and its Headers and body stream) per request is the main cost of a naive fetch adapter, and
+// most handlers only read method, url and a header or two. Those are answered from the source;
+// anything else builds the real Request once and forwards to it.
+
+export interface RequestSource {
+  readonly method: string;
+  /** Absolute URL (scheme://host/path?query). */
+  readonly url: string;
+  /** Header pairs as received, names lower-case or not. */
+  headerPairs(): Iterable<[string, string]>;
+  /** The body as a web stream, called at most once, only for methods that may carry one. */
+  body(): ReadableStream<Uint8Array> | null;
+  /** Signal aborted when the client goes away before the response is done. */
+  signal(): AbortSignal;
+}
+
+const SOURCE = Symbol('circus.requestSource');
+const REAL = Symbol('circus.realRequest');
+const HEADERS = Symbol('circus.headers');
+
+interface LazyRequest {
+  [SOURCE]: RequestSource;
+  [REAL]?: Request;
+  [HEADERS]?: Headers;
+}
+
+function buildHeaders(self: LazyRequest): Headers {
+  let h = self[HEADERS];
+  if (!h) {
+    h = new Headers();
+    for (const [name, value] of self[SOURCE].headerPairs()) h.append(name, value);
+    self[HEADERS] = h;
+  }
+  return h;
+}
+
+function materialize(self: LazyRequest): Request {
+  let real = self[REAL];
+  if (!real) {
+    const src = self[SOURCE];
+    const hasBody = src.method !== 'GET' && src.method !== 'HEAD';
+    const init: RequestInit & { duplex?: 'half' } = { method: src.method, headers: buildHeaders(self), signal: src.signal() };
+    if (hasBody) {
+      const body = src.body();
+      if (body) {
+        init.body = body;
+        init.duplex = 'half';
+      }
+    }
+    real = new Request(src.url, init);
+    self[REAL] = real;
+  }
+  return real;
+}
+
+const lazyProto: Record<PropertyKey, unknown> = Object.create(Request.prototype);
+
+Object.defineProperties(lazyProto, {
+  method: { get(this: LazyRequest) { return this[SOURCE].method; } },
+  url: { get(this: LazyRequest) { return this[SOURCE].url; } },
+  headers: { get(this: LazyRequest) { return this[REAL]?.headers ?? buildHeaders(this); } },
+  signal: { get(this: LazyRequest) { return this[REAL]?.signal ?? this[SOURCE].signal(); } },
+});
+
+// Everything else Request has (body, text(), json(), clone(), cache, …) goes to the real one.
+for (const key of Reflect.ownKeys(Request.prototype)) {
+  if (key === 'constructor' || Object.prototype.hasOwnProperty.call(lazyProto, key)) continue;
+  const desc = Reflect.getOwnPropertyDescriptor(Request.prototype, key);
+  if (!desc) continue;
+  if (typeof desc.value === 'function') {
+    Object.defineProperty(lazyProto, key, {
+      value(this: LazyRequest, ...args: unknown[]) {
+        const real = materialize(this) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
+        return real[key as string].apply(real, args);
+      },
+    });
+  } else if (desc.get) {
+    Object.defineProperty(lazyProto, key, {
+      get(this: LazyRequest) { return (materialize(this) as unknown as Record<PropertyKey, unknown>)[key as string]; },
+    });
+  }
+}
+
+/** A `Request` (instanceof holds) backed by `source`, built for real only when needed. */
+export function createLazyRequest(source: RequestSource): Request {
+  const req = Object.create(lazyProto) as LazyRequest;
+  req[SOURCE] = source;
+  return req as unknown as Request;
+}

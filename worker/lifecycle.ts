@@ -1,0 +1,62 @@
+// The worker's life after it serves: signals and other stop reasons only record an intent;
+// one place turns the first intent into a drain with a deadline and the second into an exit.
+import { notify } from '../sys/notify.js';
+import type { RunningServer } from './backends/types.js';
+import { EXIT_FAILURE, EXIT_OK } from './errors.js';
+import type { Logger } from './log.js';
+
+export interface LifecycleOptions {
+  gracefulTimeoutMs: number;
+  log: Logger;
+}
+
+export interface Lifecycle {
+  /** Asks for a graceful stop; a second request while draining exits at once. */
+  stop(reason: string, exitCode?: number): void;
+  /** Resolves with the exit code once the worker is done. */
+  readonly done: Promise<number>;
+}
+
+export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP'];
+
+export function createLifecycle(server: RunningServer, opts: LifecycleOptions): Lifecycle {
+  const { log } = opts;
+  let finish!: (code: number) => void;
+  const done = new Promise<number>((resolve) => (finish = resolve));
+  let state: 'serving' | 'draining' | 'done' = 'serving';
+
+  const end = (code: number) => {
+    if (state === 'done') return;
+    state = 'done';
+    finish(code);
+  };
+
+  const drain = (reason: string, exitCode: number) => {
+    state = 'draining';
+    log.info(`stopping (${reason}): no new connections, draining ${server.connections()} open connection(s)`);
+    notify('STOPPING=1');
+    const timer = setTimeout(() => {
+      log.warn(`graceful timeout (${opts.gracefulTimeoutMs / 1000}s) passed with ${server.connections()} connection(s) open; closing them`);
+      server.forceClose();
+      end(exitCode);
+    }, opts.gracefulTimeoutMs);
+    server.drain().then(() => {
+      clearTimeout(timer);
+      end(exitCode);
+    });
+  };
+
+  const stop = (reason: string, exitCode = EXIT_OK) => {
+    if (state === 'serving') {
+      // Deferred so a signal handler never runs the drain itself.
+      state = 'draining';
+      queueMicrotask(() => drain(reason, exitCode));
+    } else if (state === 'draining') {
+      log.warn(`${reason} while draining: exiting now`);
+      server.forceClose();
+      end(EXIT_FAILURE);
+    }
+  };
+
+  return { stop, done };
+}

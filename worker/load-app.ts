@@ -1,0 +1,113 @@
+// Imports the app module (TypeScript through tsx, no build step) and decides which kind of
+// handler it is: fetch, node-style or uws-native. Every failure is a WorkerError naming the file.
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { WorkerError } from './errors.js';
+import type { AppHandler, HandlerKind } from './backends/types.js';
+
+const EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.tsx', '.jsx'];
+const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx', '.jsx']);
+
+export interface AppSpec {
+  file: string;
+  exportName?: string;
+}
+
+/** `app.ts` or `app.ts:name`; the colon is taken as a separator only when a name follows. */
+export function parseAppSpec(spec: string, cwd: string): AppSpec {
+  const m = /^(.*):([A-Za-z_$][\w$]*)$/.exec(spec);
+  const [file, exportName] = m && EXTENSIONS.includes(path.extname(m[1])) ? [m[1], m[2]] : [spec, undefined];
+  return { file: path.resolve(cwd, file), exportName };
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (typeof v === 'function') return `a function of ${v.length} argument(s)`;
+  if (typeof v === 'object') return `an object with keys [${Object.keys(v).slice(0, 6).join(', ')}]`;
+  return `a ${typeof v}`;
+}
+
+const EXPECTED = 'a fetch handler (an object with fetch(request), or a function of one argument returning a Response), ' +
+  'a node-style (req, res) listener, or a uws(app) function';
+
+type Loose = Record<string, unknown> & { fetch?: unknown };
+
+/** Classifies an export. `override` (from --handler) skips guessing but still checks the shape. */
+export function classify(value: unknown, mod: Loose, override: HandlerKind | undefined, where: string, explicit = false): AppHandler {
+  const fn = typeof value === 'function' ? (value as (...a: unknown[]) => unknown) : undefined;
+  const fetchObj = value && typeof (value as Loose).fetch === 'function' ? (value as { fetch: (r: Request) => Response }) : undefined;
+  const asFetch = (): AppHandler | undefined =>
+    fetchObj ? { kind: 'fetch', fetch: (r) => fetchObj.fetch(r) } : fn ? { kind: 'fetch', fetch: fn as (r: Request) => Response } : undefined;
+  const uwsFn = typeof mod.uws === 'function' ? (mod.uws as (app: unknown) => unknown) : undefined;
+
+  let out: AppHandler | undefined;
+  if (override === 'fetch') out = asFetch();
+  else if (override === 'node') out = fn ? { kind: 'node', listener: fn } : undefined;
+  else if (override === 'uws') {
+    // A named `uws` export wins unless the user picked an export explicitly (app.ts:name).
+    const register = explicit ? fn : (uwsFn ?? fn);
+    out = register ? { kind: 'uws', register } : undefined;
+  }
+  else if (value === uwsFn && uwsFn) out = { kind: 'uws', register: uwsFn };
+  else if (fetchObj) out = asFetch();
+  // Express apps are (req, res, next), Koa's callback() and plain listeners (req, res).
+  else if (fn) out = fn.length >= 2 ? { kind: 'node', listener: fn } : { kind: 'fetch', fetch: fn as (r: Request) => Response };
+  if (!out) {
+    const want = override ? `a ${override} handler (--handler ${override})` : EXPECTED;
+    throw new WorkerError('EAPP_EXPORT', `${where} exports ${describeValue(value)}; expected ${want}`);
+  }
+  return out;
+}
+
+function pickExport(mod: Loose, spec: AppSpec, where: string): unknown {
+  if (spec.exportName) {
+    if (!(spec.exportName in mod)) throw new WorkerError('EAPP_EXPORT', `${where} has no export named '${spec.exportName}'`);
+    return mod[spec.exportName];
+  }
+  let value = mod.default;
+  // CommonJS through import(): module.exports may itself carry a default (transpiled ESM).
+  if (value && typeof value === 'object' && 'default' in value && !('fetch' in value)) value = (value as Loose).default;
+  if (value !== undefined) return value;
+  if (typeof mod.fetch === 'function') return mod;
+  if (typeof mod.uws === 'function') return mod.uws;
+  return undefined;
+}
+
+let tsxRegistered = false;
+
+async function importModule(file: string): Promise<Loose> {
+  if (TYPESCRIPT.has(path.extname(file)) && !tsxRegistered) {
+    const { register } = await import('tsx/esm/api');
+    register();
+    tsxRegistered = true;
+  }
+  return (await import(pathToFileURL(file).href)) as Loose;
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n').find((l) => l.trim()) ?? msg;
+}
+
+export async function loadApp(spec: AppSpec, override?: HandlerKind): Promise<AppHandler> {
+  const where = `app ${spec.file}`;
+  if (!EXTENSIONS.includes(path.extname(spec.file))) {
+    throw new WorkerError('EAPP_TYPE', `${where}: expected a .js, .mjs, .cjs, .ts, .mts, .cts, .tsx or .jsx file`);
+  }
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(spec.file);
+  } catch {
+    throw new WorkerError('EAPP_MISSING', `${where} does not exist`);
+  }
+  if (!stat.isFile()) throw new WorkerError('EAPP_MISSING', `${where} is not a file`);
+  let mod: Loose;
+  try {
+    mod = await importModule(spec.file);
+  } catch (err) {
+    throw new WorkerError('EAPP_LOAD', `${where} failed to load: ${firstLine(err)}`);
+  }
+  return classify(pickExport(mod, spec, where), mod, override, where + (spec.exportName ? `:${spec.exportName}` : ''), spec.exportName !== undefined);
+}
