@@ -132,3 +132,19 @@ export function pidsMatching(needle: string): number[] {
   }
   return out;
 }
+
+export const WORKER_APP = path.join(FIXTURES, 'supervisor-app.mjs');
+
+/** A [watcher:] running the real circus-worker on socket `socket` with the test app. */
+export function workerWatcher(name: string, extra = '', socket = 'web'): string {
+  return `[watcher:${name}]
+cmd = circus-worker --fd $(circus.sockets.${socket}) ${WORKER_APP}
+use_sockets = True
+${extra}
+`;
+}
+
+/** Index of the first line in `text` matching `re`, or -1. */
+export function lineIndex(text: string, re: RegExp): number {
+  return text.split('\n').findIndex((l) => re.test(l));
+}
