@@ -45,26 +45,43 @@ function limitedBody(req: IncomingMessage, res: ServerResponse, limit: number): 
   });
 }
 
-function nodeSource(req: IncomingMessage, res: ServerResponse, maxBody: number): RequestSource {
-  let controller: AbortController | undefined;
-  let url: string | undefined;
-  return {
-    method: req.method ?? 'GET',
-    get url() {
-      // Origin-form targets are the norm; absolute-form ones (proxies) are already complete.
-      return (url ??= req.url?.startsWith('/') ? `http://${req.headers.host ?? 'localhost'}${req.url}` : (req.url ?? '/'));
-    },
-    headerPairs: () => headerPairs(req.rawHeaders),
-    body: () => limitedBody(req, res, maxBody),
-    signal() {
-      if (!controller) {
-        const c = (controller = new AbortController());
-        if (res.destroyed && !res.writableFinished) c.abort();
-        else res.once('close', () => res.writableFinished || c.abort());
-      }
-      return controller.signal;
-    },
-  };
+/** What the lazy Request reads from node:http; a class so a request allocates one object, not closures. */
+class NodeRequestSource implements RequestSource {
+  #controller: AbortController | undefined;
+  #url: string | undefined;
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly maxBody: number,
+  ) {}
+
+  get method(): string {
+    return this.req.method ?? 'GET';
+  }
+
+  get url(): string {
+    const { req } = this;
+    // Origin-form targets are the norm; absolute-form ones (proxies) are already complete.
+    return (this.#url ??= req.url?.startsWith('/') ? `http://${req.headers.host ?? 'localhost'}${req.url}` : (req.url ?? '/'));
+  }
+
+  headerPairs(): Array<[string, string]> {
+    return headerPairs(this.req.rawHeaders);
+  }
+
+  body(): ReadableStream<Uint8Array> {
+    return limitedBody(this.req, this.res, this.maxBody);
+  }
+
+  signal(): AbortSignal {
+    if (!this.#controller) {
+      const c = (this.#controller = new AbortController());
+      const { res } = this;
+      if (res.destroyed && !res.writableFinished) c.abort();
+      else res.once('close', () => res.writableFinished || c.abort());
+    }
+    return this.#controller.signal;
+  }
 }
 
 async function pump(body: ReadableStream<Uint8Array>, res: ServerResponse): Promise<void> {
@@ -148,7 +165,7 @@ export function fetchNodeListener(fetch: FetchFunction, maxBody: number, log: Lo
     };
     let out: Response | Promise<Response>;
     try {
-      out = fetch(createLazyRequest(nodeSource(req, res, maxBody)));
+      out = fetch(createLazyRequest(new NodeRequestSource(req, res, maxBody)));
     } catch (err) {
       return fail(err);
     }
