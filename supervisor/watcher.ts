@@ -170,8 +170,10 @@ export class Watcher {
     return true;
   }
 
+  /** notify = auto: circus-worker is known to send READY=1; other commands once they have sent it. */
   private waitsForNotify(): boolean {
-    return this.config.notify === 'yes' || (this.config.notify === 'auto' && this.sawNotify);
+    if (this.config.notify !== 'auto') return this.config.notify === 'yes';
+    return this.sawNotify || /(^|[\s/])circus-worker(\s|$)|worker\/cli\.js(\s|$)/.test(this.config.cmd);
   }
 
   private async waitReady(p: Proc): Promise<boolean> {
