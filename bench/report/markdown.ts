@@ -1,6 +1,6 @@
 // The Markdown report: matrix of ratios, generator ceiling, targets, per-cell details, contenders.
 import type { RunRecord } from '../records.js';
-import { GENERATOR_BOUND_MARGIN, generatorCpuCount, type Cell, type Row, type Summary } from './summary.js';
+import { GENERATOR_BOUND_MARGIN, NOISY_OTHER_CORES, generatorCpuCount, type Cell, type Row, type Summary } from './summary.js';
 
 function k(n: number): string {
   return n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : Math.round(n).toLocaleString('en-US');
@@ -15,7 +15,7 @@ function mb(x: number | undefined): string {
 }
 
 function flags(r: Row): string {
-  return (r.generatorBound ? ' \\*' : '') + (r.errors + r.timeouts + r.non2xx > 0 ? ' **!**' : '');
+  return (r.generatorBound ? ' \\*' : '') + (r.noisy ? ' ~' : '') + (r.errors + r.timeouts + r.non2xx > 0 ? ' **!**' : '');
 }
 
 function matrixCell(r: Row | undefined): string {
@@ -68,7 +68,7 @@ function matrix(run: RunRecord, s: Summary): string {
     '',
     table(head, rows),
     '',
-    `\\* generator-bound: within ${GENERATOR_BOUND_MARGIN * 100}% of the fastest result in that column while the generator used its whole CPU, so the generator, not the server, set the number. **!** errors, timeouts or non-2xx responses (see details). – not run.`,
+    `\\* generator-bound: within ${GENERATOR_BOUND_MARGIN * 100}% of the fastest result in that column while the generator used its whole CPU, so the generator, not the server, set the number. **!** errors, timeouts or non-2xx responses (see details). ~ noisy: other processes on the machine used ${NOISY_OTHER_CORES * 100}% of a CPU or more meanwhile (median). – not run.`,
   ].join('\n');
 }
 
