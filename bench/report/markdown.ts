@@ -51,7 +51,7 @@ function header(run: RunRecord): string {
     `# circus-worker benchmark, ${run.startedAt.slice(0, 16).replace('T', ' ')} UTC${run.interrupted ? ' (INTERRUPTED, partial)' : ''}`,
     '',
     `- Machine: ${m.cpuModel}, ${m.cpus} CPUs, ${m.memoryGB} GB, ${m.os}, Linux ${m.kernel}; Node ${m.node}; commit ${m.commit}${m.dirty ? ' (with uncommitted changes)' : ''}`,
-    `- Load: ${gen} on CPU ${o.generatorCpus ?? 'any'} (${o.generatorThreads} thread(s)), servers on CPU ${o.serverCpus ?? 'any'}; ${o.workers} worker processes per contender; pipelining ${o.pipelining}`,
+    `- Load: ${gen} on CPU ${o.generatorCpus ?? 'any'} (${o.generatorThreads} thread(s)), servers on CPU ${o.serverCpus ?? 'any'}; ${o.workers} worker processes per contender; pipelining ${o.pipelining}${o.scenarios.includes('newconn') ? '; `newconn` by the bench\'s own connect-request-close client (Node, same CPU)' : ''}`,
     `- Method: ${o.rounds} rounds, each runs every contender in turn on every cell for ${o.durationSec} s after a ${o.warmupSec} s warm-up; medians of rounds; ratio = req/s / baseline req/s (\`${run.baseline}\`) in the same run. Took ${Math.round(run.wallSeconds)} s.`,
     `- Command: \`${commandLine(run)}\``,
   ].join('\n');
@@ -135,7 +135,7 @@ function contenders(run: RunRecord): string {
     mb(c.idleRssTotalMB),
     mb(c.endRssPerWorkerMB),
     mb(c.endRssTotalMB),
-    [c.note, ...Object.entries(c.excluded).map(([s, why]) => `not in ${s}: ${why}`)].filter(Boolean).join('; '),
+    [c.note, ...(c.protocolNotes ?? []), ...Object.entries(c.excluded).map(([s, why]) => `not in ${s}: ${why}`)].filter(Boolean).join('; '),
   ]);
   const others = run.contenders.filter((c) => c.status !== 'ran').map((c) => `- ${c.label} (\`${c.id}\`): ${c.status}, ${c.reason}`);
   return [

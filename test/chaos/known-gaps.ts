@@ -4,10 +4,7 @@
 import type { BackendName } from './lib/worker-under-test.js';
 
 export const KNOWN_GAPS: Record<BackendName, Record<string, string>> = {
-  node: {
-    'stalled body':
-      'node backend: requestTimeout is 0 and nothing else times a request body out, so a client that sends headers and part of a body, then nothing, holds its connection for ever (--idle-timeout covers headers and keep-alive only)',
-  },
+  node: {},
   uws: {},
 };
 
