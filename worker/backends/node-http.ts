@@ -57,6 +57,14 @@ export const nodeBackend: Backend = {
         inner(req, res);
       },
     );
+    // A connection silent for the idle timeout is cut when the client is the one stalling: a body
+    // that stopped arriving, or a response the client stopped reading. A complete request whose
+    // handler is still working (or streams slowly) is the app's business and is left alone.
+    server.setTimeout(opts.idleTimeoutMs, (socket: Socket) => {
+      const res = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+      if (res && res.req.complete && socket.writableLength === 0) return;
+      socket.destroy();
+    });
     // Per connection, not per request: the request path stays as lean as plain node:http.
     const sockets = new Set<Socket>();
     let draining = false;
