@@ -137,8 +137,10 @@ function createBackend(uws: UwsModule): Backend {
           // uWS does not expose idle connections; once nothing is in flight they all are.
           return new Promise<void>((resolve) =>
             flight.onIdle(() => {
-              closeApp();
-              resolve();
+              setImmediate(() => {
+                closeApp();
+                resolve();
+              });
             }),
           );
         },

@@ -9,6 +9,8 @@ import { statusLine, type Exchange } from './uws-exchange.js';
 const NO_BODY_STATUS = new Set([204, 205, 304]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\r\n\0]/;
+/** Bodies above this (chars or bytes) are written with backpressure, not copied into uWS. */
+const LARGE_BODY = 256 * 1024;
 
 interface Head {
   line: string;
@@ -153,6 +155,32 @@ async function pumpSized(ex: Exchange, reader: ReadableStreamDefaultReader<unkno
   }
 }
 
+/**
+ * A large simple body goes out with tryEnd + onWritable instead of end(): uWS would otherwise
+ * copy what the socket cannot take into its own buffer, and the exchange would count as done
+ * (so a drain could close the connection) before the client had it.
+ */
+async function writeLarge(ex: Exchange, parts: ResponseParts, head: Head, bytes: Uint8Array): Promise<void> {
+  const res = ex.res;
+  const total = bytes.byteLength;
+  let finished = false;
+  let start = 0;
+  ex.started = true;
+  ex.cork(() => {
+    writeHead(res, head, parts.headers);
+    start = res.getWriteOffset();
+    finished = res.tryEnd(bytes, total)[1];
+  });
+  if (!finished) {
+    await ex.whenWritable((offset) => {
+      const [ok, done] = res.tryEnd(bytes.subarray(offset - start), total);
+      finished = done;
+      return ok || done;
+    });
+  }
+  if (finished) ex.finish(parts.status);
+}
+
 async function writeStream(ex: Exchange, parts: ResponseParts, head: Head, body: ReadableStream<Uint8Array>): Promise<void> {
   const reader = body.getReader();
   ex.onAbort(() => void reader.cancel().catch(() => {}));
@@ -179,6 +207,7 @@ export function writeResponse(ex: Exchange, parts: ResponseParts): void | Promis
     return;
   }
   if (body instanceof ReadableStream) return writeStream(ex, parts, head, body);
+  if (body !== null && body.length > LARGE_BODY) return writeLarge(ex, parts, head, typeof body === 'string' ? Buffer.from(body) : body);
   ex.started = true;
   ex.cork(() => {
     writeHead(ex.res, head, parts.headers);
