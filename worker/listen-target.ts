@@ -50,8 +50,8 @@ export function listenSpec(flags: ListenFlags, env: NodeJS.ProcessEnv, pid: numb
     if (flags.bind.startsWith('unix://')) return { kind: 'unix', path: flags.bind.slice(7) };
     return parseHostPort(flags.bind, '--bind');
   }
-  if (env.LISTEN_FDS !== undefined) {
-    if (env.LISTEN_PID !== undefined && Number(env.LISTEN_PID) !== pid) {
+  if (env.LISTEN_FDS) {
+    if (env.LISTEN_PID && Number(env.LISTEN_PID) !== pid) {
       throw new WorkerError('ESYSTEMD', `LISTEN_PID=${env.LISTEN_PID} is not this process (${pid}); the fds were meant for another process`);
     }
     if (!(Number(env.LISTEN_FDS) >= 1)) throw new WorkerError('ESYSTEMD', `LISTEN_FDS=${env.LISTEN_FDS} passes no socket`);

@@ -27,33 +27,26 @@ function withAccessLog(inner: (req: IncomingMessage, res: ServerResponse) => voi
   };
 }
 
+/** How often a drain re-checks for connections that have gone idle since the last check. */
+const DRAIN_POLL_MS = 50;
+
 export const nodeBackend: Backend = {
   name: 'node',
   async serve(handler, opts) {
-    const listener = withAccessLog(listenerFor(handler, opts), opts);
-    const server = http.createServer({
-      keepAliveTimeout: opts.idleTimeoutMs,
-      headersTimeout: opts.idleTimeoutMs,
-      requestTimeout: 0,
-    });
-    const busy = new Map<Socket, number>();
-    let draining = false;
-
+    const inner = withAccessLog(listenerFor(handler, opts), opts);
+    const { onRequest } = opts;
+    const server = http.createServer(
+      { keepAliveTimeout: opts.idleTimeoutMs, headersTimeout: opts.idleTimeoutMs, requestTimeout: 0 },
+      (req, res) => {
+        onRequest();
+        inner(req, res);
+      },
+    );
+    // Per connection, not per request: the request path stays as lean as plain node:http.
+    const sockets = new Set<Socket>();
     server.on('connection', (socket: Socket) => {
-      busy.set(socket, 0);
-      socket.once('close', () => busy.delete(socket));
-    });
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      const socket = req.socket;
-      busy.set(socket, (busy.get(socket) ?? 0) + 1);
-      if (draining) res.shouldKeepAlive = false;
-      res.once('close', () => {
-        const left = (busy.get(socket) ?? 1) - 1;
-        busy.set(socket, left);
-        if (draining && left === 0) socket.end();
-      });
-      opts.onRequest();
-      listener(req, res);
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
     });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       // Malformed input costs this connection only; answer 400/431 when the socket still can.
@@ -72,21 +65,22 @@ export const nodeBackend: Backend = {
 
     let closed: Promise<void> | undefined;
     const stopAccepting = () => {
+      // server.close() stops accepting and resolves once every connection is gone.
       closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
     };
-    const running: RunningServer = {
+    return {
       stopAccepting,
       drain() {
-        draining = true;
         stopAccepting();
-        for (const [socket, n] of busy) if (n === 0) socket.end();
-        return closed!;
+        // Busy connections become idle when their response ends; close them as they do.
+        server.closeIdleConnections();
+        const poll = setInterval(() => server.closeIdleConnections(), DRAIN_POLL_MS);
+        return closed!.finally(() => clearInterval(poll));
       },
       forceClose() {
-        for (const socket of busy.keys()) socket.destroy();
+        for (const socket of sockets) socket.destroy();
       },
-      connections: () => busy.size,
-    };
-    return running;
+      connections: () => sockets.size,
+    } satisfies RunningServer;
   },
 };

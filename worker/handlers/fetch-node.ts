@@ -18,24 +18,26 @@ function headerPairs(raw: string[]): Array<[string, string]> {
 /** The request body as a web stream that stops (413) once `limit` bytes have arrived. */
 function limitedBody(req: IncomingMessage, res: ServerResponse, limit: number): ReadableStream<Uint8Array> {
   let seen = 0;
+  let tripped = false;
   return new ReadableStream<Uint8Array>({
     start(controller) {
       req.on('data', (chunk: Buffer) => {
+        if (tripped) return;
         seen += chunk.length;
         if (seen > limit) {
-          req.pause();
-          replyTooLarge(res);
+          tripped = true;
+          replyTooLarge(req, res);
           controller.error(new BodyTooLargeError(limit));
           return;
         }
         controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         if ((controller.desiredSize ?? 1) <= 0) req.pause();
       });
-      req.once('end', () => controller.close());
-      req.once('error', (e) => controller.error(e));
+      req.once('end', () => tripped || controller.close());
+      req.once('error', (e) => tripped || controller.error(e));
     },
     pull() {
-      req.resume();
+      if (!tripped) req.resume();
     },
     cancel() {
       req.resume();
@@ -43,26 +45,43 @@ function limitedBody(req: IncomingMessage, res: ServerResponse, limit: number): 
   });
 }
 
-function nodeSource(req: IncomingMessage, res: ServerResponse, maxBody: number): RequestSource {
-  let controller: AbortController | undefined;
-  let url: string | undefined;
-  return {
-    method: req.method ?? 'GET',
-    get url() {
-      // Origin-form targets are the norm; absolute-form ones (proxies) are already complete.
-      return (url ??= req.url?.startsWith('/') ? `http://${req.headers.host ?? 'localhost'}${req.url}` : (req.url ?? '/'));
-    },
-    headerPairs: () => headerPairs(req.rawHeaders),
-    body: () => limitedBody(req, res, maxBody),
-    signal() {
-      if (!controller) {
-        const c = (controller = new AbortController());
-        if (res.destroyed && !res.writableFinished) c.abort();
-        else res.once('close', () => res.writableFinished || c.abort());
-      }
-      return controller.signal;
-    },
-  };
+/** What the lazy Request reads from node:http; a class so a request allocates one object, not closures. */
+class NodeRequestSource implements RequestSource {
+  #controller: AbortController | undefined;
+  #url: string | undefined;
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly maxBody: number,
+  ) {}
+
+  get method(): string {
+    return this.req.method ?? 'GET';
+  }
+
+  get url(): string {
+    const { req } = this;
+    // Origin-form targets are the norm; absolute-form ones (proxies) are already complete.
+    return (this.#url ??= req.url?.startsWith('/') ? `http://${req.headers.host ?? 'localhost'}${req.url}` : (req.url ?? '/'));
+  }
+
+  headerPairs(): Array<[string, string]> {
+    return headerPairs(this.req.rawHeaders);
+  }
+
+  body(): ReadableStream<Uint8Array> {
+    return limitedBody(this.req, this.res, this.maxBody);
+  }
+
+  signal(): AbortSignal {
+    if (!this.#controller) {
+      const c = (this.#controller = new AbortController());
+      const { res } = this;
+      if (res.destroyed && !res.writableFinished) c.abort();
+      else res.once('close', () => res.writableFinished || c.abort());
+    }
+    return this.#controller.signal;
+  }
 }
 
 async function pump(body: ReadableStream<Uint8Array>, res: ServerResponse): Promise<void> {
@@ -126,7 +145,7 @@ function writeParts(parts: ResponseParts, req: IncomingMessage, res: ServerRespo
 
 export function fetchNodeListener(fetch: FetchFunction, maxBody: number, log: Logger) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    if (declaresTooLarge(req, maxBody)) return replyTooLarge(res);
+    if (declaresTooLarge(req, maxBody)) return replyTooLarge(req, res);
     const fail = (err: unknown) => {
       // The 413 path already answered; the handler merely saw its body stream fail.
       if (err instanceof BodyTooLargeError || (err as { cause?: unknown })?.cause instanceof BodyTooLargeError) return;
@@ -146,7 +165,7 @@ export function fetchNodeListener(fetch: FetchFunction, maxBody: number, log: Lo
     };
     let out: Response | Promise<Response>;
     try {
-      out = fetch(createLazyRequest(nodeSource(req, res, maxBody)));
+      out = fetch(createLazyRequest(new NodeRequestSource(req, res, maxBody)));
     } catch (err) {
       return fail(err);
     }

@@ -19,9 +19,29 @@ function reply(res: ServerResponse, status: number, text: string, close: boolean
   res.end(text);
 }
 
-/** 413 and close: the rest of the body is never read (so it is never buffered). */
-export function replyTooLarge(res: ServerResponse): void {
+/** How long a connection that got a 413 may keep sending before it is cut. */
+const LINGER_MS = 2000;
+
+/**
+ * Closing a socket with unread request bytes makes the kernel answer with RST, which can destroy
+ * the 413 before the client reads it. So: half-close, read and discard (never buffer) what is
+ * still coming, and cut the connection after LINGER_MS at the latest.
+ */
+function lingerAndDiscard(req: IncomingMessage): void {
+  const socket = req.socket;
+  socket.destroySoon = function (this: typeof socket) {
+    if (this.writable) this.end();
+  };
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  req.resume();
+}
+
+/** 413 and close; the rest of the body is discarded as it arrives, never buffered. */
+export function replyTooLarge(req: IncomingMessage, res: ServerResponse): void {
   reply(res, 413, 'Payload Too Large\n', true);
+  lingerAndDiscard(req);
 }
 
 export function replyServerError(res: ServerResponse): void {
@@ -44,13 +64,14 @@ export function limitBody(req: IncomingMessage, limit: number, onExceeded: () =>
   let tripped = false;
   const push = req.push;
   req.push = function (chunk: unknown, encoding?: BufferEncoding) {
-    if (tripped) return false;
+    // Past the limit chunks are dropped but reading goes on (returning false would stop the socket).
+    if (tripped && chunk !== null) return true;
     if (chunk) {
       seen += (chunk as Buffer).length;
       if (seen > limit) {
         tripped = true;
         onExceeded();
-        return false;
+        return true;
       }
     }
     return push.call(this, chunk, encoding);

@@ -11,11 +11,13 @@ export function nodeStyleListener(listener: NodeListener, maxBody: number, log: 
     replyServerError(res);
   };
   return (req: IncomingMessage, res: ServerResponse): void => {
-    if (declaresTooLarge(req, maxBody)) return replyTooLarge(res);
+    if (declaresTooLarge(req, maxBody)) return replyTooLarge(req, res);
     if (req.headers['transfer-encoding'] !== undefined) {
+      // The app's stream sees an error; the client sees the 413.
       limitBody(req, maxBody, () => {
-        replyTooLarge(res);
-        req.destroy(new BodyTooLargeError(maxBody));
+        replyTooLarge(req, res);
+        // Only an app listening for errors can be told; an unheard 'error' would crash the worker.
+        if (req.listenerCount('error') > 0) req.emit('error', new BodyTooLargeError(maxBody));
       });
     }
     try {

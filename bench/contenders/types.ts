@@ -1,0 +1,51 @@
+// What the suite needs from each contender: start it, find its processes, stop it.
+import type { Scenario } from '../scenarios.js';
+
+export interface BenchContext {
+  /** Repository root (where build/ and bench/ live). */
+  root: string;
+  workers: number;
+  /** taskset CPU list for every server process, or undefined for no pinning. */
+  serverCpus?: string;
+  /** A private temporary directory for configs, sockets and PM2_HOME; removed at the end. */
+  tmpDir: string;
+  fetchApp: 'hono' | 'plain';
+  /** circus-worker serves the compiled .js app (like every other contender) or the .ts source. */
+  circusApp: 'js' | 'ts';
+  /** Run circus-worker under circus-supervisor when it is built (otherwise the bench spawns the workers). */
+  supervisor: boolean;
+}
+
+export interface Running {
+  /** Base URL, e.g. http://127.0.0.1:4321 */
+  url: string;
+  /** Workers that said they are ready, when the contender prints such lines; otherwise undefined. */
+  readyCount(): number | undefined;
+  /**
+   * All server processes (supervisor/primary/daemon and helpers included), and the worker
+   * processes themselves (a worker's own helper processes count in `all` only).
+   */
+  pids(): { all: number[]; workers: number[] };
+  alive(): boolean;
+  output(): string;
+  stop(): Promise<void>;
+  /** Something the report should mention about how it ran (backend picked, mode, …). */
+  note?: string;
+}
+
+export interface Contender {
+  id: string;
+  label: string;
+  /** Why it cannot run on this machine, or undefined when it can. */
+  unavailable(ctx: BenchContext): string | undefined;
+  /** Untimed checks before start (e.g. can this backend load at all); throws UnavailableError. */
+  prepare?(ctx: BenchContext): Promise<void>;
+  start(ctx: BenchContext): Promise<Running>;
+  /** Why this contender does not take part in a scenario, if it doesn't. */
+  skips?(scenario: Scenario): string | undefined;
+}
+
+/** Thrown by start() when a contender turns out not to be able to run (e.g. no uWS build). */
+export class UnavailableError extends Error {
+  readonly code = 'CONTENDER_UNAVAILABLE';
+}

@@ -1,0 +1,208 @@
+// The run itself: start every contender, check its responses, then round after round measure
+// every (scenario, connections) cell for every contender in turn, and stop everything at the end.
+import { AutocannonGenerator } from './load/autocannon.js';
+import type { LoadGenerator, LoadJob } from './load/types.js';
+import { WrkGenerator } from './load/wrk.js';
+import { request, waitFor200 } from './http-probe.js';
+import { cpuSeconds, machineCpuSeconds, processTree, rssBytes } from './procfs.js';
+import type { BenchContext, Contender, Running } from './contenders/types.js';
+import { UnavailableError } from './contenders/types.js';
+import type { BenchOptions } from './options.js';
+import type { ContenderRecord, Measurement } from './records.js';
+import { responseMismatch, scenarioById, type Scenario } from './scenarios.js';
+
+const MB = 1024 * 1024;
+const START_TIMEOUT_MS = 60_000;
+
+interface Live {
+  contender: Contender;
+  record: ContenderRecord;
+  running?: Running;
+}
+
+export interface SuiteResult {
+  contenders: ContenderRecord[];
+  measurements: Measurement[];
+  interrupted: boolean;
+}
+
+type Log = (line: string) => void;
+
+export function makeGenerator(opts: BenchOptions, tmpDir: string): LoadGenerator {
+  return opts.generator === 'wrk' ? new WrkGenerator(opts.generatorCpus, tmpDir) : new AutocannonGenerator(opts.generatorCpus);
+}
+
+async function waitForWorkers(running: Running, workers: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const count = () => running.readyCount() ?? running.pids().workers.length;
+  while (count() < workers) {
+    if (!running.alive()) throw new Error('a server process exited during start-up');
+    if (Date.now() > deadline) throw new Error(`only ${count()} of ${workers} workers ready after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** RSS in MB: every server process summed, and per worker (each worker's own process tree). */
+function memory(running: Running): { total: number; perWorker: number; workers: number } {
+  const { all, workers } = running.pids();
+  const sum = (pids: number[]) => pids.reduce((s, p) => s + rssBytes(p), 0) / MB;
+  const perWorker = workers.length ? workers.reduce((s, w) => s + sum(processTree(w)), 0) / workers.length : 0;
+  return { total: sum(all), perWorker, workers: workers.length };
+}
+
+async function checkResponses(live: Live, scenarios: Scenario[]): Promise<void> {
+  for (const s of scenarios) {
+    const skip = live.contender.skips?.(s);
+    if (skip) {
+      live.record.excluded[s.id] = skip;
+      continue;
+    }
+    try {
+      const r = await request(live.running!.url + s.path, s.method, s.body, 5000);
+      const wrong = responseMismatch(s, r.status, r.contentType, r.body);
+      if (wrong) live.record.excluded[s.id] = `wrong response: ${wrong}`;
+    } catch (err) {
+      live.record.excluded[s.id] = `no response: ${(err as Error).message}`;
+    }
+  }
+}
+
+function lastLines(text: string, n = 5): string {
+  return text.trim().split('\n').slice(-n).join(' | ');
+}
+
+async function startOne(live: Live, ctx: BenchContext, scenarios: Scenario[], log: Log): Promise<void> {
+  const { contender, record } = live;
+  const why = contender.unavailable(ctx);
+  if (why) {
+    record.status = 'unavailable';
+    record.reason = why;
+    log(`  ${contender.id}: skipped, ${why}`);
+    return;
+  }
+  try {
+    await contender.prepare?.(ctx);
+    const t0 = Date.now();
+    live.running = await contender.start(ctx);
+    record.startupMs = await waitFor200(live.running.url + '/hello', t0, START_TIMEOUT_MS, live.running.alive);
+    await waitForWorkers(live.running, ctx.workers, START_TIMEOUT_MS);
+    await checkResponses(live, scenarios);
+    const mem = memory(live.running);
+    Object.assign(record, { status: 'ran', note: live.running.note, workerCount: mem.workers, idleRssTotalMB: mem.total, idleRssPerWorkerMB: mem.perWorker });
+    log(`  ${contender.id}: first 200 after ${record.startupMs} ms, ${mem.workers} workers, idle RSS ${mem.perWorker.toFixed(1)} MB/worker${record.note ? ` (${record.note})` : ''}`);
+    for (const [s, reason] of Object.entries(record.excluded)) log(`    not in ${s}: ${reason}`);
+  } catch (err) {
+    const output = live.running ? lastLines(live.running.output()) : '';
+    record.status = err instanceof UnavailableError ? 'unavailable' : 'failed';
+    record.reason = (err as Error).message + (output ? ` — output: ${output}` : '');
+    log(`  ${contender.id}: ${record.status}, ${record.reason}`);
+    await live.running?.stop();
+    live.running = undefined;
+  }
+}
+
+function job(opts: BenchOptions, url: string, s: Scenario, connections: number, durationSec: number): LoadJob {
+  return {
+    url: url + s.path,
+    method: s.method,
+    body: s.body?.toString('latin1'),
+    connections,
+    durationSec,
+    pipelining: opts.pipelining,
+    newConnection: s.newConnection,
+    timeoutSec: opts.timeoutSec,
+    threads: opts.generatorThreads,
+  };
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export async function runSuite(
+  opts: BenchOptions,
+  ctx: BenchContext,
+  contenders: Contender[],
+  signal: AbortSignal,
+  log: Log,
+): Promise<SuiteResult> {
+  const scenarios = opts.scenarios.map(scenarioById);
+  const lives: Live[] = contenders.map((c) => ({ contender: c, record: { id: c.id, label: c.label, status: 'failed', excluded: {} } }));
+  const measurements: Measurement[] = [];
+  const generator = makeGenerator(opts, ctx.tmpDir);
+  try {
+    log('Starting contenders (one at a time, each pinned to the server CPUs):');
+    for (const live of lives) {
+      if (signal.aborted) break;
+      await startOne(live, ctx, scenarios, log);
+    }
+    for (let round = 1; round <= opts.rounds && !signal.aborted; round++) {
+      log(`Round ${round}/${opts.rounds}`);
+      for (const s of scenarios) {
+        for (const connections of opts.connections) {
+          for (const live of lives) {
+            if (signal.aborted) break;
+            const m = await measureOne(live, s, connections, round, opts, generator, signal, log);
+            if (m) measurements.push(m);
+          }
+        }
+      }
+    }
+    for (const live of lives) {
+      if (!live.running) continue;
+      const mem = memory(live.running);
+      live.record.endRssTotalMB = mem.total;
+      live.record.endRssPerWorkerMB = mem.perWorker;
+    }
+  } finally {
+    await generator.close().catch(() => undefined);
+    await Promise.all(lives.map((l) => l.running?.stop().catch(() => undefined)));
+  }
+  return { contenders: lives.map((l) => l.record), measurements, interrupted: signal.aborted };
+}
+
+async function measureOne(
+  live: Live,
+  s: Scenario,
+  connections: number,
+  round: number,
+  opts: BenchOptions,
+  generator: LoadGenerator,
+  signal: AbortSignal,
+  log: Log,
+): Promise<Measurement | undefined> {
+  const { running, record } = live;
+  if (!running || record.excluded[s.id]) return undefined;
+  if (!running.alive()) {
+    record.status = 'failed';
+    record.reason = `a server process died during the run — output: ${lastLines(running.output())}`;
+    log(`  ${record.id}: ${record.reason}`);
+    live.running = undefined;
+    await running.stop();
+    return undefined;
+  }
+  try {
+    // Round 1 also warms the JIT for this route, so its warm-up is a second longer.
+    const warmup = opts.warmupSec > 0 && round === 1 ? opts.warmupSec + 1 : opts.warmupSec;
+    if (warmup > 0) await generator.run(job(opts, running.url, s, connections, warmup), signal);
+    const pids = running.pids().all;
+    const cpu0 = cpuSeconds(pids);
+    const machine0 = machineCpuSeconds();
+    const t0 = Date.now();
+    const result = await generator.run(job(opts, running.url, s, connections, opts.durationSec), signal);
+    const wall = (Date.now() - t0) / 1000;
+    const machine1 = machineCpuSeconds();
+    const serverCores = (cpuSeconds(pids) - cpu0) / wall;
+    const otherCores = Math.max(0, (machine1.busy - machine0.busy) / wall - serverCores - result.generatorCores);
+    const stealCores = (machine1.steal - machine0.steal) / wall;
+    const bad = result.errors + result.non2xx;
+    log(
+      `  ${s.id}@${connections} ${record.id.padEnd(18)} ${fmt(result.rps).padStart(7)} req/s  p99 ${result.p99Ms.toFixed(1)} ms  ` +
+        `generator ${(result.generatorCores * 100).toFixed(0)}%  server ${(serverCores * 100).toFixed(0)}%  other ${(otherCores * 100).toFixed(0)}%${bad ? `  ERRORS ${result.errors} non-2xx ${result.non2xx}` : ''}`,
+    );
+    return { round, contender: record.id, scenario: s.id, connections, result, serverCores, otherCores, stealCores };
+  } catch (err) {
+    if (!signal.aborted) log(`  ${s.id}@${connections} ${record.id}: measurement failed: ${(err as Error).message}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// circus-supervisor <config.ini>: the only place that calls process.exit.
+// Exit codes: 0 stopped cleanly, 1 internal error, 2 bad config or usage, 3 socket bind error,
+// 4 control endpoint error, 5 stopped by force (second signal).
+import { Command, CommanderError } from 'commander';
+import { Arbiter } from './arbiter.js';
+import { loadConfig } from './config.js';
+import { ControlServer } from './control.js';
+import { EXIT, SupervisorError } from './errors.js';
+import { log, setLogLevel } from './log.js';
+import { installSignalHandlers } from './signals.js';
+import { notify } from '../sys/notify.js';
+
+function fail(err: unknown): never {
+  if (err instanceof SupervisorError) {
+    process.stderr.write(`circus-supervisor: error: ${err.message}\n`);
+    process.exit(err.exitCode);
+  }
+  process.stderr.write(`circus-supervisor: internal error: ${(err as Error)?.stack ?? err}\n`);
+  process.exit(EXIT.INTERNAL);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('circus-supervisor')
+    .description('Bind the sockets of a Circus-style INI file and keep its watchers running')
+    .argument('<config>', 'Circus INI file')
+    .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .option('--check', 'validate the configuration and exit (0 = valid, 2 = invalid)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    program.parse(argv);
+  } catch (err) {
+    const e = err as CommanderError;
+    return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.OK : EXIT.CONFIG;
+  }
+  const opts = program.opts<{ logLevel: string; check?: boolean }>();
+  const config = loadConfig(program.args[0]);
+  if (!setLogLevel(config.loglevel && opts.logLevel === 'info' ? config.loglevel : opts.logLevel)) {
+    process.stderr.write(`circus-supervisor: error: unknown log level "${opts.logLevel}"\n`);
+    return EXIT.CONFIG;
+  }
+  config.warnings.forEach((w) => log.warn(w));
+  if (opts.check) {
+    process.stdout.write(`${config.file}: OK (${config.sockets.size} sockets, ${config.watchers.size} watchers)\n`);
+    return EXIT.OK;
+  }
+  if (config.umask !== undefined) process.umask(config.umask);
+  const arbiter = new Arbiter(config);
+  const control = new ControlServer(arbiter, config.endpoint);
+  arbiter.onStopped = () => control.close();
+  await control.listen();
+  try {
+    await arbiter.start();
+  } catch (err) {
+    arbiter.sockets.closeAll();
+    await control.close();
+    throw err;
+  }
+  installSignalHandlers((i) => arbiter.enqueue(i));
+  const sockets = [...arbiter.sockets.sockets.values()].map((s) => `${s.name}=${s.label}`).join(' ');
+  log.info(`ready: ${arbiter.watchers.size} watchers, sockets [${sockets}], endpoint ${control.address}`);
+  notify('READY=1');
+  const code = await arbiter.done;
+  log.info(`stopped (exit ${code})`);
+  return code;
+}
+
+process.on('uncaughtException', fail);
+main(process.argv).then((code) => process.exit(code), fail);

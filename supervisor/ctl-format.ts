@@ -1,0 +1,55 @@
+// Human-readable rendering of control answers (circus-ctl without --json).
+import type { Reply } from './client.js';
+
+export function table(header: string[], rows: unknown[][]): string {
+  const cells = [header, ...rows.map((r) => r.map((c) => (c === undefined || c === null ? '-' : String(c))))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  return cells.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+function kv(obj: Record<string, unknown>): string {
+  return table(['option', 'value'], Object.entries(obj).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : v]));
+}
+
+function mb(bytes: unknown): string {
+  return `${(Number(bytes) / 1048576).toFixed(1)} MB`;
+}
+
+function statRows(watcher: string, info: Record<string, any>): unknown[][] {
+  return Object.values(info).map((p) => [watcher, p.pid, p.wid, p.state, `${p.cpu}%`, mb(p.rss), `${p.age}s`]);
+}
+
+export function formatReply(command: string, r: Reply): string {
+  switch (command) {
+    case 'status':
+      return r.statuses ? table(['watcher', 'status'], Object.entries(r.statuses as object)) : String(r.status);
+    case 'list':
+      return r.watchers ? (r.watchers as string[]).join('\n') : table(['pid', 'wid', 'state', 'age'], (r.processes as any[]).map((p) => [p.pid, p.wid, p.state, `${p.age.toFixed(1)}s`]));
+    case 'listsockets':
+      return table(['name', 'address', 'fd', 'backlog'], (r.sockets as any[]).map((s) => [s.name, s.address, s.fd, s.backlog]));
+    case 'incr':
+    case 'decr':
+    case 'numprocesses':
+      return String(r.numprocesses);
+    case 'numwatchers':
+      return String(r.numwatchers);
+    case 'get':
+    case 'options':
+      return kv(r.options as Record<string, unknown>);
+    case 'signal':
+      return `ok (signalled ${(r.pids as number[]).join(', ') || 'no process'})`;
+    case 'reloadconfig':
+      return ['ok', ...((r.changes as string[]) ?? []).map((c) => `  ${c}`)].join('\n');
+    case 'stats': {
+      const header = ['watcher', 'pid', 'wid', 'state', 'cpu', 'rss', 'age'];
+      if (r.infos) return table(header, Object.entries(r.infos as Record<string, any>).flatMap(([w, info]) => statRows(w, info)));
+      return table(header, statRows(String(r.name), r.info as Record<string, any>));
+    }
+    case 'dstats': {
+      const i = r.info as Record<string, any>;
+      return kv({ pid: i.pid, cpu: `${i.cpu}%`, rss: mb(i.rss), uptime: `${i.uptime}s`, children: i.children });
+    }
+    default:
+      return 'ok';
+  }
+}

@@ -1,0 +1,90 @@
+// The supervisor's listening sockets: bound once, never accepted on, held open for the
+// supervisor's whole life so connections queue while no worker is up.
+import dns from 'node:dns/promises';
+import fs from 'node:fs';
+import net from 'node:net';
+import { closeFd, createListener, SocketError } from '../sys/sockets.js';
+import { formatAddress, type SocketAddress } from '../sys/sockaddr.js';
+import { SupervisorError, EXIT } from './errors.js';
+import type { SocketConfig } from './config-types.js';
+import { log } from './log.js';
+
+export interface BoundSocket {
+  name: string;
+  config: SocketConfig;
+  fd: number;
+  address: SocketAddress;
+  label: string;
+}
+
+export class SocketBindError extends SupervisorError {
+  constructor(code: string, message: string) {
+    super(code, message, EXIT.SOCKET);
+  }
+}
+
+async function resolveHost(cfg: SocketConfig): Promise<string> {
+  if (net.isIP(cfg.host)) return cfg.host;
+  if (cfg.host === 'localhost') return cfg.family === 'AF_INET6' ? '::1' : '127.0.0.1';
+  try {
+    const r = await dns.lookup(cfg.host, { family: cfg.family === 'AF_INET6' ? 6 : 4 });
+    return r.address;
+  } catch (err) {
+    throw new SocketBindError('ERESOLVE', `[socket:${cfg.name}] (${cfg.file}): cannot resolve host "${cfg.host}": ${(err as NodeJS.ErrnoException).code}`);
+  }
+}
+
+/** Binds and listens; throws SocketBindError naming the socket, address and errno. */
+export async function bindSocket(cfg: SocketConfig): Promise<BoundSocket> {
+  const address: SocketAddress =
+    cfg.family === 'AF_UNIX' ? { family: 'AF_UNIX', path: cfg.path! } : { family: cfg.family, host: await resolveHost(cfg), port: cfg.port };
+  if (cfg.family === 'AF_UNIX' && cfg.replace) fs.rmSync(cfg.path!, { force: true });
+  try {
+    const l = createListener({
+      address,
+      backlog: cfg.backlog,
+      reuseport: cfg.reuseport,
+      interface: cfg.interface,
+      blocking: cfg.blocking,
+      mode: cfg.umask === undefined ? undefined : 0o777 & ~cfg.umask,
+    });
+    return { name: cfg.name, config: cfg, fd: l.fd, address: l.address, label: formatAddress(l.address) };
+  } catch (err) {
+    const code = (err as SocketError).code ?? 'EBIND';
+    const hint = code === 'EADDRINUSE' && cfg.family === 'AF_UNIX' ? ' (the file exists: remove it or set replace = true)' : code === 'EACCES' ? ' (ports below 1024 need root)' : '';
+    throw new SocketBindError(code, `[socket:${cfg.name}] (${cfg.file}): ${(err as Error).message}${hint}`);
+  }
+}
+
+export function closeSocket(s: BoundSocket): void {
+  closeFd(s.fd);
+  if (s.address.family === 'AF_UNIX') fs.rmSync(s.address.path, { force: true });
+}
+
+export class SocketRegistry {
+  readonly sockets = new Map<string, BoundSocket>();
+
+  /** Binds all or none: on the first failure, the ones already bound are closed again. */
+  async bindAll(configs: Iterable<SocketConfig>): Promise<void> {
+    const fresh: BoundSocket[] = [];
+    try {
+      for (const cfg of configs) fresh.push(await bindSocket(cfg));
+    } catch (err) {
+      fresh.forEach(closeSocket);
+      throw err;
+    }
+    for (const s of fresh) {
+      this.sockets.set(s.name, s);
+      log.info(`socket ${s.name} listening on ${s.label} (fd ${s.fd})`);
+    }
+  }
+
+  get(name: string): BoundSocket | undefined {
+    return this.sockets.get(name);
+  }
+
+  closeAll(): void {
+    for (const s of this.sockets.values()) closeSocket(s);
+    this.sockets.clear();
+  }
+}

@@ -1,0 +1,74 @@
+// Every bad configuration stops startup with exit 2 and a message naming file, [section] and key.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { loadConfig } from '../../supervisor/config.js';
+import { killAll, start } from '../helpers/process.js';
+import { CLI, FIXTURES, fixtureEnv, tempDir } from './harness.js';
+
+const CASES: [string, RegExp][] = [
+  ['bad-unknown-socket.ini', /bad-unknown-socket\.ini:2 \[watcher:web\] cmd: refers to socket "nope" but there is no \[socket:nope\] \(defined: web\)/],
+  ['bad-port-not-numeric.ini', /bad-port-not-numeric\.ini:7 \[socket:web\] port: port must be a number from 0 to 65535, got "eighty"/],
+  ['bad-duplicate-watcher.ini', /bad-duplicate-watcher\.ini:4 \[watcher:web\]: section is defined twice \(first at line 1\)/],
+  ['include-duplicate/main.ini', /web\.extra\.ini:1 \[watcher:web\]: defined twice \(also in .*main\.ini:4\)/],
+  ['bad-unknown-option.ini', /bad-unknown-option\.ini:3 \[watcher:web\] numprocess: unknown option \(known: cmd, /],
+  ['bad-env-missing-watcher.ini', /bad-env-missing-watcher\.ini:4 \[env:api\]: no \[watcher:api\]/],
+  ['bad-unknown-section.ini', /bad-unknown-section\.ini:1 \[watchers:web\]: unknown section/],
+  ['bad-missing-cmd.ini', /bad-missing-cmd\.ini \[watcher:web\] cmd: every watcher needs a cmd/],
+  ['bad-use-sockets-false.ini', /\[watcher:web\] use_sockets: cmd refers to socket web but use_sockets is not true/],
+  ['bad-remote-endpoint.ini', /\[circus\] endpoint: tcp:\/\/0\.0\.0\.0:5555 is not a loopback address.*endpoint_allow_remote = true/],
+  ['bad-unknown-variable.ini', /\[watcher:web\] cmd: unknown variable circus\.socket\.web/],
+  ['bad-stream-class.ini', /\[watcher:web\] stdout_stream\.class: unknown stream class "SyslogStream"/],
+  ['bad-stop-signal.ini', /\[watcher:web\] stop_signal: unknown signal "SIGFOO"/],
+  ['bad-user.ini', /\[watcher:web\] uid: no such user "no-such-user-here"/],
+  ['bad-include-missing.ini', /\[circus\] include: "conf\.d\/\*\.ini" matches no file/],
+  ['bad-numprocesses.ini', /\[watcher:web\] numprocesses: must be between 0 and 10000, got -3/],
+  ['bad-family.ini', /\[socket:web\] host: 127\.0\.0\.1 is an IPv4 address but family is AF_INET6/],
+  ['bad-syntax.ini', /bad-syntax\.ini:3 \[watcher:web\]: expected "key = value"/],
+  ['does-not-exist.ini', /does-not-exist\.ini: cannot read the file \(ENOENT\)/],
+];
+
+test.after(killAll);
+
+for (const [fixture, message] of CASES) {
+  test(`config error: ${fixture}`, () => {
+    assert.throws(
+      () => loadConfig(path.join(FIXTURES, fixture)),
+      (e: any) => e.exitCode === 2 && typeof e.code === 'string' && message.test(e.message),
+    );
+  });
+}
+
+test('the CLI exits 2 with the message and no stack trace, with and without --check', async () => {
+  for (const args of [['--check'], []]) {
+    const p = start(process.execPath, [CLI, ...args, path.join(FIXTURES, 'bad-unknown-socket.ini')], { env: fixtureEnv(tempDir()) });
+    const { code } = await p.exited;
+    assert.equal(code, 2);
+    assert.match(p.stderr(), /^circus-supervisor: error: .*bad-unknown-socket\.ini:2 \[watcher:web\] cmd: refers to socket "nope"/);
+    assert.doesNotMatch(p.stderr(), /\n\s+at /);
+  }
+});
+
+test('options Circus accepts but that do nothing here are warnings, not errors', async () => {
+  const p = start(process.execPath, [CLI, '--check', path.join(FIXTURES, 'warn-ignored-options.ini')]);
+  const { code } = await p.exited;
+  assert.equal(code, 0, p.stderr());
+  for (const key of ['statsd', 'httpd', 'so_reuseaddr', 'stop_children', 'hooks.before_start', 'rlimit_nofile', 'virtualenv']) {
+    assert.match(p.stderr(), new RegExp(`WARN .*warn-ignored-options\\.ini \\[[a-z:]+\\] ${key.replace('.', '\\.')}: accepted for Circus compatibility`));
+  }
+  assert.match(p.stderr(), /\[plugin:statsd\]: plugins are not supported/);
+  assert.match(p.stdout(), /OK \(1 sockets, 1 watchers\)/);
+});
+
+test('the seed configuration parses as Circus documents it', () => {
+  const cfg = loadConfig(path.join(FIXTURES, 'seed.ini'), { CW_TEST_DIR: '/tmp/x', CW_FIXTURES: FIXTURES });
+  const w = cfg.watchers.get('dummy')!;
+  assert.equal(w.numprocesses, 5);
+  assert.equal(w.useSockets, true);
+  assert.deepEqual(w.sockets, ['foo']);
+  assert.equal(cfg.endpoint.url, 'unix:///tmp/x/ctl.sock');
+  assert.deepEqual(w.flapping, { attempts: 2, window: 1, retryIn: 7, maxRetry: 5 });
+  assert.equal(w.stopSignal, 'SIGTERM');
+  assert.equal(w.gracefulTimeout, 5);
+  assert.equal(cfg.sockets.get('foo')!.backlog, 2048);
+});

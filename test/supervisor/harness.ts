@@ -1,0 +1,150 @@
+// Shared helpers for supervisor tests: write an INI into a temp dir, start circus-supervisor on
+// it, wait for its "ready" line, talk to its control endpoint, fetch over loopback.
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { request, type Reply } from '../../supervisor/client.js';
+import { BUILD, ROOT, start, waitFor, waitForOutput, type Spawned } from '../helpers/process.js';
+
+export const FIXTURES = path.join(ROOT, 'test/fixtures');
+export const CLI = path.join(BUILD, 'supervisor/cli.js');
+export const CTL = path.join(BUILD, 'supervisor/ctl.js');
+
+export function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'cw-sup-'));
+}
+
+export interface Running {
+  proc: Spawned;
+  dir: string;
+  endpoint: string;
+  /** Socket name → "host:port" or "unix:/path", from the ready line. */
+  sockets: Map<string, string>;
+  ctl(command: string, properties?: Record<string, unknown>): Promise<Reply>;
+  ok(command: string, properties?: Record<string, unknown>): Promise<Reply>;
+}
+
+/** Variables every fixture INI may use through $(circus.env.X). */
+export function fixtureEnv(dir: string): NodeJS.ProcessEnv {
+  return { ...process.env, CW_TEST_DIR: dir, CW_FIXTURES: FIXTURES, CW_ROOT: ROOT };
+}
+
+/** Starts the supervisor on `ini` (a fixture name or INI text) and waits until it is ready. */
+export async function startSupervisor(ini: string, opts: { dir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Running> {
+  const dir = opts.dir ?? tempDir();
+  const file = ini.includes('\n') ? path.join(dir, 'circus.ini') : path.join(FIXTURES, ini);
+  if (ini.includes('\n')) fs.writeFileSync(file, ini);
+  const proc = start(process.execPath, [CLI, file], { env: { ...fixtureEnv(dir), ...opts.env } });
+  const m = await waitForOutput(proc, /ready: \d+ watchers, sockets \[(.*)\], endpoint (\S+)/, 30000);
+  const sockets = new Map(
+    m[1]
+      .split(' ')
+      .filter(Boolean)
+      .map((kv) => kv.split('=') as [string, string]),
+  );
+  const endpoint = m[2];
+  const ctl = (command: string, properties: Record<string, unknown> = {}) => request(endpoint, command, properties);
+  const ok = async (command: string, properties: Record<string, unknown> = {}) => {
+    const r = await ctl(command, properties);
+    if (r.status === 'error') throw new Error(`${command} ${JSON.stringify(properties)} answered ${JSON.stringify(r)}`);
+    return r;
+  };
+  return { proc, dir, endpoint, sockets, ctl, ok };
+}
+
+export function portOf(address: string): number {
+  return Number(address.slice(address.lastIndexOf(':') + 1));
+}
+
+export interface Answer {
+  status: number;
+  body: any;
+}
+
+/** One GET on a fresh connection (no keep-alive), to a TCP "host:port" or "unix:/path". */
+export function get(address: string, pathname = '/', timeoutMs = 10000): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const target = address.startsWith('unix:')
+      ? { socketPath: address.slice(5) }
+      : { host: address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, ''), port: portOf(address) };
+    const req = http.get({ ...target, path: pathname, agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(body) });
+        } catch {
+          resolve({ status: res.statusCode ?? 0, body });
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${address}${pathname} timed out`)));
+    req.on('error', reject);
+  });
+}
+
+/** Pids answering on `address` over `n` fresh connections. */
+export async function servingPids(address: string, n: number): Promise<Set<number>> {
+  const pids = new Set<number>();
+  for (let i = 0; i < n; i++) pids.add((await get(address)).body.pid);
+  return pids;
+}
+
+export async function watcherPids(r: Running, name: string): Promise<number[]> {
+  return (await r.ok('list', { name })).pids as number[];
+}
+
+/**
+ * Waits until the watcher has exactly `n` processes, all running; with `serving` (default), also
+ * until each fixture worker has printed that it serves (a watcher that never notifies counts as
+ * running as soon as warmup_delay has passed).
+ */
+export async function waitForRunning(r: Running, name: string, n: number, timeoutMs = 30000, serving = true): Promise<number[]> {
+  return waitFor<number[] | undefined>(async () => {
+    const l = await r.ok('list', { name });
+    const procs = l.processes as { pid: number; state: string }[];
+    const up = (pid: number) => !serving || r.proc.stderr().includes(`fixture[${pid}] serving`);
+    return procs.length === n && procs.every((p) => p.state === 'running' && up(p.pid)) ? procs.map((p) => p.pid) : undefined;
+  }, `${n} running processes in watcher ${name}`, timeoutMs) as Promise<number[]>;
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pids of processes whose command line contains `needle` (from /proc). */
+export function pidsMatching(needle: string): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(needle)) out.push(Number(d));
+    } catch {
+      // gone already
+    }
+  }
+  return out;
+}
+
+export const WORKER_APP = path.join(FIXTURES, 'supervisor-app.mjs');
+
+/** A [watcher:] running the real circus-worker on socket `socket` with the test app. */
+export function workerWatcher(name: string, extra = '', socket = 'web'): string {
+  return `[watcher:${name}]
+cmd = circus-worker --fd $(circus.sockets.${socket}) ${WORKER_APP}
+use_sockets = True
+${extra}
+`;
+}
+
+/** Index of the first line in `text` matching `re`, or -1. */
+export function lineIndex(text: string, re: RegExp): number {
+  return text.split('\n').findIndex((l) => re.test(l));
+}

@@ -1,0 +1,180 @@
+// HTTP behaviour of the node backend with fetch and node-style handlers, over real sockets.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { killAll, waitFor, waitForOutput } from '../helpers/process.js';
+import { rawExchange, request, type Target } from '../helpers/http.js';
+import { app, closeFd, tcpListener, workerOnFd, type FdWorker } from '../helpers/worker.js';
+import type { RawListener } from '../../sys/sockets.js';
+
+after(killAll);
+
+function chunkedPost(target: Target, path: string, chunks: number, size: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ ...target, agent: false, method: 'POST', path, headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e)));
+    let sent = 0;
+    const pump = () => {
+      while (sent < chunks) {
+        sent++;
+        if (!req.write(Buffer.alloc(size, 97))) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+}
+
+describe('fetch handler on node backend', () => {
+  let listener: RawListener;
+  let w: FdWorker;
+  before(async () => {
+    listener = tcpListener();
+    w = await workerOnFd(listener, ['--backend', 'node', '--max-body', '64k', app('fetch-app.ts')]);
+  });
+  after(() => closeFd(listener.fd));
+
+  test('status, headers and bodies are written as the Response says', async () => {
+    const bytes = await request(w.target, { path: '/bytes' });
+    assert.equal(bytes.status, 201);
+    assert.equal(bytes.body, 'hi');
+    assert.equal(bytes.headers['x-kind'], 'bytes');
+    assert.equal(bytes.headers['content-length'], '2');
+    const plain = await request(w.target, { path: '/' });
+    assert.equal(plain.headers['content-type'], 'text/plain;charset=UTF-8');
+    const none = await request(w.target, { path: '/no-content' });
+    assert.equal(none.status, 204);
+    assert.equal(none.headers['content-length'], undefined);
+  });
+
+  test('multiple Set-Cookie headers stay separate', async () => {
+    const r = await request(w.target, { path: '/cookies' });
+    assert.deepEqual(r.headers['set-cookie'], ['a=1; Path=/', 'b=2; Path=/']);
+  });
+
+  test('HEAD gets headers and no body', async () => {
+    const r = await request(w.target, { method: 'HEAD', path: '/' });
+    assert.equal(r.status, 200);
+    assert.equal(r.body, '');
+    assert.equal(r.headers['content-length'], String(`ok ${w.proc.child.pid}`.length));
+  });
+
+  test('the Request carries method, url, headers and body', async () => {
+    const h = JSON.parse((await request(w.target, { path: '/headers?x=1', headers: { 'x-custom': 'yes', 'user-agent': 'cw-test' } })).body);
+    assert.deepEqual(h, { ua: 'cw-test', custom: 'yes', method: 'GET', url: `http://127.0.0.1:${w.target.port}/headers?x=1` });
+    const e = await request(w.target, { method: 'POST', path: '/echo', body: 'hello body' });
+    assert.equal(e.body, 'hello body');
+    assert.equal(e.headers['x-method'], 'POST');
+  });
+
+  test('ReadableStream bodies are streamed chunked', async () => {
+    const r = await request(w.target, { path: '/stream?n=4' });
+    assert.equal(r.body, 'part0;part1;part2;part3;');
+    assert.equal(r.headers['transfer-encoding'], 'chunked');
+  });
+
+  test('a handler that throws or returns a non-Response costs one 500, the worker keeps serving', async () => {
+    for (const path of ['/throw', '/not-response']) {
+      const r = await request(w.target, { path });
+      assert.equal(r.status, 500);
+      assert.equal(r.body, 'Internal Server Error\n');
+    }
+    assert.match(w.proc.stderr(), /handler failed on GET \/throw\n.*Error: boom from \/throw/);
+    assert.equal((await request(w.target, { path: '/' })).status, 200);
+  });
+
+  test('413 for a declared Content-Length over --max-body, without reading it', async () => {
+    const reply = await rawExchange(w.target, `POST /echo HTTP/1.1\r\nhost: x\r\ncontent-length: ${1024 * 1024}\r\n\r\n`);
+    assert.match(reply, /^HTTP\/1\.1 413 /);
+  });
+
+  test('413 for a chunked body once it passes --max-body', async () => {
+    const r = await chunkedPost(w.target, '/echo', 200, 4096);
+    assert.equal(r.status, 413);
+    assert.equal((await chunkedPost(w.target, '/echo', 4, 4096)).body.length, 4 * 4096);
+  });
+
+  test('a client that goes away aborts the request signal', async () => {
+    const req = http.request({ ...w.target, agent: false, path: '/watch-abort?ms=4000' });
+    const gone = new Promise<void>((resolve) => req.on('error', () => resolve()));
+    req.end();
+    await waitFor(async () => (await request(w.target, { path: '/last-abort' })).body === 'pending', 'the handler to start', 10000, 50);
+    req.destroy();
+    await gone;
+    await waitFor(async () => (await request(w.target, { path: '/last-abort' })).body === 'aborted', 'the abort to reach the handler', 10000, 100);
+  });
+});
+
+describe('node-style handler on node backend', () => {
+  let listener: RawListener;
+  let w: FdWorker;
+  before(async () => {
+    listener = tcpListener();
+    w = await workerOnFd(listener, ['--backend', 'node', '--max-body', '16k', app('node-app.mjs')]);
+  });
+  after(() => closeFd(listener.fd));
+
+  test('sync throw and async rejection each cost one 500', async () => {
+    assert.equal((await request(w.target, { path: '/throw' })).status, 500);
+    assert.equal((await request(w.target, { path: '/reject' })).status, 500);
+    assert.equal((await request(w.target, { path: '/' })).status, 200);
+  });
+
+  test('413 for declared and chunked bodies over --max-body', async () => {
+    assert.equal((await request(w.target, { method: 'POST', path: '/echo', body: Buffer.alloc(20000) })).status, 413);
+    assert.equal((await chunkedPost(w.target, '/echo', 50, 4096)).status, 413);
+    assert.equal((await chunkedPost(w.target, '/echo', 2, 4096)).body.length, 8192);
+  });
+});
+
+test('SIGTERM lets an in-flight request finish, refuses new work, exits 0', async () => {
+  const listener = tcpListener();
+  try {
+    const w = await workerOnFd(listener, ['--backend', 'node', app('fetch-app.ts')]);
+    const slow = request(w.target, { path: '/slow?ms=1500' });
+    await waitForOutput(w.proc, /slow request started \?ms=1500/);
+    w.proc.child.kill('SIGTERM');
+    const r = await slow;
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'slow done');
+    assert.deepEqual(await w.proc.exited, { code: 0, signal: null });
+    assert.match(w.proc.stderr(), /stopping \(SIGTERM\)/);
+  } finally {
+    closeFd(listener.fd);
+  }
+});
+
+test('a second signal while draining exits at once', async () => {
+  const listener = tcpListener();
+  try {
+    const w = await workerOnFd(listener, ['--backend', 'node', '--graceful-timeout', '60', app('fetch-app.ts')]);
+    const slow = request(w.target, { path: '/slow?ms=30000' }).catch(() => null);
+    await waitForOutput(w.proc, /slow request started \?ms=30000/);
+    w.proc.child.kill('SIGTERM');
+    await waitFor(() => /stopping/.test(w.proc.stderr()), 'drain to start');
+    const t0 = Date.now();
+    w.proc.child.kill('SIGINT');
+    const { code } = await w.proc.exited;
+    assert.equal(code, 1);
+    assert.ok(Date.now() - t0 < 10000);
+    await slow;
+  } finally {
+    closeFd(listener.fd);
+  }
+});
+
+test('--max-requests drains and exits 0 after N requests', async () => {
+  const listener = tcpListener();
+  try {
+    const w = await workerOnFd(listener, ['--backend', 'node', '--max-requests', '3', app('fetch-app.ts')]);
+    for (let i = 0; i < 3; i++) assert.equal((await request(w.target)).status, 200);
+    assert.deepEqual(await w.proc.exited, { code: 0, signal: null });
+    assert.match(w.proc.stderr(), /served 3 requests \(--max-requests\)/);
+  } finally {
+    closeFd(listener.fd);
+  }
+});

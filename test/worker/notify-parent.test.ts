@@ -1,0 +1,95 @@
+// Readiness and parent death: the worker says READY=1 / STOPPING=1 on the supervisor's pipe and over
+// real sd_notify, and it does not outlive a parent killed with SIGKILL.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { killAll, start, waitFor, waitForOutput } from '../helpers/process.js';
+import { request } from '../helpers/http.js';
+import { app, closeFd, runWorker, tcpListener, targetOf, WORKER_CLI } from '../helpers/worker.js';
+
+after(killAll);
+
+test('READY=1 and STOPPING=1 arrive on the CIRCUS_NOTIFY_FD pipe', async () => {
+  const listener = tcpListener();
+  try {
+    const w = runWorker(['--fd', '3', '--backend', 'node', app('fetch-app.ts')], {
+      stdio: ['ignore', 'pipe', 'pipe', listener.fd, 'pipe'],
+      env: { ...process.env, CIRCUS_NOTIFY_FD: '4' },
+    });
+    let lines = '';
+    (w.child.stdio[4] as Readable).on('data', (d) => (lines += d));
+    await waitFor(() => lines.includes('READY=1\n'), 'READY=1 on the pipe');
+    // READY comes after the socket is served: a request now must succeed.
+    assert.equal((await request(targetOf(listener.address))).status, 200);
+    w.child.kill('SIGTERM');
+    await w.exited;
+    assert.equal(lines, 'READY=1\nSTOPPING=1\n');
+  } finally {
+    closeFd(listener.fd);
+  }
+});
+
+const SD_PARENT = `
+import os, socket, subprocess, sys
+d = sys.argv[1]
+n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+n.bind(os.path.join(d, 'notify'))
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.bind(('127.0.0.1', 0))
+s.listen(16)
+env = dict(os.environ, NOTIFY_SOCKET=os.path.join(d, 'notify'))
+p = subprocess.Popen([sys.argv[2], sys.argv[3], '--fd', str(s.fileno()), '--backend', 'node', sys.argv[4]], pass_fds=[s.fileno()], env=env)
+n.settimeout(60)
+print('GOT', n.recv(256).decode(), flush=True)
+p.terminate()
+print('GOT', n.recv(256).decode(), flush=True)
+sys.exit(p.wait())
+`;
+
+test('speaks real sd_notify when NOTIFY_SOCKET is set (Type=notify)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-notify-'));
+  try {
+    const py = start('python3', ['-c', SD_PARENT, dir, process.execPath, WORKER_CLI, app('fetch-app.ts')]);
+    await waitForOutput(py, /GOT READY=1/);
+    await waitForOutput(py, /GOT STOPPING=1/);
+    assert.equal((await py.exited).code, 0);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const DYING_PARENT = `
+import os, socket, subprocess, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.bind(('127.0.0.1', 0))
+s.listen(16)
+env = dict(os.environ, CIRCUS_PARENT_PID=str(os.getpid()))
+p = subprocess.Popen([sys.argv[1], sys.argv[2], '--fd', str(s.fileno()), '--backend', 'node', sys.argv[3]], pass_fds=[s.fileno()], env=env)
+print('CHILD', p.pid, flush=True)
+time.sleep(600)
+`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('a worker exits when its parent is killed with SIGKILL (PR_SET_PDEATHSIG)', async () => {
+  const py = start('python3', ['-c', DYING_PARENT, process.execPath, WORKER_CLI, app('fetch-app.ts')]);
+  const [, pid] = await waitForOutput(py, /CHILD (\d+)/);
+  await waitForOutput(py, /serving 127\.0\.0\.1:\d+/);
+  py.child.kill('SIGKILL');
+  await py.exited;
+  try {
+    await waitFor(() => !alive(Number(pid)), `worker ${pid} to exit after its parent died`, 30000, 50);
+  } finally {
+    if (alive(Number(pid))) process.kill(Number(pid), 'SIGKILL');
+  }
+});
