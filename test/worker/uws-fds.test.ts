@@ -102,3 +102,32 @@ test('several uws workers on one inherited socket all receive traffic', async ()
     closeFd(l.fd);
   }
 });
+
+test('uws serves a Unix socket it binds itself (--unix)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-uws-'));
+  const socketPath = path.join(dir, 'own.sock');
+  try {
+    const w = start(process.execPath, [CLI, '--unix', socketPath, '--backend', 'uws', FETCH_APP]);
+    assert.equal(await ready(w), 'uws');
+    assert.equal((await request({ socketPath }, '/pid')).body.toString(), String(w.child.pid));
+    w.child.kill('SIGTERM');
+    assert.equal((await w.exited).code, 0);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('uws under systemd socket activation (LISTEN_FDS)', { skip: !fs.existsSync('/usr/bin/systemd-socket-activate') && 'systemd-socket-activate is not installed' }, async () => {
+  // A free port: bind one, note it, release it for systemd-socket-activate.
+  const probe = createListener({ address: { family: 'AF_INET', host: '127.0.0.1', port: 0 } });
+  const port = (probe.address as { port: number }).port;
+  closeFd(probe.fd);
+  const sd = start('systemd-socket-activate', ['-l', `127.0.0.1:${port}`, process.execPath, CLI, '--backend', 'uws', FETCH_APP]);
+  await waitForOutput(sd, /Listening on/);
+  // The first connection makes systemd-socket-activate exec the worker; it waits in the backlog.
+  const r = await request({ host: '127.0.0.1', port }, '/pid');
+  assert.equal(r.status, 200);
+  assert.match(sd.stderr(), new RegExp(`serving 127\\.0\\.0\\.1:${port} \\(systemd\\) backend=uws`));
+  sd.child.kill('SIGTERM');
+  await sd.exited;
+});
