@@ -36,7 +36,14 @@ export const nodeBackend: Backend = {
     const inner = withAccessLog(listenerFor(handler, opts), opts);
     const { onRequest } = opts;
     const server = http.createServer(
-      { keepAliveTimeout: opts.idleTimeoutMs, headersTimeout: opts.idleTimeoutMs, requestTimeout: 0 },
+      {
+        keepAliveTimeout: opts.idleTimeoutMs,
+        headersTimeout: opts.idleTimeoutMs,
+        requestTimeout: 0,
+        // node checks headersTimeout only this often (30 s by default), which let a slow-loris
+        // client hold a connection for up to 30 s whatever --idle-timeout said.
+        connectionsCheckingInterval: Math.min(30_000, Math.max(100, opts.idleTimeoutMs / 4)),
+      },
       (req, res) => {
         onRequest();
         inner(req, res);
@@ -51,7 +58,10 @@ export const nodeBackend: Backend = {
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       // Malformed input costs this connection only; answer 400/431 when the socket still can.
       if (!socket.writable || err.code === 'ECONNRESET') return socket.destroy();
-      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout'
+        : '400 Bad Request';
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     });
 

@@ -1,0 +1,44 @@
+// A fast-check fuzzer throwing mutated requests at a running worker, and 10,000 idle connections
+// while another client is served (every backend × handler that runs here).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { killAll } from '../helpers/process.js';
+import { isAlive } from '../chaos/lib/proc-stats.js';
+import { answersGood, comboName, startChaosWorker, workerMatrix, type ChaosWorker } from '../chaos/lib/worker-under-test.js';
+import { fuzzWorker } from '../chaos/scenarios/fuzz.js';
+import { idleFlood } from '../chaos/scenarios/idle-flood.js';
+import { gapFor } from '../chaos/known-gaps.js';
+
+after(killAll);
+
+for (const combo of await workerMatrix()) {
+  describe(`fuzz and flood: ${comboName(combo)}`, { skip: combo.skip }, () => {
+    let w: ChaosWorker;
+    before(async () => {
+      // Idle timeout above the flood's duration: the point is holding them, not timing them out.
+      w = await startChaosWorker(combo, ['--idle-timeout', '60', '--max-body', '64k', '--log-level', 'error']);
+    });
+    after(() => w?.release());
+
+    test('10,000 idle connections while another client is still served', { todo: gapFor(combo.backend, 'idle flood') }, async (t) => {
+      const r = await idleFlood(w.target, w.pid, 10_000);
+      t.diagnostic(JSON.stringify(r));
+      if (r.scaledBecause) t.diagnostic(`scaled down: ${r.scaledBecause}`);
+      assert.equal(r.failedToConnect, 0);
+      assert.equal(r.goodStatus, 200);
+      assert.ok(r.goodMs < 5000, `the good request took ${Math.round(r.goodMs)} ms`);
+    });
+
+    test('mutated requests for 4 s: the worker stays up and answers after every batch', { todo: gapFor(combo.backend, 'fuzz') }, async (t) => {
+      const r = await fuzzWorker(w.target, w.pid, 4000);
+      t.diagnostic(JSON.stringify(r));
+      assert.equal(r.failure, undefined);
+      assert.ok(r.batches >= 3, `only ${r.batches} batches ran`);
+    });
+
+    test('the worker is still up and answers a good request', async () => {
+      assert.ok(isAlive(w.pid));
+      assert.ok(await answersGood(w.target));
+    });
+  });
+}
