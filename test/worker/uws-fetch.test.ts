@@ -116,3 +116,18 @@ test('request headers over 16 KB get 431 (uWS alone would accept them)', async (
   assert.match(reply, /^HTTP\/1\.1 431 /);
   assert.equal((await request(target, '/pid', { headers: { 'x-ok': 'b'.repeat(8000) } })).status, 200);
 });
+
+test('a request target over 8 KB gets 414', async () => {
+  assert.match(await raw(target, GET(`/pid?${'q'.repeat(10_000)}`)), /^HTTP\/1\.1 414 /);
+});
+
+test('ambiguous body framing is cut before the app, and what follows it is never served', async () => {
+  const smuggled = 'GET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n';
+  for (const framing of ['Content-Length: 4\r\nTransfer-Encoding: chunked', 'Content-Length: 4\r\nContent-Length: 40', 'Content-Length: -1', 'Content-Length: 4x']) {
+    const reply = await raw(target, `POST /framed HTTP/1.1\r\nHost: t\r\n${framing}\r\n\r\n0\r\n\r\n${smuggled}`);
+    assert.equal(reply, '', `${framing}: closed without serving anything`);
+  }
+  for (const path of ['/framed', '/smuggled']) {
+    assert.equal((await request(target, `/seen?path=${path}`)).body.toString(), 'false', `${path} reached the app`);
+  }
+});

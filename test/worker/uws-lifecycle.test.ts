@@ -54,6 +54,26 @@ test('SIGTERM drains: the in-flight request finishes, idle keep-alive connection
   }
 });
 
+test('a request body that stops arriving is cut after --idle-timeout', async () => {
+  const { fd, target } = listener();
+  try {
+    const w = startOnFd(fd, ['--backend', 'uws', '--idle-timeout', '1', FETCH_APP]);
+    await ready(w);
+    const t0 = Date.now();
+    const closedAfter = await new Promise<number>((resolve) => {
+      const socket = net.connect(target.port, target.host, () => socket.write('POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\nabc'));
+      socket.resume();
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(Date.now() - t0));
+    });
+    assert.ok(closedAfter >= 900 && closedAfter < 8000, `closed after ${closedAfter} ms`);
+    assert.equal((await request(target, '/pid')).status, 200);
+    assert.doesNotMatch(w.stderr(), /handler failed/);
+  } finally {
+    closeFd(fd);
+  }
+});
+
 test('--max-requests counts requests on uws and exits 0 after them', async () => {
   const { fd, target } = listener();
   try {

@@ -103,7 +103,7 @@ function listenOnFd(uws: UwsModule, app: TemplatedApp, listen: FdDescription): u
 async function register(app: TemplatedApp, handler: AppHandler, opts: ServeOptions, flight: Flight): Promise<void> {
   switch (handler.kind) {
     case 'fetch':
-      app.any('/*', fetchUwsHandler(handler.fetch, { maxBody: opts.maxBody, log: opts.log, tracker: exchangeTracker(flight) }));
+      app.any('/*', fetchUwsHandler(handler.fetch, { maxBody: opts.maxBody, bodyTimeoutMs: opts.idleTimeoutMs, log: opts.log, tracker: exchangeTracker(flight) }));
       return;
     case 'uws':
       await handler.register(trackNativeApp(app, nativeTracker(flight)));
@@ -121,7 +121,7 @@ function createBackend(uws: UwsModule): Backend {
       const flight = new Flight(opts);
       await register(app, handler, opts, flight);
       if (opts.idleTimeoutMs !== UWS_IDLE_TIMEOUT_MS) {
-        opts.log.debug(`the uws backend closes idle keep-alive connections after ${UWS_IDLE_TIMEOUT_MS / 1000}s (built into uWS); --idle-timeout applies to the node backend`);
+        opts.log.debug(`the uws backend closes idle keep-alive connections after ${UWS_IDLE_TIMEOUT_MS / 1000}s (built into uWS); --idle-timeout bounds stalled request bodies only`);
       }
       let listenSocket: us_listen_socket | undefined = listenOnFd(uws, app, opts.listen);
       const closeApp = () => (app as { close?: () => void }).close?.();

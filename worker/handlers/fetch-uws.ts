@@ -10,14 +10,18 @@ import { BodyTooLargeError } from './node-replies.js';
 import { createLazyRequest, type RequestSource } from './request.js';
 import { isResponse, responseParts } from './response.js';
 import { Exchange, type ExchangeTracker } from './uws-exchange.js';
-import { UwsRequestBody } from './uws-request-body.js';
+import { BodyStalledError, UwsRequestBody } from './uws-request-body.js';
 import { writeResponse } from './uws-write.js';
 
 /** Total request header bytes (names, values, ': ' and CRLF) above which we answer 431. */
 export const MAX_HEADER_BYTES = 16 * 1024;
+/** Request targets longer than this get 414 (uWS would hand any length to the app). */
+export const MAX_TARGET_BYTES = 8 * 1024;
 
 export interface FetchUwsOptions {
   maxBody: number;
+  /** A request body that stalls this long has its connection closed. */
+  bodyTimeoutMs: number;
   log: Logger;
   tracker: ExchangeTracker;
 }
@@ -28,20 +32,37 @@ interface Copied {
   bytes: number;
   host: string;
   contentLength: string | undefined;
+  /** Two Content-Length headers that disagree: the framing is ambiguous (smuggling). */
+  conflicting: boolean;
   chunked: boolean;
 }
 
 function copyHeaders(req: HttpRequest): Copied {
-  const c: Copied = { headers: [], bytes: 0, host: '', contentLength: undefined, chunked: false };
+  const c: Copied = { headers: [], bytes: 0, host: '', contentLength: undefined, conflicting: false, chunked: false };
   req.forEach((name, value) => {
     c.headers.push(name, value);
     c.bytes += name.length + value.length + 4;
     // uWS hands names lower-cased.
     if (name === 'host') c.host = value;
-    else if (name === 'content-length') c.contentLength = value;
+    else if (name === 'content-length') {
+      if (c.contentLength !== undefined && c.contentLength !== value) c.conflicting = true;
+      c.contentLength = value;
+    }
     else if (name === 'transfer-encoding') c.chunked = true;
   });
   return c;
+}
+
+/**
+ * Body framing uWS 20.30 lets through although it is ambiguous (request smuggling): a
+ * non-numeric or negative Content-Length, two that disagree, or Content-Length together with
+ * Transfer-Encoding. Returns why, or undefined when the framing is sound.
+ */
+function badFraming(c: Copied): string | undefined {
+  if (c.conflicting) return 'two different Content-Length headers';
+  if (c.contentLength !== undefined && !/^\d+$/.test(c.contentLength)) return `Content-Length '${c.contentLength.slice(0, 20)}'`;
+  if (c.chunked && c.contentLength !== undefined) return 'both Content-Length and Transfer-Encoding';
+  return undefined;
 }
 
 function pairs(flat: string[]): Array<[string, string]> {
@@ -65,12 +86,14 @@ function source(ex: Exchange, copied: Copied, query: string, body: UwsRequestBod
   };
 }
 
-function isTooLarge(err: unknown): boolean {
-  return err instanceof BodyTooLargeError || (err as { cause?: unknown })?.cause instanceof BodyTooLargeError;
+/** Body errors the worker raised itself and already acted on (413, stalled upload cut). */
+function isAnswered(err: unknown): boolean {
+  const cause = (err as { cause?: unknown })?.cause;
+  return err instanceof BodyTooLargeError || err instanceof BodyStalledError || cause instanceof BodyTooLargeError || cause instanceof BodyStalledError;
 }
 
 export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
-  const { maxBody, log, tracker } = opts;
+  const { maxBody, bodyTimeoutMs, log, tracker } = opts;
   const tooLarge = (ex: Exchange) => () => {
     // Once the response is under way a 413 cannot be sent; cutting the connection stops the upload.
     if (ex.started) ex.kill();
@@ -79,16 +102,24 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
 
   return (res: HttpResponse, req: HttpRequest): void => {
     const ex = new Exchange(res, tracker, req.getCaseSensitiveMethod(), req.getUrl());
-    const query = req.getQuery();
+    const query = req.getQuery() ?? '';
     const copied = copyHeaders(req);
     if (copied.bytes > MAX_HEADER_BYTES) return ex.reply(431, 'Request Header Fields Too Large\n', true);
+    if (ex.path.length + query.length > MAX_TARGET_BYTES) return ex.reply(414, 'URI Too Long\n', true);
+    const framing = badFraming(copied);
+    if (framing) {
+      // Closed at once, not answered: after a graceful 400 uWS would still hand the app whatever
+      // request follows in the same packet (the smuggled one).
+      log.debug(`${ex.method} ${ex.path}: ambiguous body framing (${framing}); connection closed`);
+      return ex.kill();
+    }
     if (copied.contentLength !== undefined && Number(copied.contentLength) > maxBody) return ex.reply(413, 'Payload Too Large\n', true);
 
     const mayHaveBody = ex.method !== 'GET' && ex.method !== 'HEAD' && (copied.chunked || Number(copied.contentLength) > 0);
-    const body = mayHaveBody ? new UwsRequestBody(ex, maxBody, tooLarge(ex)) : undefined;
+    const body = mayHaveBody ? new UwsRequestBody(ex, maxBody, tooLarge(ex), bodyTimeoutMs) : undefined;
 
     const fail = (err: unknown) => {
-      if (isTooLarge(err)) return; // already answered 413
+      if (isAnswered(err)) return; // already answered 413, or cut a stalled upload
       if (ex.aborted) return log.debug(`${ex.method} ${ex.path}: client went away: ${String(err)}`);
       log.error(`handler failed on ${ex.method} ${ex.path}`, err);
       ex.reply(500, 'Internal Server Error\n', false);

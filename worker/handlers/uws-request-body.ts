@@ -7,6 +7,14 @@ import type { Exchange } from './uws-exchange.js';
 
 const QUEUE_HIGH_WATER = 64 * 1024;
 
+/** The body stopped arriving for the idle timeout; the worker has closed the connection. */
+export class BodyStalledError extends Error {
+  readonly code = 'EBODYSTALLED';
+  constructor(ms: number) {
+    super(`the request body stalled for ${ms} ms`);
+  }
+}
+
 export class UwsRequestBody {
   private readonly queue: Uint8Array[] = [];
   private queued = 0;
@@ -15,18 +23,38 @@ export class UwsRequestBody {
   private failure?: Error;
   private controller?: ReadableStreamDefaultController<Uint8Array>;
   private cancelled = false;
+  private stallTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly ex: Exchange,
     private readonly limit: number,
     private readonly onTooLarge: () => void,
+    stallMs: number,
   ) {
     ex.res.onData((chunk, isLast) => this.onData(chunk, isLast));
     ex.onAbort(() => this.fail(new DOMException('the client closed the connection', 'AbortError')));
+    // uWS restarts its own timeout on every byte, so a trickling or stalled upload would hold
+    // the connection for ever; this one restarts only on data and is off once the body is in.
+    this.stallTimer = setTimeout(() => this.onStall(stallMs), stallMs);
+    this.stallTimer.unref();
+  }
+
+  private onStall(ms: number): void {
+    this.stallTimer = undefined;
+    if (this.ended || this.failure) return;
+    this.fail(new BodyStalledError(ms));
+    // Like nginx's client_body_timeout: close without an answer the client is not reading anyway.
+    this.ex.kill();
+  }
+
+  private stopTimer(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
   }
 
   private onData(chunk: ArrayBuffer, isLast: boolean): void {
     if (this.failure || this.cancelled) return;
+    this.stallTimer?.refresh();
     if (chunk.byteLength > 0) {
       this.seen += chunk.byteLength;
       if (this.seen > this.limit) {
@@ -47,6 +75,7 @@ export class UwsRequestBody {
     }
     if (isLast) {
       this.ended = true;
+      this.stopTimer();
       this.controller?.close();
     }
   }
@@ -68,6 +97,7 @@ export class UwsRequestBody {
 
   private fail(err: Error): void {
     if (this.failure || this.ended) return;
+    this.stopTimer();
     this.failure = err;
     this.queue.length = 0;
     this.controller?.error(err);
@@ -87,6 +117,7 @@ export class UwsRequestBody {
         pull: () => this.resume(),
         cancel: () => {
           this.cancelled = true;
+          this.stopTimer();
           this.resume();
         },
       },
