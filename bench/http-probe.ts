@@ -1,5 +1,6 @@
 // One-off HTTP requests outside the load generator: start-up probing and response checks.
 import http from 'node:http';
+import net from 'node:net';
 
 export interface ProbeResponse {
   status: number;
@@ -39,4 +40,32 @@ export async function waitFor200(url: string, since: number, timeoutMs: number, 
     if (Date.now() > deadline) throw new Error(`no 200 from ${url} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * Sends a request with `Connection: close` and a second one right behind it in the same write.
+ * RFC 9112 §9.6: the server must close after the first response and process nothing further.
+ * Returns a sentence when the server does otherwise.
+ */
+export function closeProbe(url: string, timeoutMs = 2000): Promise<string | undefined> {
+  const u = new URL(url);
+  const req = (close: boolean) => `GET ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\n${close ? 'Connection: close\r\n' : ''}\r\n`;
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(u.port), u.hostname, () => socket.write(req(true) + req(false)));
+    let data = '';
+    const verdict = (closed: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      const responses = data.match(/HTTP\/1\.[01] \d{3} /g)?.length ?? 0;
+      if (responses === 0) return resolve(`no response to a Connection: close request${closed ? '' : ' within 2 s'}`);
+      const problems = [];
+      if (responses > 1) problems.push('answered a request pipelined after `Connection: close`');
+      if (!closed) problems.push('left the connection open after `Connection: close`');
+      resolve(problems.length ? `${problems.join(' and ')} (RFC 9112 §9.6)` : undefined);
+    };
+    const timer = setTimeout(() => verdict(false), timeoutMs);
+    socket.on('data', (d: Buffer) => (data += d.toString('latin1')));
+    socket.on('end', () => verdict(true));
+    socket.on('error', () => verdict(true));
+  });
 }

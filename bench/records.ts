@@ -16,6 +16,8 @@ export interface ContenderRecord {
   idleRssTotalMB?: number;
   endRssPerWorkerMB?: number;
   endRssTotalMB?: number;
+  /** HTTP behaviour worth knowing that the checks found (e.g. ignoring Connection: close). */
+  protocolNotes?: string[];
   /** Scenario → why this contender does not take part (skipped or wrong response). */
   excluded: Partial<Record<ScenarioId, string>>;
 }

@@ -3,7 +3,7 @@
 import { AutocannonGenerator } from './load/autocannon.js';
 import type { LoadGenerator, LoadJob } from './load/types.js';
 import { WrkGenerator } from './load/wrk.js';
-import { request, waitFor200 } from './http-probe.js';
+import { closeProbe, request, waitFor200 } from './http-probe.js';
 import { cpuSeconds, machineCpuSeconds, processTree, rssBytes } from './procfs.js';
 import type { BenchContext, Contender, Running } from './contenders/types.js';
 import { UnavailableError } from './contenders/types.js';
@@ -87,10 +87,13 @@ async function startOne(live: Live, ctx: BenchContext, scenarios: Scenario[], lo
     record.startupMs = await waitFor200(live.running.url + '/hello', t0, START_TIMEOUT_MS, live.running.alive);
     await waitForWorkers(live.running, ctx.workers, START_TIMEOUT_MS);
     await checkResponses(live, scenarios);
+    const closeIssue = await closeProbe(live.running.url + '/hello');
+    if (closeIssue) record.protocolNotes = [closeIssue];
     const mem = memory(live.running);
     Object.assign(record, { status: 'ran', note: live.running.note, workerCount: mem.workers, idleRssTotalMB: mem.total, idleRssPerWorkerMB: mem.perWorker });
     log(`  ${contender.id}: first 200 after ${record.startupMs} ms, ${mem.workers} workers, idle RSS ${mem.perWorker.toFixed(1)} MB/worker${record.note ? ` (${record.note})` : ''}`);
     for (const [s, reason] of Object.entries(record.excluded)) log(`    not in ${s}: ${reason}`);
+    for (const note of record.protocolNotes ?? []) log(`    note: ${note}`);
   } catch (err) {
     const output = live.running ? lastLines(live.running.output()) : '';
     record.status = err instanceof UnavailableError ? 'unavailable' : 'failed';

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // circus-worker: argv → a serving worker. The only place in the worker that calls process.exit.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import fs from 'node:fs';
 import os from 'node:os';
 import { dieWithParent } from '../sys/parent-death.js';
 import { notify } from '../sys/notify.js';
@@ -46,8 +47,17 @@ function bytes(value: string): number {
   return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
 }
 
+function packageVersion(): string {
+  try {
+    return JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 function program(): Command {
   return new Command('circus-worker')
+    .version(packageVersion(), '-V, --version')
     .description('Serve a fetch, node-style or uWS app on an inherited (or own) listening socket.')
     .argument('<app>', 'app module: file.{js,mjs,cjs,ts,mts}[:exportName] (default export otherwise)')
     .option('--fd <n>', 'serve an inherited listening socket (also fd://N)')

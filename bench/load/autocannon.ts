@@ -1,11 +1,12 @@
-// Suite side of the autocannon generator: one long-lived child pinned to the generator CPUs.
+// Suite side of the Node load generator: one long-lived child pinned to the generator CPUs that
+// runs autocannon (and the new-connection client, also for the wrk generator).
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pinned } from '../server-process.js';
 import type { LoadGenerator, LoadJob, LoadResult } from './types.js';
 
-const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'autocannon-child.js');
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'generator-child.js');
 
 interface Reply {
   id: number;
@@ -23,7 +24,7 @@ export class AutocannonGenerator implements LoadGenerator {
     const [cmd, args] = pinned(cpus, process.execPath, [CHILD]);
     this.child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child.on('message', (m: Reply) => this.settle(m));
-    this.child.on('exit', (code, sig) => this.failAll(new Error(`autocannon process exited (${sig ?? code})`)));
+    this.child.on('exit', (code, sig) => this.failAll(new Error(`load generator process exited (${sig ?? code})`)));
   }
 
   run(job: LoadJob, signal: AbortSignal): Promise<LoadResult> {

@@ -4,14 +4,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { reapedChildrenCpuSeconds } from '../procfs.js';
 import { pinned } from '../server-process.js';
+import { AutocannonGenerator } from './autocannon.js';
 import type { LoadGenerator, LoadJob, LoadResult } from './types.js';
 
 export class WrkGenerator implements LoadGenerator {
   readonly name = 'wrk';
+  /** wrk cannot open a connection per request when the server does not close it: the bench's client does. */
+  private newConn?: AutocannonGenerator;
 
   constructor(private cpus: string | undefined, private tmpDir: string) {}
 
   async run(job: LoadJob, signal: AbortSignal): Promise<LoadResult> {
+    if (job.newConnection) return (this.newConn ??= new AutocannonGenerator(this.cpus)).run(job, signal);
     const cpu0 = reapedChildrenCpuSeconds();
     const t0 = Date.now();
     const out = await this.exec(this.args(job), signal);
@@ -19,14 +23,15 @@ export class WrkGenerator implements LoadGenerator {
     return { ...parseWrk(out), generatorCores: (reapedChildrenCpuSeconds() - cpu0) / wall };
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.newConn?.close();
+  }
 
   private args(job: LoadJob): string[] {
     // wrk takes whole seconds.
     const seconds = Math.max(1, Math.round(job.durationSec));
     const args = ['-t', String(Math.min(job.threads, job.connections)), '-c', String(job.connections), '-d', `${seconds}s`];
     args.push('--timeout', `${job.timeoutSec}s`, '--latency');
-    if (job.newConnection) args.push('-H', 'Connection: close');
     if (job.method === 'POST') args.push('-s', this.postScript(job.body ?? ''));
     if (job.pipelining > 1) throw new Error('wrk has no pipelining option here; use --generator autocannon');
     return [...args, job.url];

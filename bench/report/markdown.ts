@@ -1,6 +1,6 @@
 // The Markdown report: matrix of ratios, generator ceiling, targets, per-cell details, contenders.
 import type { RunRecord } from '../records.js';
-import { GENERATOR_BOUND_MARGIN, generatorCpuCount, type Cell, type Row, type Summary } from './summary.js';
+import { GENERATOR_BOUND_MARGIN, NOISY_OTHER_CORES, generatorCpuCount, type Cell, type Row, type Summary } from './summary.js';
 
 function k(n: number): string {
   return n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : Math.round(n).toLocaleString('en-US');
@@ -15,7 +15,7 @@ function mb(x: number | undefined): string {
 }
 
 function flags(r: Row): string {
-  return (r.generatorBound ? ' \\*' : '') + (r.errors + r.timeouts + r.non2xx > 0 ? ' **!**' : '');
+  return (r.generatorBound ? ' \\*' : '') + (r.noisy ? ' ~' : '') + (r.errors + r.timeouts + r.non2xx > 0 ? ' **!**' : '');
 }
 
 function matrixCell(r: Row | undefined): string {
@@ -51,7 +51,7 @@ function header(run: RunRecord): string {
     `# circus-worker benchmark, ${run.startedAt.slice(0, 16).replace('T', ' ')} UTC${run.interrupted ? ' (INTERRUPTED, partial)' : ''}`,
     '',
     `- Machine: ${m.cpuModel}, ${m.cpus} CPUs, ${m.memoryGB} GB, ${m.os}, Linux ${m.kernel}; Node ${m.node}; commit ${m.commit}${m.dirty ? ' (with uncommitted changes)' : ''}`,
-    `- Load: ${gen} on CPU ${o.generatorCpus ?? 'any'} (${o.generatorThreads} thread(s)), servers on CPU ${o.serverCpus ?? 'any'}; ${o.workers} worker processes per contender; pipelining ${o.pipelining}`,
+    `- Load: ${gen} on CPU ${o.generatorCpus ?? 'any'} (${o.generatorThreads} thread(s)), servers on CPU ${o.serverCpus ?? 'any'}; ${o.workers} worker processes per contender; pipelining ${o.pipelining}${o.scenarios.includes('newconn') ? '; `newconn` by the bench\'s own connect-request-close client (Node, same CPU)' : ''}`,
     `- Method: ${o.rounds} rounds, each runs every contender in turn on every cell for ${o.durationSec} s after a ${o.warmupSec} s warm-up; medians of rounds; ratio = req/s / baseline req/s (\`${run.baseline}\`) in the same run. Took ${Math.round(run.wallSeconds)} s.`,
     `- Command: \`${commandLine(run)}\``,
   ].join('\n');
@@ -68,7 +68,7 @@ function matrix(run: RunRecord, s: Summary): string {
     '',
     table(head, rows),
     '',
-    `\\* generator-bound: within ${GENERATOR_BOUND_MARGIN * 100}% of the fastest result in that column while the generator used its whole CPU, so the generator, not the server, set the number. **!** errors, timeouts or non-2xx responses (see details). – not run.`,
+    `\\* generator-bound: within ${GENERATOR_BOUND_MARGIN * 100}% of the fastest result in that column while the generator used its whole CPU, so the generator, not the server, set the number. **!** errors, timeouts or non-2xx responses (see details). ~ noisy: other processes on the machine used ${NOISY_OTHER_CORES * 100}% of a CPU or more meanwhile (median). – not run.`,
   ].join('\n');
 }
 
@@ -135,7 +135,7 @@ function contenders(run: RunRecord): string {
     mb(c.idleRssTotalMB),
     mb(c.endRssPerWorkerMB),
     mb(c.endRssTotalMB),
-    [c.note, ...Object.entries(c.excluded).map(([s, why]) => `not in ${s}: ${why}`)].filter(Boolean).join('; '),
+    [c.note, ...(c.protocolNotes ?? []), ...Object.entries(c.excluded).map(([s, why]) => `not in ${s}: ${why}`)].filter(Boolean).join('; '),
   ]);
   const others = run.contenders.filter((c) => c.status !== 'ran').map((c) => `- ${c.label} (\`${c.id}\`): ${c.status}, ${c.reason}`);
   return [

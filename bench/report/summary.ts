@@ -18,6 +18,8 @@ export interface Row {
   otherCores?: number;
   roundsRps: number[];
   generatorBound: boolean;
+  /** Other work on the machine used >= NOISY_OTHER_CORES meanwhile. */
+  noisy: boolean;
   /** Why there is no number (unavailable, failed, skipped, wrong response). */
   missing?: string;
 }
@@ -46,6 +48,8 @@ export interface Summary {
 
 /** Within this fraction of the generator's saturated ceiling, a result says more about the generator. */
 export const GENERATOR_BOUND_MARGIN = 0.1;
+/** Other processes using this much CPU (in cores, median) during a contender's runs make its number noisy. */
+export const NOISY_OTHER_CORES = 0.25;
 /** The generator counts as saturated at this share of the CPUs it is pinned to. */
 const SATURATED = 0.9;
 
@@ -72,6 +76,7 @@ function buildRow(run: RunRecord, c: ContenderRecord, scenario: ScenarioId, conn
     non2xx: sum((m) => m.result.non2xx),
     roundsRps: ms.map((m) => m.result.rps),
     generatorBound: false,
+    noisy: false,
   };
   if (ms.length === 0) {
     row.missing = whyMissing(c, scenario) ?? 'no measurement';
@@ -83,6 +88,7 @@ function buildRow(run: RunRecord, c: ContenderRecord, scenario: ScenarioId, conn
   row.generatorCores = median(ms.map((m) => m.result.generatorCores));
   row.serverCores = median(ms.map((m) => m.serverCores));
   row.otherCores = median(ms.map((m) => m.otherCores));
+  row.noisy = row.otherCores >= NOISY_OTHER_CORES;
   return row;
 }
 

@@ -33,7 +33,7 @@ function panel(cell: Cell, baseline: string, x: number, y: number): string {
   rows.forEach((r, i) => {
     const by = y + TITLE_H + i * (BAR_H + GAP);
     const w = Math.max(1, (r.rps! / max) * barMax);
-    const mark = r.generatorBound ? ' *' : '';
+    const mark = (r.generatorBound ? ' *' : '') + (r.noisy ? ' ~' : '');
     const bad = r.errors + r.timeouts + r.non2xx > 0 ? ' !' : '';
     parts.push(
       `<text x="${x + LABEL_W - 6}" y="${by + 12}" class="l">${esc(r.label)}</text>`,
@@ -53,7 +53,7 @@ export function renderSvg(run: RunRecord, s: Summary): string {
   const height = head + Math.ceil(cells.length / COLS) * panelH + 10;
   const m = run.machine;
   const o = run.options;
-  const sub = `${m.cpus} CPUs ${m.cpuModel}, Node ${m.node}, ${o.generator} on CPU ${o.generatorCpus ?? 'any'}, servers on CPU ${o.serverCpus ?? 'any'}, ${o.workers} workers each, median of ${o.rounds} rounds; ratio vs ${run.baseline}; * generator-bound, ! errors`;
+  const sub = `${m.cpus} CPUs ${m.cpuModel}, Node ${m.node}, ${o.generator} on CPU ${o.generatorCpus ?? 'any'}, servers on CPU ${o.serverCpus ?? 'any'}, ${o.workers} workers each, median of ${o.rounds} rounds; ratio vs ${run.baseline}; * generator-bound, ~ noisy machine, ! errors`;
   const panels = cells.map((c, i) => panel(c, run.baseline, 10 + (i % COLS) * PANEL_W, head + Math.floor(i / COLS) * panelH));
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">
 <style>.t{font-size:13px;font-weight:600}.l{font-size:11px;text-anchor:end}.v{font-size:11px}.h{font-size:16px;font-weight:700}.s{font-size:11px;fill:#555}</style>

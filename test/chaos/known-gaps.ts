@@ -9,10 +9,7 @@ const CUT =
   'uws backend: the worker closes the connection without a 400 (ambiguous body framing); after a graceful 400, uWS 20.30 would still hand the app a request pipelined behind this one, so no answer is the price of no smuggling';
 
 export const KNOWN_GAPS: Record<BackendName, Record<string, string>> = {
-  node: {
-    'stalled body':
-      'node backend: requestTimeout is 0 and nothing else times a request body out, so a client that sends headers and part of a body, then nothing, holds its connection for ever (--idle-timeout covers headers and keep-alive only)',
-  },
+  node: {},
   uws: {
     // Inputs uWS's parser stalls on (checked: closed after ~10.5 s, never answered).
     'garbage request line': STALL,

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { loadConfig } from '../../supervisor/config.js';
-import { killAll, start } from '../helpers/process.js';
-import { CLI, FIXTURES, fixtureEnv, tempDir } from './harness.js';
+import { start } from '../helpers/process.js';
+import { CLI, FIXTURES, fixtureEnv, tempDir, cleanup } from './harness.js';
 
 const CASES: [string, RegExp][] = [
   ['bad-unknown-socket.ini', /bad-unknown-socket\.ini:2 \[watcher:web\] cmd: refers to socket "nope" but there is no \[socket:nope\] \(defined: web\)/],
@@ -28,7 +28,7 @@ const CASES: [string, RegExp][] = [
   ['does-not-exist.ini', /does-not-exist\.ini: cannot read the file \(ENOENT\)/],
 ];
 
-test.after(killAll);
+test.after(cleanup);
 
 for (const [fixture, message] of CASES) {
   test(`config error: ${fixture}`, () => {

@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { killAll, start, waitFor } from '../helpers/process.js';
-import { alive, CTL, startSupervisor, tempDir, waitForRunning, type Running } from './harness.js';
+import { start, waitFor } from '../helpers/process.js';
+import { alive, CTL, startSupervisor, tempDir, waitForRunning, type Running, cleanup } from './harness.js';
 
-test.after(killAll);
+test.after(cleanup);
 
 async function ctl(r: Running, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   const p = start(process.execPath, [CTL, '--endpoint', r.endpoint, ...args]);

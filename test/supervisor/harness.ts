@@ -5,7 +5,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { request, type Reply } from '../../supervisor/client.js';
-import { BUILD, ROOT, start, waitFor, waitForOutput, type Spawned } from '../helpers/process.js';
+import { BUILD, killAll, ROOT, start, waitFor, waitForOutput, type Spawned } from '../helpers/process.js';
 
 export const FIXTURES = path.join(ROOT, 'test/fixtures');
 export const CLI = path.join(BUILD, 'supervisor/cli.js');
@@ -50,7 +50,28 @@ export async function startSupervisor(ini: string, opts: { dir?: string; env?: N
     if (r.status === 'error') throw new Error(`${command} ${JSON.stringify(properties)} answered ${JSON.stringify(r)}`);
     return r;
   };
-  return { proc, dir, endpoint, sockets, ctl, ok };
+  const r = { proc, dir, endpoint, sockets, ctl, ok };
+  running.add(r);
+  void proc.exited.then(() => running.delete(r));
+  return r;
+}
+
+const running = new Set<Running>();
+
+/**
+ * Stops every supervisor still running with SIGTERM (so children that do not watch their parent
+ * are stopped too), SIGKILL after 20 s; then the generic killAll. Use in afterEach.
+ */
+export async function cleanup(): Promise<void> {
+  await Promise.all(
+    [...running].map(async (r) => {
+      r.proc.child.kill('SIGTERM');
+      const t = setTimeout(() => r.proc.child.kill('SIGKILL'), 20000);
+      await r.proc.exited;
+      clearTimeout(t);
+    }),
+  );
+  await killAll();
 }
 
 export function portOf(address: string): number {

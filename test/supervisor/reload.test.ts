@@ -3,10 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { killAll, waitFor } from '../helpers/process.js';
-import { alive, get, lineIndex, servingPids, startSupervisor, tempDir, waitForRunning, watcherPids, workerWatcher } from './harness.js';
+import { waitFor } from '../helpers/process.js';
+import { alive, get, lineIndex, servingPids, startSupervisor, tempDir, waitForRunning, watcherPids, workerWatcher, cleanup } from './harness.js';
 
-test.afterEach(killAll);
+test.afterEach(cleanup);
 
 const header = (dir: string) => `[circus]\nendpoint = unix://${dir}/ctl.sock\n\n[socket:web]\nhost = 127.0.0.1\nport = 0\n\n`;
 

@@ -5,10 +5,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { closeFd, createListener } from '../../sys/sockets.js';
-import { killAll, start, waitFor } from '../helpers/process.js';
-import { alive, CLI, fixtureEnv, get, startSupervisor, tempDir, waitForRunning } from './harness.js';
+import { start, waitFor } from '../helpers/process.js';
+import { alive, CLI, fixtureEnv, get, startSupervisor, tempDir, waitForRunning, cleanup } from './harness.js';
 
-test.afterEach(killAll);
+test.afterEach(cleanup);
 
 function fdTarget(pid: number, fd: number): string | undefined {
   try {

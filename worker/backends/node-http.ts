@@ -1,7 +1,7 @@
 // node:http backend: adopts the listening fd with server.listen({fd}) and tracks connections so
 // a drain can close idle keep-alive sockets at once and busy ones as their response ends.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { WorkerError } from '../errors.js';
 import { fetchNodeListener } from '../handlers/fetch-node.js';
 import { nodeStyleListener } from '../handlers/node-style.js';
@@ -29,6 +29,13 @@ function withAccessLog(inner: (req: IncomingMessage, res: ServerResponse) => voi
 
 /** How often a drain re-checks for connections that have gone idle since the last check. */
 const DRAIN_POLL_MS = 50;
+/**
+ * How long a drain leaves idle connections alone first. node counts a connection it has just
+ * accepted, whose request is still on its way, as idle; closing it resets that request (clients
+ * saw ECONNRESET on every reload under load). Within the grace such requests arrive and are
+ * answered with `Connection: close`, so their connections end cleanly.
+ */
+const DRAIN_GRACE_MS = 500;
 
 export const nodeBackend: Backend = {
   name: 'node',
@@ -45,12 +52,22 @@ export const nodeBackend: Backend = {
         connectionsCheckingInterval: Math.min(30_000, Math.max(100, opts.idleTimeoutMs / 4)),
       },
       (req, res) => {
+        if (draining) res.shouldKeepAlive = false;
         onRequest();
         inner(req, res);
       },
     );
+    // A connection silent for the idle timeout is cut when the client is the one stalling: a body
+    // that stopped arriving, or a response the client stopped reading. A complete request whose
+    // handler is still working (or streams slowly) is the app's business and is left alone.
+    server.setTimeout(opts.idleTimeoutMs, (socket: Socket) => {
+      const res = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+      if (res && res.req.complete && socket.writableLength === 0) return;
+      socket.destroy();
+    });
     // Per connection, not per request: the request path stays as lean as plain node:http.
     const sockets = new Set<Socket>();
+    let draining = false;
     server.on('connection', (socket: Socket) => {
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
@@ -75,17 +92,26 @@ export const nodeBackend: Backend = {
 
     let closed: Promise<void> | undefined;
     const stopAccepting = () => {
-      // server.close() stops accepting and resolves once every connection is gone.
-      closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
+      // net.Server's close stops accepting and calls back once every connection is gone.
+      // http.Server's own close() would also close idle connections at once (node >= 19),
+      // which resets the requests still on their way on freshly accepted ones (see DRAIN_GRACE_MS).
+      closed ??= new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
     };
     return {
       stopAccepting,
       drain() {
+        draining = true;
         stopAccepting();
-        // Busy connections become idle when their response ends; close them as they do.
-        server.closeIdleConnections();
-        const poll = setInterval(() => server.closeIdleConnections(), DRAIN_POLL_MS);
-        return closed!.finally(() => clearInterval(poll));
+        // After the grace, close what is idle, and busy connections as their response ends.
+        let poll: NodeJS.Timeout | undefined;
+        const grace = setTimeout(() => {
+          server.closeIdleConnections();
+          poll = setInterval(() => server.closeIdleConnections(), DRAIN_POLL_MS);
+        }, DRAIN_GRACE_MS);
+        return closed!.finally(() => {
+          clearTimeout(grace);
+          clearInterval(poll);
+        });
       },
       forceClose() {
         for (const socket of sockets) socket.destroy();

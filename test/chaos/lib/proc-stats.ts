@@ -23,3 +23,15 @@ export function openFileLimit(pid: number | 'self' = 'self'): number {
   const m = /^Max open files\s+(\d+|unlimited)/m.exec(fs.readFileSync(`/proc/${pid}/limits`, 'utf8'));
   return !m || m[1] === 'unlimited' ? Infinity : Number(m[1]);
 }
+
+/** The fd count once it has stayed the same for `quietMs` (transient connections have closed). */
+export async function settledFdCount(pid: number, quietMs = 300, timeoutMs = 10000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last = fdCount(pid);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, quietMs));
+    const now = fdCount(pid);
+    if (now === last || Date.now() > deadline) return now;
+    last = now;
+  }
+}

@@ -4,7 +4,7 @@ import type { Target } from '../../helpers/http.js';
 import { request } from '../../helpers/http.js';
 import { waitFor } from '../../helpers/process.js';
 import { connect } from '../lib/raw-client.js';
-import { fdCount, openFileLimit, rssKb } from '../lib/proc-stats.js';
+import { fdCount, openFileLimit, rssKb, settledFdCount } from '../lib/proc-stats.js';
 
 export interface IdleFloodResult {
   asked: number;
@@ -24,19 +24,6 @@ export interface IdleFloodResult {
 export function floodSize(asked: number, workerPid: number): { n: number; why?: string } {
   const room = Math.min(openFileLimit('self'), openFileLimit(workerPid)) - 1000;
   return room >= asked ? { n: asked } : { n: Math.max(100, room), why: `open-file limit ${room + 1000} (ulimit -n) allows ${Math.max(100, room)}` };
-}
-
-/** The worker's fd count once connections from earlier checks have finished closing. */
-async function settledFdCount(pid: number): Promise<number> {
-  let last = fdCount(pid);
-  await waitFor(async () => {
-    await new Promise((r) => setTimeout(r, 300));
-    const now = fdCount(pid);
-    const stable = now === last;
-    last = now;
-    return stable;
-  }, 'the worker fd count to settle', 10000, 0);
-  return last;
 }
 
 export async function idleFlood(target: Target, workerPid: number, asked: number, batch = 500): Promise<IdleFloodResult> {

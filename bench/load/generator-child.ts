@@ -1,6 +1,8 @@
-// The autocannon process: started once, pinned to the generator CPU(s) by the suite, runs one
-// job per IPC message and reports its own CPU use, so the suite can tell when it is the limit.
+// The load generator process: started once, pinned to the generator CPU(s) by the suite, runs one
+// job per IPC message (autocannon, or the bench's own client for new-connection-per-request) and
+// reports its own CPU use, so the suite can tell when it is the limit.
 import autocannon from 'autocannon';
+import { runNewConnections } from './newconn-client.js';
 import type { LoadJob, LoadResult } from './types.js';
 
 interface JobMessage {
@@ -9,10 +11,17 @@ interface JobMessage {
 }
 
 async function runJob(job: LoadJob): Promise<LoadResult> {
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const r = job.newConnection ? await runNewConnections(job) : await runAutocannon(job);
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  return { ...r, generatorCores: (cpu.user + cpu.system) / 1e6 / wall };
+}
+
+async function runAutocannon(job: LoadJob): Promise<Omit<LoadResult, 'generatorCores'>> {
   const headers: Record<string, string> = {};
   if (job.body !== undefined) headers['content-type'] = 'application/octet-stream';
-  if (job.newConnection) headers.connection = 'close';
-  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const r = await autocannon({
     url: job.url,
@@ -23,13 +32,9 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
     duration: job.durationSec,
     pipelining: job.pipelining,
     timeout: job.timeoutSec,
-    // New connection per request comes from `connection: close` alone: autocannon reconnects when
-    // the server closes. (Its reconnectRate option counted no responses at all in autocannon 9.)
     workers: job.threads > 1 ? job.threads : undefined,
   });
-  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cpu = process.cpuUsage(cpu0);
-  const seconds = r.duration || wall;
+  const seconds = r.duration || Number(process.hrtime.bigint() - t0) / 1e9;
   return {
     rps: r['2xx'] / seconds,
     responses2xx: r['2xx'],
@@ -39,7 +44,6 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
     errors: r.errors,
     timeouts: r.timeouts,
     non2xx: r.non2xx,
-    generatorCores: (cpu.user + cpu.system) / 1e6 / wall,
   };
 }
 

@@ -1,0 +1,223 @@
+// Faults under load with circus-supervisor holding the socket: workers killed one at a time or
+// all at once, reloads, incr/decr, many restarts, a crash-looping app, an unwritable log file.
+import path from 'node:path';
+import { waitFor } from '../../helpers/process.js';
+import { get, type Running } from '../../supervisor/harness.js';
+import { startLoad, type LoadResult } from '../lib/load.js';
+import { rssKb, settledFdCount } from '../lib/proc-stats.js';
+import type { BackendName } from '../lib/worker-under-test.js';
+import { ROOT } from '../../helpers/process.js';
+import { every, runningPids, superviseWeb, targetOf } from './supervisor-setup.js';
+
+export interface FaultResult {
+  scenario: string;
+  backend: BackendName;
+  processes: number;
+  durationMs: number;
+  faults: number;
+  load: LoadResult;
+  /** Upper bound for failed requests: what was in flight on the workers that died. */
+  failedBound?: number;
+  supervisor?: { fdsBefore: number; fdsAfter: number; rssBeforeKb: number; rssAfterKb: number };
+  notes: string[];
+}
+
+// Deliberate kills must not look like flapping.
+const NO_FLAPPING = 'flapping.attempts = 1000000';
+const CONNECTIONS = 16;
+
+/** Load for `durationMs` while `inject` runs; with `endWithInject`, the load stops 1 s after it. */
+async function underLoad(r: Running, durationMs: number, inject: () => Promise<number>, keepAlive = true, endWithInject = false) {
+  const load = startLoad(targetOf(r.sockets.get('web')!), { connections: CONNECTIONS, durationMs, keepAlive, timeoutMs: 20000 });
+  try {
+    const faults = await inject();
+    if (endWithInject) setTimeout(() => load.stop(), 1000);
+    return { faults, load: await load.done };
+  } catch (err) {
+    load.stop();
+    await load.done;
+    throw err;
+  }
+}
+
+export async function killRandomWorker(backend: BackendName, processes: number, durationMs: number, everyMs: number): Promise<FaultResult> {
+  const r = await superviseWeb({ backend, processes, extra: NO_FLAPPING });
+  try {
+    await waitFor(async () => (await runningPids(r, 'web')).length === processes, 'workers up', 30000);
+    const { faults, load } = await underLoad(r, durationMs, () =>
+      every(everyMs, durationMs - 500, async () => {
+        const pids = await runningPids(r, 'web');
+        if (pids.length) process.kill(pids[Math.floor(Math.random() * pids.length)], 'SIGKILL');
+      }),
+    );
+    // A killed worker held at most its share of the load's connections, each with one request.
+    return { scenario: `SIGKILL a random worker every ${everyMs / 1000} s`, backend, processes, durationMs, faults, load, failedBound: faults * CONNECTIONS, notes: [] };
+  } finally {
+    r.proc.child.kill('SIGKILL');
+  }
+}
+
+export async function reloadLoop(backend: BackendName, processes: number, durationMs: number, everyMs: number, keepAlive = true): Promise<FaultResult> {
+  const r = await superviseWeb({ backend, processes });
+  try {
+    await waitFor(async () => (await runningPids(r, 'web')).length === processes, 'workers up', 30000);
+    let hups = 0;
+    const { faults, load } = await underLoad(r, durationMs, () =>
+      every(everyMs, durationMs - 500, async (i) => {
+        if (i % 2 === 0) await r.ok('reload', { name: 'web' });
+        else {
+          const before = (r.proc.stderr().match(/reloaded all watchers/g) ?? []).length;
+          r.proc.child.kill('SIGHUP');
+          hups++;
+          await waitFor(() => (r.proc.stderr().match(/reloaded all watchers/g) ?? []).length > before, 'SIGHUP reload', 60000);
+        }
+      }),
+      keepAlive,
+    );
+    return { scenario: `reload every ${everyMs / 1000} s (circus-ctl reload and SIGHUP alternating), ${keepAlive ? 'keep-alive' : 'a connection per request'}`, backend, processes, durationMs, faults, load, failedBound: 0, notes: [`${hups} of them SIGHUP`] };
+  } finally {
+    r.proc.child.kill('SIGKILL');
+  }
+}
+
+export async function incrDecrLoop(backend: BackendName, processes: number, durationMs: number, everyMs: number, keepAlive = true): Promise<FaultResult> {
+  const r = await superviseWeb({ backend, processes });
+  try {
+    await waitFor(async () => (await runningPids(r, 'web')).length === processes, 'workers up', 30000);
+    const { faults, load } = await underLoad(r, durationMs, () =>
+      every(everyMs, durationMs - 500, async (i) => {
+        await r.ok(i % 2 === 0 ? 'incr' : 'decr', { name: 'web', nb: 1 });
+      }),
+      keepAlive,
+    );
+    return { scenario: `incr/decr every ${everyMs / 1000} s, ${keepAlive ? 'keep-alive' : 'a connection per request'}`, backend, processes, durationMs, faults, load, failedBound: 0, notes: [] };
+  } finally {
+    r.proc.child.kill('SIGKILL');
+  }
+}
+
+export async function killAllAtOnce(backend: BackendName, processes: number, durationMs: number): Promise<FaultResult> {
+  const r = await superviseWeb({ backend, processes, extra: NO_FLAPPING });
+  try {
+    await waitFor(async () => (await runningPids(r, 'web')).length === processes, 'workers up', 30000);
+    let backMs = 0;
+    const { faults, load } = await underLoad(r, durationMs, async () => {
+      await new Promise((res) => setTimeout(res, durationMs / 4));
+      const pids = await runningPids(r, 'web');
+      for (const p of pids) process.kill(p, 'SIGKILL');
+      const t0 = performance.now();
+      // A fresh connection made while no worker is up waits in the backlog, then gets its answer.
+      const queued = await get(r.sockets.get('web')!, '/', 30000);
+      backMs = performance.now() - t0;
+      if (queued.status !== 200) throw new Error(`queued request answered ${queued.status}`);
+      return pids.length;
+    });
+    return {
+      scenario: 'all workers SIGKILLed at once', backend, processes, durationMs, faults, load, failedBound: CONNECTIONS,
+      notes: [`a connection opened right after the kill was answered after ${Math.round(backMs)} ms (queued in the backlog)`],
+    };
+  } finally {
+    r.proc.child.kill('SIGKILL');
+  }
+}
+
+export async function manyRestarts(backend: BackendName, processes: number, restarts: number, budgetMs: number): Promise<FaultResult> {
+  const r = await superviseWeb({ backend, processes, extra: NO_FLAPPING });
+  const sup = r.proc.child.pid!;
+  try {
+    const up = () => waitFor(async () => (await runningPids(r, 'web')).length === processes, 'workers up', 30000);
+    await up();
+    const fdsBefore = await settledFdCount(sup);
+    const rssBeforeKb = rssKb(sup);
+    const t0 = performance.now();
+    let done = 0;
+    while (done < restarts && performance.now() - t0 < budgetMs) {
+      const pids = await runningPids(r, 'web');
+      for (const p of pids.slice(0, restarts - done)) process.kill(p, 'SIGKILL');
+      done += Math.min(pids.length, restarts - done);
+      await up();
+    }
+    const load = await startLoad(targetOf(r.sockets.get('web')!), { connections: 4, durationMs: 1000, keepAlive: true }).done;
+    const notes = done < restarts ? [`stopped at ${done} restarts: the ${budgetMs / 1000} s budget ran out`] : [];
+    return {
+      scenario: `${restarts} worker restarts (SIGKILL, respawn, READY)`, backend, processes, durationMs: performance.now() - t0, faults: done, load,
+      supervisor: { fdsBefore, fdsAfter: await settledFdCount(sup), rssBeforeKb, rssAfterKb: rssKb(sup) }, notes,
+    };
+  } finally {
+    r.proc.child.kill('SIGKILL');
+  }
+}
+
+/** Watchers whose app crashes at start or after its first request, beside a healthy one under load. */
+export async function crashLoop(backend: BackendName, durationMs: number): Promise<FaultResult & { crashStates: Record<string, string> }> {
+  const flap = 'flapping.attempts = 2\nflapping.window = 1\nflapping.retry_in = 0.5\nflapping.max_retry = 1\n';
+  const crashAtStart = `[watcher:crash-start]
+cmd = circus-worker --fd $(circus.sockets.crash) --backend ${backend} ${path.join(ROOT, 'test/fixtures/chaos/crash-at-start.mjs')}
+use_sockets = True
+numprocesses = 1
+${flap}`;
+  const crashAfterFirst = `[watcher:crash-after]
+cmd = circus-worker --fd $(circus.sockets.crash) --backend ${backend} ${path.join(ROOT, 'test/fixtures/chaos/crash-after-first.mjs')}
+use_sockets = True
+numprocesses = 1
+${flap}`;
+  const r = await superviseWeb({ backend, processes: 2 }, crashAtStart + crashAfterFirst, ['web', 'crash']);
+  try {
+    await waitFor(async () => (await runningPids(r, 'web')).length === 2, 'web workers up', 30000);
+    const crashTarget = targetOf(r.sockets.get('crash')!);
+    const stopped = async () => {
+      const states: Record<string, string> = {};
+      for (const w of ['crash-start', 'crash-after']) states[w] = String((await r.ctl('status', { name: w })).status);
+      return states;
+    };
+    let crashStates: Record<string, string> = {};
+    const { faults, load } = await underLoad(r, durationMs, async () => {
+      // Feed the crash-after watcher one request at a time until both crashing watchers stopped.
+      let feeds = 0;
+      await waitFor(async () => {
+        crashStates = await stopped();
+        if (Object.values(crashStates).every((s) => s === 'stopped')) return true;
+        feeds++;
+        await startLoad(crashTarget, { connections: 1, durationMs: 300, maxRequests: 1, keepAlive: false, timeoutMs: 300 }).done;
+        return false;
+      }, 'the crashing watchers to be stopped by flapping detection', durationMs - 1000, 200);
+      return feeds;
+    }, true, true);
+    crashStates = await stopped();
+    const webStatus = String((await r.ctl('status', { name: 'web' })).status);
+    return {
+      scenario: 'crash-looping apps (exit at start / after the first request) beside a healthy watcher', backend, processes: 2, durationMs, faults, load,
+      failedBound: 0, crashStates, notes: [`crash watchers: ${JSON.stringify(crashStates)}; web: ${webStatus}; supervisor alive: ${r.proc.child.exitCode === null}`],
+    };
+  } finally {
+    r.proc.child.kill('SIGKILL');
+  }
+}
+
+/** stdout_stream on /dev/full (every write fails ENOSPC): logged, supervision and serving go on. */
+export async function unwritableStream(backend: BackendName, durationMs: number): Promise<FaultResult & { logged: boolean; respawned: boolean }> {
+  const extra = `stdout_stream.class = FileStream\nstdout_stream.filename = /dev/full\n${NO_FLAPPING}`;
+  const r = await superviseWeb({ backend, processes: 2, extra, workerArgs: '--access-log' });
+  try {
+    await waitFor(async () => (await runningPids(r, 'web')).length === 2, 'workers up', 30000);
+    let respawned = false;
+    const { faults, load } = await underLoad(r, durationMs, async () => {
+      await new Promise((res) => setTimeout(res, durationMs / 3));
+      const [victim] = await runningPids(r, 'web');
+      process.kill(victim, 'SIGKILL');
+      await waitFor(async () => {
+        const pids = await runningPids(r, 'web');
+        return pids.length === 2 && !pids.includes(victim);
+      }, 'a respawn', 20000);
+      respawned = true;
+      return 1;
+    });
+    const logged = /\/dev\/full/.test(r.proc.stderr());
+    return {
+      scenario: 'stdout_stream file unwritable (/dev/full: ENOSPC)', backend, processes: 2, durationMs, faults, load, failedBound: CONNECTIONS,
+      logged, respawned, notes: [`error logged: ${logged}; worker respawned: ${respawned}; supervisor answers status: ${(await r.ctl('status')).status}`],
+    };
+  } finally {
+    r.proc.child.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,56 @@
+// circus-supervisor running circus-worker on the chaos fixtures: INI text for each scenario.
+import { startSupervisor, tempDir, type Running } from '../../supervisor/harness.js';
+import type { BackendName } from '../lib/worker-under-test.js';
+import { chaosApp } from '../lib/worker-under-test.js';
+import { isAlive } from '../lib/proc-stats.js';
+import type { Target } from '../../helpers/http.js';
+
+export interface WebWatcher {
+  backend: BackendName;
+  processes: number;
+  /** Extra watcher lines (flapping, streams …). */
+  extra?: string;
+  workerArgs?: string;
+}
+
+export function webWatcher(name: string, w: WebWatcher, socket = 'web'): string {
+  return `[watcher:${name}]
+cmd = circus-worker --fd $(circus.sockets.${socket}) --backend ${w.backend} --log-level warn ${w.workerArgs ?? ''} ${chaosApp('fetch')}
+use_sockets = True
+numprocesses = ${w.processes}
+graceful_timeout = 10
+${w.extra ?? ''}
+`;
+}
+
+export function header(dir: string, sockets = ['web']): string {
+  return `[circus]\nendpoint = unix://${dir}/ctl.sock\n\n` + sockets.map((s) => `[socket:${s}]\nhost = 127.0.0.1\nport = 0\n\n`).join('');
+}
+
+export async function superviseWeb(w: WebWatcher, more = '', sockets = ['web']): Promise<Running> {
+  const dir = tempDir();
+  return startSupervisor(header(dir, sockets) + webWatcher('web', w) + more, { dir });
+}
+
+export function targetOf(address: string): Target {
+  return { host: address.slice(0, address.lastIndexOf(':')), port: Number(address.slice(address.lastIndexOf(':') + 1)) };
+}
+
+/** Pids of the watcher's processes that are running. */
+export async function runningPids(r: Running, watcher: string): Promise<number[]> {
+  const l = await r.ok('list', { name: watcher });
+  return (l.processes as { pid: number; state: string }[]).filter((p) => p.state === 'running' && isAlive(p.pid)).map((p) => p.pid);
+}
+
+/** Runs `fn` at t0 + everyMs, t0 + 2·everyMs … until `durationMs` (bounded; never overlapping: a late
+ * tick runs as soon as the previous one finished). Returns how many ran. */
+export async function every(everyMs: number, durationMs: number, fn: (i: number) => Promise<void>): Promise<number> {
+  const t0 = performance.now();
+  let i = 0;
+  while (t0 + (i + 1) * everyMs <= t0 + durationMs) {
+    const wait = t0 + (i + 1) * everyMs - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await fn(i++);
+  }
+  return i;
+}

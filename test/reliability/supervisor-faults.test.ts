@@ -1,0 +1,80 @@
+// Short versions of the faults-under-load scenarios (npm run chaos runs them for 60 s): with
+// circus-supervisor holding the socket, killed, reloaded, resized and crash-looping workers cost
+// no refused connection, and at most the requests in flight on a killed worker.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { killAll } from '../helpers/process.js';
+import { workerMatrix } from '../chaos/lib/worker-under-test.js';
+import { crashLoop, incrDecrLoop, killAllAtOnce, killRandomWorker, manyRestarts, reloadLoop, unwritableStream, type FaultResult } from '../chaos/scenarios/supervisor-faults.js';
+import { gapFor } from '../chaos/known-gaps.js';
+
+after(killAll);
+
+function figures(r: FaultResult): string {
+  const { load } = r;
+  return JSON.stringify({ faults: r.faults, sent: load.sent, ok: load.ok, failed: load.failed, refused: load.refused, causes: load.causes, p99Ms: Math.round(load.p99Ms), supervisor: r.supervisor, notes: r.notes });
+}
+
+function assertServed(r: FaultResult): void {
+  assert.equal(r.load.refused, 0, `refused connections: ${figures(r)}`);
+  assert.ok(r.load.failed <= (r.failedBound ?? 0), `${r.load.failed} failed, bound ${r.failedBound}: ${figures(r)}`);
+  assert.ok(r.load.ok > 0, 'nothing was served');
+}
+
+const backends = (await workerMatrix()).filter((c) => c.handler === 'fetch');
+
+for (const combo of backends) {
+  const b = combo.backend;
+  describe(`supervisor faults under load: ${b} backend`, { skip: combo.skip }, () => {
+    test('SIGKILL a random worker every second for 4 s', { todo: gapFor(b, 'kill random') }, async (t) => {
+      const r = await killRandomWorker(b, 3, 4500, 1000);
+      t.diagnostic(figures(r));
+      assert.ok(r.faults >= 3);
+      assertServed(r);
+    });
+
+    test('reload twice (circus-ctl reload, then SIGHUP) under load: zero failed', { todo: gapFor(b, 'reload') }, async (t) => {
+      const r = await reloadLoop(b, 2, 6000, 2500);
+      t.diagnostic(figures(r));
+      assert.equal(r.faults, 2);
+      assertServed(r);
+    });
+
+    test('incr/decr every second under load: zero failed', { todo: gapFor(b, 'incr/decr') }, async (t) => {
+      const r = await incrDecrLoop(b, 2, 4500, 1000);
+      t.diagnostic(figures(r));
+      assert.ok(r.faults >= 3);
+      assertServed(r);
+    });
+
+    test('all workers killed at once: connections queue in the backlog, none refused', { todo: gapFor(b, 'kill all') }, async (t) => {
+      const r = await killAllAtOnce(b, 2, 5000);
+      t.diagnostic(figures(r));
+      assertServed(r);
+    });
+
+    test('20 restarts: the supervisor keeps the same fd count and bounded RSS', { todo: gapFor(b, 'restarts') }, async (t) => {
+      const r = await manyRestarts(b, 2, 20, 60000);
+      t.diagnostic(figures(r));
+      assert.equal(r.faults, 20);
+      assert.equal(r.supervisor!.fdsAfter, r.supervisor!.fdsBefore, 'supervisor fd count changed');
+      assert.ok(r.supervisor!.rssAfterKb - r.supervisor!.rssBeforeKb < 30 * 1024, 'supervisor RSS grew by 30 MB or more');
+      assert.equal(r.load.failed + r.load.refused, 0);
+    });
+
+    test('crash-looping apps end stopped by flapping detection; the healthy watcher serves throughout', { todo: gapFor(b, 'crash loop') }, async (t) => {
+      const r = await crashLoop(b, 30000);
+      t.diagnostic(figures(r));
+      assert.deepEqual(r.crashStates, { 'crash-start': 'stopped', 'crash-after': 'stopped' });
+      assertServed(r);
+    });
+
+    test('an unwritable stdout_stream file is logged; supervision and serving go on', { todo: gapFor(b, 'unwritable stream') }, async (t) => {
+      const r = await unwritableStream(b, 4000);
+      t.diagnostic(figures(r));
+      assert.ok(r.logged, 'no error about /dev/full in the supervisor log');
+      assert.ok(r.respawned);
+      assertServed(r);
+    });
+  });
+}
