@@ -13,6 +13,9 @@ import type { AppHandler, Backend, RunningServer, ServeOptions } from './types.j
 import { loadUwsModule, type UwsModule } from './uws-module.js';
 import { trackNativeApp, type NativeTracker } from './uws-native.js';
 
+/** A drain closes the remaining (idle) connections once no request has started for this long. */
+const DRAIN_QUIET_MS = 250;
+
 /** uWS closes keep-alive connections idle for this long; it is fixed at build time. */
 const UWS_IDLE_TIMEOUT_MS = 10_000;
 
@@ -20,6 +23,8 @@ const UWS_IDLE_TIMEOUT_MS = 10_000;
 class Flight {
   inflight = 0;
   draining = false;
+  /** When the latest request started (performance.now()). */
+  lastBegin = 0;
   private whenIdle?: () => void;
 
   constructor(private readonly opts: ServeOptions) {}
@@ -30,6 +35,7 @@ class Flight {
 
   begin(): void {
     this.inflight++;
+    this.lastBegin = performance.now();
     this.opts.onRequest();
   }
 
@@ -134,15 +140,22 @@ function createBackend(uws: UwsModule): Backend {
         drain() {
           flight.draining = true;
           running.stopAccepting();
-          // uWS does not expose idle connections; once nothing is in flight they all are.
-          return new Promise<void>((resolve) =>
-            flight.onIdle(() => {
-              setImmediate(() => {
-                closeApp();
-                resolve();
+          // uWS does not expose idle connections; once nothing is in flight they all are. But a
+          // keep-alive client may have its next request on the wire: wait until requests stop
+          // for a moment (each one served meanwhile tells its client Connection: close).
+          return new Promise<void>((resolve) => {
+            const settle = () =>
+              flight.onIdle(() => {
+                const quietIn = flight.lastBegin + DRAIN_QUIET_MS - performance.now();
+                if (quietIn > 0) return void setTimeout(settle, quietIn);
+                // One loop turn so the last response leaves uWS before its connection closes.
+                setImmediate(() => {
+                  closeApp();
+                  resolve();
+                });
               });
-            }),
-          );
+            settle();
+          });
         },
         forceClose() {
           running.stopAccepting();
