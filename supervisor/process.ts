@@ -126,7 +126,9 @@ export class Proc {
   }
 
   signal(sig: NodeJS.Signals): boolean {
-    if (!this.alive) return false;
+    // A failed spawn (ENOENT…) leaves a handle whose pid is 0 until the error event: kill(0, sig)
+    // would signal our whole process group, so never signal without a real pid.
+    if (!this.alive || !this.child.pid) return false;
     try {
       return this.child.kill(sig);
     } catch {

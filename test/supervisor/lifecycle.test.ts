@@ -132,3 +132,25 @@ test('a supervisor killed with SIGKILL leaves no circus-worker behind (PR_SET_PD
   });
   assert.equal(refused, true, 'nobody holds the port any more');
 });
+
+test('a command that cannot be started flaps and ends stopped without spinning', async () => {
+  const dir = tempDir();
+  const r = await startSupervisor(
+    endpoint(dir) + `[watcher:missing]\ncmd = /nonexistent/command --flag\nnumprocesses = 2\nmax_retry = 1\nflapping.retry_in = 0.2\n`,
+    { dir },
+  );
+  await waitFor(() => /missing: still flapping after 1 retries; watcher stopped/.test(r.proc.stderr()), 'the watcher to give up', 30000);
+  assert.match(r.proc.stderr(), /missing: process \(not started\) \(wid \d\) failed to start: spawn \/nonexistent\/command ENOENT/);
+  assert.equal((await r.ctl('status', { name: 'missing' })).status, 'stopped');
+});
+
+test('watchers start by priority (highest first), warmup_delay apart', async () => {
+  const dir = tempDir();
+  const w = (name: string, priority: number) =>
+    `[watcher:${name}]\ncmd = node $(circus.env.CW_FIXTURES)/http-worker.mjs $(circus.sockets.web)\nuse_sockets = true\npriority = ${priority}\nnumprocesses = 2\nwarmup_delay = 0.3\n\n`;
+  const r = await startSupervisor(endpoint(dir) + w('low', 1) + w('high', 10) + '[socket:web]\nport = 0\n', { dir });
+  await waitForRunning(r, 'low', 2);
+  const spawns = [...r.proc.stderr().matchAll(/^(\S+) .* (\w+): spawned process/gm)].map((m) => [Date.parse(m[1]), m[2]] as [number, string]);
+  assert.deepEqual(spawns.map((s) => s[1]), ['high', 'high', 'low', 'low']);
+  assert.ok(spawns[1][0] - spawns[0][0] >= 250, 'warmup_delay between spawns of one watcher');
+});
