@@ -121,3 +121,45 @@ test('a crash-looping app ends as a stopped watcher after max_retry; the supervi
   assert.equal((await r.ctl('status', { name: 'web' })).status, 'active');
   assert.equal((await get(r.sockets.get('web')!)).status, 200);
 });
+
+test('reloadconfig re-binds changed sockets and moves their watchers onto them', async () => {
+  const dir = tempDir();
+  const fixture = (sock: string) => `cmd = node $(circus.env.CW_FIXTURES)/http-worker.mjs $(circus.sockets.${sock})\nuse_sockets = true\n`;
+  const conf = (movedPath: string, backlog: number) => `[circus]
+endpoint = unix://${dir}/ctl.sock
+
+[watcher:moving]
+${fixture('moved')}
+[watcher:staying]
+${fixture('inplace')}
+[socket:moved]
+path = ${dir}/${movedPath}
+
+[socket:inplace]
+path = ${dir}/inplace.sock
+backlog = ${backlog}
+`;
+  const r = await startSupervisor(conf('one.sock', 64), { dir });
+  const [moving] = await waitForRunning(r, 'moving', 1);
+  const [staying] = await waitForRunning(r, 'staying', 1);
+  fs.writeFileSync(`${dir}/circus.ini`, conf('two.sock', 128));
+  const reply = await r.ok('reloadconfig');
+  assert.deepEqual((reply.changes as string[]).sort(), [
+    `rebound socket inplace on unix:${dir}/inplace.sock`,
+    `rebound socket moved on unix:${dir}/two.sock`,
+    'reloaded watcher moving',
+    'reloaded watcher staying',
+  ]);
+  const [moving2] = await waitForRunning(r, 'moving', 1);
+  const [staying2] = await waitForRunning(r, 'staying', 1);
+  assert.notEqual(moving2, moving);
+  assert.notEqual(staying2, staying);
+  assert.equal((await get(`unix:${dir}/two.sock`)).body.pid, moving2);
+  assert.equal((await get(`unix:${dir}/inplace.sock`)).body.pid, staying2);
+  assert.equal(fs.existsSync(`${dir}/one.sock`), false);
+  const sockets = (await r.ok('listsockets')).sockets as { name: string; backlog: number; address: string }[];
+  assert.deepEqual(sockets.map((s) => [s.name, s.backlog, s.address]).sort(), [
+    ['inplace', 128, `unix:${dir}/inplace.sock`],
+    ['moved', 2048, `unix:${dir}/two.sock`],
+  ]);
+});
