@@ -29,6 +29,7 @@ interface Flags {
   logLevel: LogLevel;
   accessLog: boolean;
   fastResponse: boolean;
+  uwsModule?: string;
 }
 
 function number(flag: string, min: number) {
@@ -73,6 +74,7 @@ function program(): Command {
     .addOption(new Option('--log-level <level>', 'log verbosity').choices(LOG_LEVELS).default('info'))
     .option('--access-log', 'one line per request on stdout', false)
     .option('--no-fast-response', 'do not install the lightweight global Response for fetch handlers')
+    .option('--uws-module <name>', 'module (name or path) to load uWebSockets.js from; env CIRCUS_UWS_MODULE', process.env.CIRCUS_UWS_MODULE || undefined)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 }
@@ -93,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
   const undoFastResponse = flags.fastResponse ? installFastResponse() : () => {};
   const handler = await loadApp(parseAppSpec(cmd.args[0], process.cwd()), flags.handler);
   if (handler.kind !== 'fetch') undoFastResponse();
-  const backend = await chooseBackend(flags.backend, handler.kind, log);
+  const backend = await chooseBackend(flags.backend, handler.kind, log, flags.uwsModule);
   const listening = await openListening(spec);
 
   let lifecycle: ReturnType<typeof createLifecycle> | undefined;

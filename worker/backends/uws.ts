@@ -1,7 +1,174 @@
-// uWebSockets.js backend: lands with issue #3. Until then it reports itself unavailable.
-import type { Backend } from './types.js';
+// uWebSockets.js backend. uWS cannot listen on an existing fd, so it opens a throwaway loopback
+// listener and, inside the synchronous listen callback, the inherited socket is dup2'ed over
+// it (sys/adopt-fd.ts). The worker keeps owning the lifecycle: requests are counted as they
+// start and end, so a drain can stop accepting, let in-flight responses finish (each ending
+// with Connection: close) and then close whatever idle keep-alive connections remain.
+import { adoptOnto, newSocketFd, socketSnapshot } from '../../sys/adopt-fd.js';
+import type { FdDescription } from '../../sys/sockets.js';
+import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import { WorkerError } from '../errors.js';
+import { fetchUwsHandler } from '../handlers/fetch-uws.js';
+import type { Exchange, ExchangeTracker } from '../handlers/uws-exchange.js';
+import type { AppHandler, Backend, RunningServer, ServeOptions } from './types.js';
+import { loadUwsModule, type UwsModule } from './uws-module.js';
+import { trackNativeApp, type NativeTracker } from './uws-native.js';
+
+/** A drain closes the remaining (idle) connections once no request has started for this long. */
+const DRAIN_QUIET_MS = 250;
+
+/** uWS closes keep-alive connections idle for this long; it is fixed at build time. */
+const UWS_IDLE_TIMEOUT_MS = 10_000;
+
+/** In-flight accounting shared by the fetch path and native handlers. */
+class Flight {
+  inflight = 0;
+  draining = false;
+  /** When the latest request started (performance.now()). */
+  lastBegin = 0;
+  private whenIdle?: () => void;
+
+  constructor(private readonly opts: ServeOptions) {}
+
+  get accessLog(): boolean {
+    return this.opts.accessLog;
+  }
+
+  begin(): void {
+    this.inflight++;
+    this.lastBegin = performance.now();
+    this.opts.onRequest();
+  }
+
+  end(method: string, url: string, status: number, t0: number): void {
+    this.inflight--;
+    if (this.opts.accessLog) this.opts.log.access({ method, url, status, ms: performance.now() - t0 });
+    if (this.inflight === 0 && this.whenIdle) this.whenIdle();
+  }
+
+  /** Calls `fn` once nothing is in flight (now, if that is already so). */
+  onIdle(fn: () => void): void {
+    if (this.inflight === 0) return fn();
+    this.whenIdle = () => {
+      this.whenIdle = undefined;
+      fn();
+    };
+  }
+}
+
+function exchangeTracker(flight: Flight): ExchangeTracker {
+  return {
+    begin: () => flight.begin(),
+    end: (ex: Exchange) => flight.end(ex.method, ex.path, ex.status, ex.t0),
+    get draining() {
+      return flight.draining;
+    },
+    accessLog: flight.accessLog,
+  };
+}
+
+function nativeTracker(flight: Flight): NativeTracker {
+  return {
+    begin: () => flight.begin(),
+    end: (method, url, status, t0) => flight.end(method, url, status, t0),
+    get draining() {
+      return flight.draining;
+    },
+    accessLog: flight.accessLog,
+  };
+}
+
+/** Opens uWS's placeholder listener and adopts the inherited fd in its place. */
+function listenOnFd(uws: UwsModule, app: TemplatedApp, listen: FdDescription): us_listen_socket {
+  const before = socketSnapshot();
+  let called = false;
+  let socket: us_listen_socket | undefined;
+  let error: unknown;
+  app.listen('127.0.0.1', 0, (ls) => {
+    called = true;
+    if (!ls) {
+      error = new Error('uWebSockets.js could not open its placeholder listener on 127.0.0.1 (is the loopback interface up?)');
+      return;
+    }
+    try {
+      adoptOnto(listen.fd, newSocketFd(before));
+      socket = ls;
+    } catch (err) {
+      uws.us_listen_socket_close(ls);
+      error = err;
+    }
+  });
+  if (!called) {
+    throw new WorkerError('EUWS_ADOPT', 'this uWebSockets.js build does not run the listen callback synchronously, so the inherited socket cannot be adopted safely; use --backend node');
+  }
+  if (!socket) {
+    throw new WorkerError('EUWS_ADOPT', `cannot hand fd ${listen.fd} (${listen.label}) to uWebSockets.js: ${(error as Error).message}`);
+  }
+  return socket;
+}
+
+async function register(app: TemplatedApp, handler: AppHandler, opts: ServeOptions, flight: Flight): Promise<void> {
+  switch (handler.kind) {
+    case 'fetch':
+      app.any('/*', fetchUwsHandler(handler.fetch, { maxBody: opts.maxBody, bodyTimeoutMs: opts.idleTimeoutMs, log: opts.log, tracker: exchangeTracker(flight) }));
+      return;
+    case 'uws':
+      await handler.register(trackNativeApp(app, nativeTracker(flight)));
+      return;
+    case 'node':
+      throw new WorkerError('EHANDLER_BACKEND', 'node-style (req, res) handlers are not served by the uws backend; use --backend node (or auto)');
+  }
+}
+
+function createBackend(uws: UwsModule): Backend {
+  return {
+    name: 'uws',
+    async serve(handler, opts) {
+      const app = uws.App();
+      const flight = new Flight(opts);
+      await register(app, handler, opts, flight);
+      if (opts.idleTimeoutMs !== UWS_IDLE_TIMEOUT_MS) {
+        opts.log.debug(`the uws backend closes idle keep-alive connections after ${UWS_IDLE_TIMEOUT_MS / 1000}s (built into uWS); --idle-timeout bounds stalled request bodies only`);
+      }
+      let listenSocket: us_listen_socket | undefined = listenOnFd(uws, app, opts.listen);
+      const closeApp = () => (app as { close?: () => void }).close?.();
+
+      const running: RunningServer = {
+        stopAccepting() {
+          if (listenSocket) uws.us_listen_socket_close(listenSocket);
+          listenSocket = undefined;
+        },
+        drain() {
+          flight.draining = true;
+          running.stopAccepting();
+          // uWS does not expose idle connections; once nothing is in flight they all are. But a
+          // keep-alive client may have its next request on the wire: wait until requests stop
+          // for a moment (each one served meanwhile tells its client Connection: close).
+          return new Promise<void>((resolve) => {
+            const settle = () =>
+              flight.onIdle(() => {
+                const quietIn = flight.lastBegin + DRAIN_QUIET_MS - performance.now();
+                if (quietIn > 0) return void setTimeout(settle, quietIn);
+                // One loop turn so the last response leaves uWS before its connection closes.
+                setImmediate(() => {
+                  closeApp();
+                  resolve();
+                });
+              });
+            settle();
+          });
+        },
+        forceClose() {
+          running.stopAccepting();
+          closeApp();
+        },
+        connections: () => flight.inflight,
+      };
+      return running;
+    },
+  };
+}
 
 /** Loads the backend or throws an Error saying why uWebSockets.js cannot be used here. */
-export async function loadUwsBackend(): Promise<Backend> {
-  throw new Error('the uws backend is not built yet (issue #3); use --backend node');
+export async function loadUwsBackend(moduleName?: string): Promise<Backend> {
+  return createBackend(loadUwsModule(moduleName));
 }

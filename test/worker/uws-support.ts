@@ -1,0 +1,81 @@
+// Shared by the uws backend tests: start a worker on an inherited fd, talk HTTP to it.
+import http, { type IncomingHttpHeaders } from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { BUILD, ROOT, start, waitForOutput, type Spawned } from '../helpers/process.js';
+
+export const CLI = path.join(BUILD, 'worker/cli.js');
+export const FIXTURES = path.join(ROOT, 'test/fixtures/uws');
+export const FETCH_APP = path.join(FIXTURES, 'fetch-app.ts');
+
+export type Target = { host: string; port: number } | { socketPath: string };
+
+/** `circus-worker --fd 3 …` with `fd` as the child's fd 3 (as a supervisor passes it). */
+export function startOnFd(fd: number, args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
+  return start(process.execPath, [CLI, '--fd', '3', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe', fd],
+    env: { ...process.env, ...env },
+  });
+}
+
+/** Waits for the start line; returns the backend it names. */
+export async function ready(p: Spawned): Promise<string> {
+  const m = await waitForOutput(p, /serving .* backend=(\w+)/, 30000);
+  return m[1];
+}
+
+export interface Reply {
+  status: number;
+  statusText: string;
+  headers: IncomingHttpHeaders;
+  rawHeaders: string[];
+  body: Buffer;
+}
+
+export interface RequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Buffer | string | Buffer[];
+  agent?: http.Agent | false;
+}
+
+/** One HTTP request; a Buffer[] body is sent chunked, piece by piece. */
+export function request(target: Target, urlPath: string, opts: RequestOptions = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ ...target, path: urlPath, method: opts.method ?? 'GET', headers: opts.headers, agent: opts.agent ?? false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, statusText: res.statusMessage ?? '', headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.setTimeout(30000, () => req.destroy(new Error(`request ${urlPath} timed out`)));
+    if (Array.isArray(opts.body)) {
+      for (const piece of opts.body) req.write(piece);
+      req.end();
+    } else req.end(opts.body);
+  });
+}
+
+/** Sends raw bytes and returns everything received until the server closes or `ms` pass. */
+export function raw(target: Target, text: string, ms = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = 'socketPath' in target ? net.connect(target.socketPath) : net.connect(target.port, target.host);
+    let data = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(data);
+    }, ms);
+    socket.on('connect', () => socket.write(text));
+    socket.on('data', (d) => (data += d));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(data);
+    });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      if (data) resolve(data);
+      else reject(err);
+    });
+  });
+}

@@ -1,0 +1,76 @@
+// Loading uWebSockets.js: the npm alias by default, another build when the user names one
+// (--uws-module / CIRCUS_UWS_MODULE). Only the native addon counts: some builds silently fall
+// back to a slow JavaScript imitation when they carry no binary for this Node, and serving on
+// that would be worse than node:http.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type * as Uws from 'uWebSockets.js';
+
+export type UwsModule = typeof Uws;
+
+export const DEFAULT_UWS_MODULE = 'uWebSockets.js';
+
+const ownRequire = createRequire(import.meta.url);
+
+function isPathLike(name: string): boolean {
+  return name.startsWith('.') || path.isAbsolute(name);
+}
+
+/** Resolves from the app's working directory first, then from the worker's own install. */
+function resolveModule(name: string, cwd: string): string {
+  if (isPathLike(name)) return path.resolve(cwd, name);
+  try {
+    return createRequire(path.join(cwd, 'noop.js')).resolve(name);
+  } catch {
+    return ownRequire.resolve(name);
+  }
+}
+
+function isNativeFunction(fn: unknown): boolean {
+  return typeof fn === 'function' && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(fn));
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n').find((l) => l.trim())?.trim() ?? msg;
+}
+
+/** Requires with console output muted: fallback builds announce themselves on stdout/stderr. */
+function quietRequire(file: string): { mod: unknown; said: string[] } {
+  const said: string[] = [];
+  const saved = { log: console.log, warn: console.warn, error: console.error, info: console.info };
+  const capture = (...args: unknown[]) => void said.push(args.map(String).join(' '));
+  Object.assign(console, { log: capture, warn: capture, error: capture, info: capture });
+  try {
+    return { mod: ownRequire(file), said };
+  } finally {
+    Object.assign(console, saved);
+  }
+}
+
+/** Loads and checks the module, or throws an Error whose message says why and what to do. */
+export function loadUwsModule(name: string = DEFAULT_UWS_MODULE, cwd: string = process.cwd()): UwsModule {
+  const where = `Node ${process.version} (ABI ${process.versions.modules}, ${process.platform}-${process.arch})`;
+  let file: string;
+  try {
+    file = resolveModule(name, cwd);
+  } catch {
+    throw new Error(`cannot find module '${name}'; install uWebSockets.js (the official build: npm install uWebSockets.js@github:uNetworking/uWebSockets.js#<tag>) or name an installed build with --uws-module / CIRCUS_UWS_MODULE`);
+  }
+  let loaded: { mod: unknown; said: string[] };
+  try {
+    loaded = quietRequire(file);
+  } catch (err) {
+    throw new Error(`module '${name}' failed to load on ${where}: ${firstLine(err)}`);
+  }
+  const mod = loaded.mod as Partial<UwsModule> | undefined;
+  if (!mod || typeof mod.App !== 'function' || typeof mod.us_listen_socket_close !== 'function') {
+    throw new Error(`module '${name}' does not look like uWebSockets.js (no App / us_listen_socket_close export)`);
+  }
+  if (!isNativeFunction(mod.App)) {
+    const hint = loaded.said.find((l) => /fall|compatible/i.test(l));
+    throw new Error(`module '${name}' has no native binary for ${where} and loaded a slow JavaScript fallback instead${hint ? ` ("${firstLine(hint)}")` : ''}; ` +
+      'install a uWebSockets.js build for this Node version and point --uws-module / CIRCUS_UWS_MODULE at it');
+  }
+  return mod as UwsModule;
+}

@@ -1,0 +1,107 @@
+// uws-native handlers get the raw uWS app. The worker still has to count requests
+// (--max-requests), know which are in flight (drain) and close connections while draining, so
+// route handlers are wrapped as they are registered, and the HttpResponse methods that end a
+// response are wrapped once on their shared prototype. A response is marked with a symbol only
+// when it came through a wrapped route, so nothing else is affected.
+import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+
+const TRACKED = Symbol('circus.tracked');
+const ROUTE_METHODS = ['get', 'post', 'options', 'del', 'patch', 'put', 'head', 'connect', 'trace', 'any'] as const;
+
+export interface NativeTracker {
+  begin(): void;
+  /** `status` is what writeStatus said (200 if never called), 0 when the client went away. */
+  end(method: string, url: string, status: number, t0: number): void;
+  readonly draining: boolean;
+  readonly accessLog: boolean;
+}
+
+interface Pending {
+  method: string;
+  url: string;
+  status: number;
+  t0: number;
+}
+
+type Tracked = HttpResponse & { [TRACKED]?: Pending };
+type Fn = (...args: any[]) => any;
+
+let tracker: NativeTracker | undefined;
+let patched = false;
+
+function settle(res: Tracked, status?: number): void {
+  const rec = res[TRACKED];
+  if (!rec) return;
+  res[TRACKED] = undefined;
+  tracker?.end(rec.method, rec.url, status ?? rec.status, rec.t0);
+}
+
+/** Wraps end/tryEnd/endWithoutBody/close/upgrade/onAborted/writeStatus on the shared prototype. */
+function patchPrototype(proto: object): void {
+  if (patched) return;
+  patched = true;
+  const p = proto as unknown as { [k: string]: Fn };
+  const { end, endWithoutBody, tryEnd, close, upgrade, onAborted, writeStatus } = p;
+  p.end = function (this: Tracked, body?: unknown, closeConnection?: boolean) {
+    const out = end.call(this, body, closeConnection || (this[TRACKED] !== undefined && tracker?.draining));
+    settle(this);
+    return out;
+  };
+  p.endWithoutBody = function (this: Tracked, length?: number, closeConnection?: boolean) {
+    const out = length === undefined && closeConnection === undefined ? endWithoutBody.call(this) : endWithoutBody.call(this, length, closeConnection);
+    settle(this);
+    return out;
+  };
+  p.tryEnd = function (this: Tracked, chunk: unknown, total: number) {
+    const out = tryEnd.call(this, chunk, total) as [boolean, boolean];
+    if (out[1]) settle(this);
+    return out;
+  };
+  p.close = function (this: Tracked) {
+    settle(this, 0);
+    return close.call(this);
+  };
+  p.upgrade = function (this: Tracked, ...args: unknown[]) {
+    const out = upgrade.apply(this, args);
+    settle(this, 101);
+    return out;
+  };
+  p.onAborted = function (this: Tracked, handler: () => void) {
+    const res = this;
+    return onAborted.call(this, () => {
+      settle(res, 0);
+      handler();
+    });
+  };
+  p.writeStatus = function (this: Tracked, status: unknown) {
+    const rec = this[TRACKED];
+    if (rec) rec.status = parseInt(String(status), 10) || rec.status;
+    return writeStatus.call(this, status);
+  };
+}
+
+function wrapRoute(handler: Fn): Fn {
+  return (res: Tracked, req: { getCaseSensitiveMethod(): string; getUrl(): string }) => {
+    const t = tracker!;
+    if (!patched) patchPrototype(Object.getPrototypeOf(res));
+    res[TRACKED] = t.accessLog
+      ? { method: req.getCaseSensitiveMethod(), url: req.getUrl(), status: 200, t0: performance.now() }
+      : { method: '', url: '', status: 200, t0: 0 };
+    t.begin();
+    return handler(res, req);
+  };
+}
+
+/** Makes `app`'s route registration count and track what it serves. Returns the same app. */
+export function trackNativeApp(app: TemplatedApp, t: NativeTracker): TemplatedApp {
+  tracker = t;
+  const a = app as unknown as { [k: string]: Fn };
+  for (const name of ROUTE_METHODS) {
+    const register = a[name];
+    if (typeof register !== 'function') continue;
+    a[name] = function (this: unknown, pattern: unknown, handler: Fn) {
+      return register.call(app, pattern, typeof handler === 'function' ? wrapRoute(handler) : handler);
+    };
+  }
+  return app;
+}

@@ -1,0 +1,151 @@
+// fetch-style handlers on uWebSockets.js, the fast path. uWS's HttpRequest dies when the route
+// handler returns, so method, URL and header pairs are copied synchronously (a flat array, no
+// objects); the Request the app sees is lazy (request.ts) and simple Response bodies go out in
+// one cork (uws-write.ts). Oversized headers (431) and bodies (413) are answered here because
+// uWS itself accepts them.
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import type { FetchFunction } from '../backends/types.js';
+import type { Logger } from '../log.js';
+import { BodyTooLargeError } from './node-replies.js';
+import { createLazyRequest, type RequestSource } from './request.js';
+import { isResponse, responseParts } from './response.js';
+import { Exchange, type ExchangeTracker } from './uws-exchange.js';
+import { BodyStalledError, UwsRequestBody } from './uws-request-body.js';
+import { writeResponse } from './uws-write.js';
+
+/** Total request header bytes (names, values, ': ' and CRLF) above which we answer 431. */
+export const MAX_HEADER_BYTES = 16 * 1024;
+/** Request targets longer than this get 414 (uWS would hand any length to the app). */
+export const MAX_TARGET_BYTES = 8 * 1024;
+
+export interface FetchUwsOptions {
+  maxBody: number;
+  /** A request body that stalls this long has its connection closed. */
+  bodyTimeoutMs: number;
+  log: Logger;
+  tracker: ExchangeTracker;
+}
+
+/** What the synchronous part of the handler copied out of uWS's HttpRequest. */
+interface Copied {
+  headers: string[];
+  bytes: number;
+  host: string;
+  contentLength: string | undefined;
+  /** Two Content-Length headers that disagree: the framing is ambiguous (smuggling). */
+  conflicting: boolean;
+  chunked: boolean;
+}
+
+function copyHeaders(req: HttpRequest): Copied {
+  const c: Copied = { headers: [], bytes: 0, host: '', contentLength: undefined, conflicting: false, chunked: false };
+  req.forEach((name, value) => {
+    c.headers.push(name, value);
+    c.bytes += name.length + value.length + 4;
+    // uWS hands names lower-cased.
+    if (name === 'host') c.host = value;
+    else if (name === 'content-length') {
+      if (c.contentLength !== undefined && c.contentLength !== value) c.conflicting = true;
+      c.contentLength = value;
+    }
+    else if (name === 'transfer-encoding') c.chunked = true;
+  });
+  return c;
+}
+
+/**
+ * Body framing uWS 20.30 lets through although it is ambiguous (request smuggling): a
+ * non-numeric or negative Content-Length, two that disagree, or Content-Length together with
+ * Transfer-Encoding. Returns why, or undefined when the framing is sound.
+ */
+function badFraming(c: Copied): string | undefined {
+  if (c.conflicting) return 'two different Content-Length headers';
+  if (c.contentLength !== undefined && !/^\d+$/.test(c.contentLength)) return `Content-Length '${c.contentLength.slice(0, 20)}'`;
+  if (c.chunked && c.contentLength !== undefined) return 'both Content-Length and Transfer-Encoding';
+  return undefined;
+}
+
+function pairs(flat: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
+  return out;
+}
+
+function source(ex: Exchange, copied: Copied, query: string, body: UwsRequestBody | undefined): RequestSource {
+  let url: string | undefined;
+  return {
+    method: ex.method,
+    get url() {
+      const target = query ? `${ex.path}?${query}` : ex.path;
+      // Origin-form targets are the norm; an absolute-form one (via a proxy) is already complete.
+      return (url ??= target.startsWith('/') ? `http://${copied.host || 'localhost'}${target}` : target);
+    },
+    headerPairs: () => pairs(copied.headers),
+    body: () => (body ? body.stream() : null),
+    signal: () => ex.signal(),
+  };
+}
+
+/** Body errors the worker raised itself and already acted on (413, stalled upload cut). */
+function isAnswered(err: unknown): boolean {
+  const cause = (err as { cause?: unknown })?.cause;
+  return err instanceof BodyTooLargeError || err instanceof BodyStalledError || cause instanceof BodyTooLargeError || cause instanceof BodyStalledError;
+}
+
+export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
+  const { maxBody, bodyTimeoutMs, log, tracker } = opts;
+  const tooLarge = (ex: Exchange) => () => {
+    // Once the response is under way a 413 cannot be sent; cutting the connection stops the upload.
+    if (ex.started) ex.kill();
+    else ex.reply(413, 'Payload Too Large\n', true);
+  };
+
+  return (res: HttpResponse, req: HttpRequest): void => {
+    const ex = new Exchange(res, tracker, req.getCaseSensitiveMethod(), req.getUrl());
+    const query = req.getQuery() ?? '';
+    const copied = copyHeaders(req);
+    if (copied.bytes > MAX_HEADER_BYTES) return ex.reply(431, 'Request Header Fields Too Large\n', true);
+    if (ex.path.length + query.length > MAX_TARGET_BYTES) return ex.reply(414, 'URI Too Long\n', true);
+    const framing = badFraming(copied);
+    if (framing) {
+      // Closed at once, not answered: after a graceful 400 uWS would still hand the app whatever
+      // request follows in the same packet (the smuggled one).
+      log.debug(`${ex.method} ${ex.path}: ambiguous body framing (${framing}); connection closed`);
+      return ex.kill();
+    }
+    if (copied.contentLength !== undefined && Number(copied.contentLength) > maxBody) return ex.reply(413, 'Payload Too Large\n', true);
+
+    const mayHaveBody = ex.method !== 'GET' && ex.method !== 'HEAD' && (copied.chunked || Number(copied.contentLength) > 0);
+    const body = mayHaveBody ? new UwsRequestBody(ex, maxBody, tooLarge(ex), bodyTimeoutMs) : undefined;
+
+    const fail = (err: unknown) => {
+      if (isAnswered(err)) return; // already answered 413, or cut a stalled upload
+      if (ex.aborted) return log.debug(`${ex.method} ${ex.path}: client went away: ${String(err)}`);
+      log.error(`handler failed on ${ex.method} ${ex.path}`, err);
+      ex.reply(500, 'Internal Server Error\n', false);
+    };
+    const send = (r: unknown) => {
+      if (!ex.writable) {
+        // Client gone or 413 already sent: release a streamed body nobody will read.
+        if (isResponse(r) && r.body && !r.bodyUsed) r.body.cancel().catch(() => {});
+        return;
+      }
+      if (!isResponse(r)) return fail(new TypeError(`fetch handler returned ${r === null ? 'null' : typeof r}, not a Response`));
+      try {
+        const pending = writeResponse(ex, responseParts(r));
+        if (pending) pending.catch(fail);
+      } catch (err) {
+        fail(err);
+      }
+    };
+
+    let out: Response | Promise<Response>;
+    try {
+      out = fetch(createLazyRequest(source(ex, copied, query, body)));
+    } catch (err) {
+      return fail(err);
+    }
+    if (out instanceof Promise || typeof (out as { then?: unknown })?.then === 'function') (out as Promise<Response>).then(send, fail);
+    else send(out);
+  };
+}

@@ -1,0 +1,127 @@
+// The request body on uWebSockets.js: onData must be attached while the handler runs and its
+// ArrayBuffers are reused after each call, so chunks are copied as they come, counted against
+// --max-body as they come (413 the moment the limit is passed), and handed to a web stream.
+// uWS is paused while the stream's reader is behind and resumed when it pulls.
+import { BodyTooLargeError } from './node-replies.js';
+import type { Exchange } from './uws-exchange.js';
+
+const QUEUE_HIGH_WATER = 64 * 1024;
+
+/** The body stopped arriving for the idle timeout; the worker has closed the connection. */
+export class BodyStalledError extends Error {
+  readonly code = 'EBODYSTALLED';
+  constructor(ms: number) {
+    super(`the request body stalled for ${ms} ms`);
+  }
+}
+
+export class UwsRequestBody {
+  private readonly queue: Uint8Array[] = [];
+  private queued = 0;
+  private seen = 0;
+  private ended = false;
+  private failure?: Error;
+  private controller?: ReadableStreamDefaultController<Uint8Array>;
+  private cancelled = false;
+  private stallTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly ex: Exchange,
+    private readonly limit: number,
+    private readonly onTooLarge: () => void,
+    stallMs: number,
+  ) {
+    ex.res.onData((chunk, isLast) => this.onData(chunk, isLast));
+    ex.onAbort(() => this.fail(new DOMException('the client closed the connection', 'AbortError')));
+    // uWS restarts its own timeout on every byte, so a trickling or stalled upload would hold
+    // the connection for ever; this one restarts only on data and is off once the body is in.
+    this.stallTimer = setTimeout(() => this.onStall(stallMs), stallMs);
+    this.stallTimer.unref();
+  }
+
+  private onStall(ms: number): void {
+    this.stallTimer = undefined;
+    if (this.ended || this.failure) return;
+    this.fail(new BodyStalledError(ms));
+    // Like nginx's client_body_timeout: close without an answer the client is not reading anyway.
+    this.ex.kill();
+  }
+
+  private stopTimer(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+  }
+
+  private onData(chunk: ArrayBuffer, isLast: boolean): void {
+    if (this.failure || this.cancelled) return;
+    this.stallTimer?.refresh();
+    if (chunk.byteLength > 0) {
+      this.seen += chunk.byteLength;
+      if (this.seen > this.limit) {
+        this.fail(new BodyTooLargeError(this.limit));
+        this.onTooLarge();
+        return;
+      }
+      const copy = new Uint8Array(chunk.slice(0));
+      if (this.controller) {
+        this.controller.enqueue(copy);
+        if ((this.controller.desiredSize ?? 1) <= 0) this.pause();
+      } else {
+        this.queue.push(copy);
+        this.queued += copy.byteLength;
+        // Nobody reads yet: keep at most --max-body (enforced above), but do not race ahead.
+        if (this.queued >= QUEUE_HIGH_WATER) this.pause();
+      }
+    }
+    if (isLast) {
+      this.ended = true;
+      this.stopTimer();
+      this.controller?.close();
+    }
+  }
+
+  private pause(): void {
+    if (this.ex.resumeBody || !this.ex.writable) return;
+    const { res } = this.ex;
+    res.pause();
+    this.ex.resumeBody = () => res.resume();
+  }
+
+  private resume(): void {
+    const resume = this.ex.resumeBody;
+    if (resume && this.ex.writable) {
+      this.ex.resumeBody = undefined;
+      resume();
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.failure || this.ended) return;
+    this.stopTimer();
+    this.failure = err;
+    this.queue.length = 0;
+    this.controller?.error(err);
+  }
+
+  /** The body as a web stream; called at most once. */
+  stream(): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.controller = controller;
+          if (this.failure) return controller.error(this.failure);
+          for (const chunk of this.queue.splice(0)) controller.enqueue(chunk);
+          this.queued = 0;
+          if (this.ended) controller.close();
+        },
+        pull: () => this.resume(),
+        cancel: () => {
+          this.cancelled = true;
+          this.stopTimer();
+          this.resume();
+        },
+      },
+      { highWaterMark: QUEUE_HIGH_WATER, size: (chunk) => chunk.byteLength },
+    );
+  }
+}
