@@ -20,7 +20,9 @@ for (const combo of await workerMatrix()) {
     });
     after(() => w?.release());
 
-    test('10,000 idle connections while another client is still served', { todo: gapFor(combo.backend, 'idle flood') }, async (t) => {
+    // Idle connections never reach a handler: once per backend (with the fetch handler) is enough.
+    const perBackend = combo.handler === 'fetch' ? undefined : 'handler-independent: runs with the fetch handler';
+    test('10,000 idle connections while another client is still served', { skip: perBackend, todo: gapFor(combo.backend, 'idle flood') }, async (t) => {
       const r = await idleFlood(w.target, w.pid, 10_000);
       t.diagnostic(JSON.stringify(r));
       if (r.scaledBecause) t.diagnostic(`scaled down: ${r.scaledBecause}`);

@@ -29,10 +29,10 @@ const supervisorOnly = (b: string) => (b === 'node' ? undefined : 'backend-indep
 for (const combo of backends) {
   const b = combo.backend;
   describe(`supervisor faults under load: ${b} backend`, { skip: combo.skip }, () => {
-    test('SIGKILL a random worker every second for 4 s', { todo: gapFor(b, 'kill random') }, async (t) => {
-      const r = await killRandomWorker(b, 3, 4500, 1000);
+    test('SIGKILL a random worker every second for 3 s', { todo: gapFor(b, 'kill random') }, async (t) => {
+      const r = await killRandomWorker(b, 3, 3500, 1000);
       t.diagnostic(figures(r));
-      assert.ok(r.faults >= 3);
+      assert.ok(r.faults >= 2);
       assertServed(r);
     });
 
@@ -44,14 +44,14 @@ for (const combo of backends) {
     });
 
     test('incr/decr every second under load: zero failed', { todo: gapFor(b, 'incr/decr') }, async (t) => {
-      const r = await incrDecrLoop(b, 2, 4500, 1000);
+      const r = await incrDecrLoop(b, 2, 3500, 1000);
       t.diagnostic(figures(r));
       assert.ok(r.faults >= 3);
       assertServed(r);
     });
 
     test('all workers killed at once: connections queue in the backlog, none refused', { todo: gapFor(b, 'kill all') }, async (t) => {
-      const r = await killAllAtOnce(b, 2, 5000);
+      const r = await killAllAtOnce(b, 2, 4000);
       t.diagnostic(figures(r));
       assertServed(r);
     });
