@@ -9,6 +9,7 @@ import { log } from './log.js';
 import { Serial } from './serial.js';
 import { bindSocket, closeSocket, SocketRegistry, type BoundSocket } from './sockets.js';
 import { Watcher } from './watcher.js';
+import { notify } from '../sys/notify.js';
 
 export type Intent = 'stop' | 'reload' | 'kill';
 
@@ -72,6 +73,7 @@ export class Arbiter {
   async stop(code: number = EXIT.OK): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    notify('STOPPING=1');
     log.info('stopping all watchers');
     await Promise.all([...this.watchers.values()].map((w) => w.stop()));
     this.finish(code);

@@ -8,6 +8,7 @@ import { loadConfig } from './config.js';
 import { ControlServer } from './control.js';
 import { EXIT, SupervisorError } from './errors.js';
 import { log, setLogLevel } from './log.js';
+import { closeInheritedOnExec } from './inherited-fds.js';
 import { installSignalHandlers } from './signals.js';
 import { notify } from '../sys/notify.js';
 
@@ -35,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
     return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.OK : EXIT.CONFIG;
   }
   const opts = program.opts<{ logLevel: string; check?: boolean }>();
+  // Before any child exists: nothing we inherited may reach the workers.
+  closeInheritedOnExec();
   const config = loadConfig(program.args[0]);
   if (!setLogLevel(config.loglevel && opts.logLevel === 'info' ? config.loglevel : opts.logLevel)) {
     process.stderr.write(`circus-supervisor: error: unknown log level "${opts.logLevel}"\n`);

@@ -119,6 +119,9 @@ function readCircus(main: string, files: string[], c: Section, env: NodeJS.Proce
   if (endpoint.kind === 'tcp' && !isLoopback(endpoint.host) && !allowRemote) {
     throw configError('EREMOTEENDPOINT', c.where('endpoint'), `${endpoint.url} is not a loopback address; the control endpoint has no authentication, so set endpoint_allow_remote = true to expose it on purpose`);
   }
+  if (endpoint.kind === 'tcp' && !isLoopback(endpoint.host)) {
+    warnings.push(`${main} [circus] endpoint: the control endpoint ${endpoint.url} is reachable from other hosts and has no authentication (endpoint_allow_remote = true)`);
+  }
   for (const key of ['pubsub_endpoint', 'stats_endpoint']) {
     if (c.raw(key) !== undefined) warnings.push(`${main} [circus] ${key}: accepted; nothing is published there (use circus-ctl status/stats on the control endpoint)`);
   }

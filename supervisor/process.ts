@@ -141,7 +141,9 @@ export class Proc {
     if (this.alive && !this.stopRequested) {
       this.stopRequested = true;
       this.state = 'stopping';
-      this.signal(sig);
+      // Already draining (e.g. Ctrl-C reached the whole process group): a second signal would
+      // make circus-worker cut its in-flight requests, so only arm the deadline.
+      if (!this.draining) this.signal(sig);
       this.killTimer = setTimeout(() => {
         log.warn(`${this.spec.config.name}: process ${this.pid} still running ${gracefulSeconds}s after ${sig}, sending SIGKILL`);
         this.signal('SIGKILL');

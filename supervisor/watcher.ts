@@ -10,6 +10,9 @@ import { Serial, sleep } from './serial.js';
 import type { BoundSocket } from './sockets.js';
 import { createSink, type Sink } from './streams.js';
 
+/** Delay before replacing a child that started draining on its own. */
+const DRAIN_GRACE_MS = 200;
+
 export type WatcherState = 'active' | 'stopped' | 'stopping' | 'flapping';
 
 export class Watcher {
@@ -194,25 +197,42 @@ export class Watcher {
     this.procs.add(p);
     p.expiresAt = this.expiry();
     p.onDraining = () => {
-      // The child drains on its own (max-requests): start its replacement now.
-      log.info(`${this.name}: process ${p.pid} is draining; starting a replacement`);
-      if (this.config.respawn) this.scheduleManage();
+      // The child drains on its own (max-requests): start its replacement. A short grace first,
+      // because a Ctrl-C reaches the children and the supervisor together and the supervisor's
+      // own stop may not have been handled yet.
+      setTimeout(() => {
+        if (this.desired !== 'active' || !this.config.respawn) return;
+        log.info(`${this.name}: process ${p.pid} is draining; starting a replacement`);
+        this.scheduleManage();
+      }, DRAIN_GRACE_MS);
     };
     void p.ready.then((ok) => {
       if (ok) this.sawNotify = true;
     });
     void p.exited.then((info) => this.onExit(p, info));
     if (p.pid) log.info(`${this.name}: spawned process ${p.pid} (wid ${wid}): ${p.argv.join(' ')}`);
+    if (this.waitsForNotify()) {
+      const t = setTimeout(() => {
+        if (p.alive && p.state === 'starting') log.warn(`${this.name}: process ${p.pid} has not reported READY=1 after ready_timeout = ${this.config.readyTimeout}s`);
+      }, this.config.readyTimeout * 1000);
+      void p.exited.then(() => clearTimeout(t));
+      void p.ready.then(() => clearTimeout(t));
+    }
     this.scheduleAge();
     return p;
   }
 
   private onExit(p: Proc, info: ExitInfo): void {
     this.procs.delete(p);
-    const expected = p.stopRequested || (p.draining && info.code === 0);
     const how = describeExit(info);
-    if (expected) {
+    if (p.stopRequested) {
       log.info(`${this.name}: process ${p.pid} exited (${how})`);
+      return;
+    }
+    if (p.draining && info.code === 0) {
+      // It drained on its own and said so: a planned exit, replaced but not counted as a crash.
+      log.info(`${this.name}: process ${p.pid} exited after draining (${how})`);
+      if (this.config.respawn && this.state === 'active') this.scheduleManage();
       return;
     }
     this.restarts++;

@@ -80,6 +80,9 @@ function program(): Command {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // A log reader that went away (closed pipe: EPIPE) must neither kill the worker nor make it
+  // spin logging its own write errors; lines that cannot be delivered are dropped.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   const cmd = program();
   cmd.parse(argv);
   const flags = cmd.opts<Flags>();

@@ -72,3 +72,10 @@ test('the seed configuration parses as Circus documents it', () => {
   assert.equal(w.gracefulTimeout, 5);
   assert.equal(cfg.sockets.get('foo')!.backlog, 2048);
 });
+
+test('a remote control endpoint opted in with endpoint_allow_remote is accepted with a warning', async () => {
+  const p = start(process.execPath, [CLI, '--check', path.join(FIXTURES, 'warn-remote-endpoint.ini')]);
+  const { code } = await p.exited;
+  assert.equal(code, 0, p.stderr());
+  assert.match(p.stderr(), /WARN .*\[circus\] endpoint: the control endpoint tcp:\/\/0\.0\.0\.0:5555 is reachable from other hosts and has no authentication/);
+});

@@ -31,11 +31,11 @@ export function fixtureEnv(dir: string): NodeJS.ProcessEnv {
 }
 
 /** Starts the supervisor on `ini` (a fixture name or INI text) and waits until it is ready. */
-export async function startSupervisor(ini: string, opts: { dir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Running> {
+export async function startSupervisor(ini: string, opts: { dir?: string; env?: NodeJS.ProcessEnv; detached?: boolean } = {}): Promise<Running> {
   const dir = opts.dir ?? tempDir();
   const file = ini.includes('\n') ? path.join(dir, 'circus.ini') : path.join(FIXTURES, ini);
   if (ini.includes('\n')) fs.writeFileSync(file, ini);
-  const proc = start(process.execPath, [CLI, file], { env: { ...fixtureEnv(dir), ...opts.env } });
+  const proc = start(process.execPath, [CLI, file], { env: { ...fixtureEnv(dir), ...opts.env }, detached: opts.detached });
   const m = await waitForOutput(proc, /ready: \d+ watchers, sockets \[(.*)\], endpoint (\S+)/, 30000);
   const sockets = new Map(
     m[1]

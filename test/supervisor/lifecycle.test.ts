@@ -154,3 +154,32 @@ test('watchers start by priority (highest first), warmup_delay apart', async () 
   assert.deepEqual(spawns.map((s) => s[1]), ['high', 'high', 'low', 'low']);
   assert.ok(spawns[1][0] - spawns[0][0] >= 250, 'warmup_delay between spawns of one watcher');
 });
+
+test('StdoutStream and FancyStdoutStream pass output through the supervisor', async () => {
+  const dir = tempDir();
+  const chatty = (name: string, cls: string) => `[watcher:${name}]\ncmd = node $(circus.env.CW_FIXTURES)/chatty.mjs\nenv = CHATTY_COUNT=3\nstdout_stream.class = ${cls}\n\n`;
+  const r = await startSupervisor(endpoint(dir) + chatty('plain', 'StdoutStream') + chatty('fancy', 'circus.stream.FancyStdoutStream'), { dir });
+  await waitFor(() => (r.proc.stdout().match(/line 000002/g) ?? []).length === 2, 'both watchers’ output on the supervisor stdout');
+  const [fancy] = await watcherPids(r, 'fancy');
+  assert.match(r.proc.stdout(), new RegExp(`^\\S+Z \\[${fancy}\\] \\| line 000000 x+$`, 'm'));
+  assert.match(r.proc.stdout(), /^line 000000 x+$/m);
+});
+
+test('a worker that drains on its own (--max-requests) is replaced, not counted as flapping', async () => {
+  const dir = tempDir();
+  const r = await startSupervisor(
+    endpoint(dir) + `[watcher:web]\ncmd = circus-worker --max-requests 15 --fd $(circus.sockets.web) $(circus.env.CW_FIXTURES)/supervisor-app.mjs\nuse_sockets = true\n\n[socket:web]\nport = 0\n`,
+    { dir },
+  );
+  await waitForRunning(r, 'web', 1, 30000, false);
+  const seen = new Set<number>();
+  for (let i = 0; i < 50; i++) {
+    const a = await get(r.sockets.get('web')!, '/', 30000);
+    assert.equal(a.status, 200);
+    seen.add(a.body.pid);
+  }
+  assert.ok(seen.size >= 3, `recycled by --max-requests (${seen.size} pids)`);
+  assert.match(r.proc.stderr(), /web: process \d+ is draining; starting a replacement/);
+  assert.doesNotMatch(r.proc.stderr(), /flapping|exited unexpectedly/);
+  assert.equal((await r.ctl('status', { name: 'web' })).status, 'active');
+});

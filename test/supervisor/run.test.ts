@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { closeFd, createListener } from '../../sys/sockets.js';
 import { start, waitFor } from '../helpers/process.js';
-import { alive, CLI, fixtureEnv, get, startSupervisor, tempDir, waitForRunning, cleanup } from './harness.js';
+import { alive, CLI, fixtureEnv, get, startSupervisor, tempDir, waitForRunning, workerWatcher, cleanup } from './harness.js';
 
 test.afterEach(cleanup);
 
@@ -177,4 +177,17 @@ test('bind failures stop startup with exit 3, naming the socket, address and err
   } finally {
     closeFd(taken.fd);
   }
+});
+
+test('Ctrl-C (SIGINT to the whole process group) drains each worker once and exits 0', async () => {
+  const dir = tempDir();
+  const r = await startSupervisor(`[circus]\nendpoint = unix://${dir}/ctl.sock\n\n${workerWatcher('web', 'numprocesses = 2')}\n[socket:web]\nport = 0\n`, { dir, detached: true });
+  const pids = await waitForRunning(r, 'web', 2, 30000, false);
+  process.kill(-r.proc.child.pid!, 'SIGINT');
+  const { code } = await r.proc.exited;
+  assert.equal(code, 0, r.proc.stderr());
+  for (const pid of pids) assert.equal(alive(pid), false);
+  for (const pid of pids) assert.match(r.proc.stderr(), new RegExp(`process ${pid} exited \\(code 0\\)`));
+  assert.doesNotMatch(r.proc.stderr(), /while draining|SIGKILL|exited unexpectedly/);
+  assert.equal((r.proc.stderr().match(/spawned process/g) ?? []).length, 2, 'no replacement was started during the stop');
 });

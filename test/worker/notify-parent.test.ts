@@ -93,3 +93,20 @@ test('a worker exits when its parent is killed with SIGKILL (PR_SET_PDEATHSIG)',
     if (alive(Number(pid))) process.kill(Number(pid), 'SIGKILL');
   }
 });
+
+test('a closed log pipe (EPIPE) neither kills nor wedges the worker', async () => {
+  const listener = tcpListener();
+  try {
+    const w = runWorker(['--fd', '3', '--backend', 'node', '--access-log', app('fetch-app.ts')], { stdio: ['ignore', 'pipe', 'pipe', listener.fd] });
+    await waitForOutput(w, /serving \S+/);
+    w.child.stdout!.destroy();
+    w.child.stderr!.destroy();
+    // The access line and the error log of /throw now hit a pipe nobody reads.
+    assert.equal((await request(targetOf(listener.address), { path: '/throw' })).status, 500);
+    assert.equal((await request(targetOf(listener.address))).status, 200);
+    w.child.kill('SIGTERM');
+    assert.deepEqual(await w.exited, { code: 0, signal: null });
+  } finally {
+    closeFd(listener.fd);
+  }
+});
