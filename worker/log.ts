@@ -21,9 +21,6 @@ export interface AccessRecord {
 }
 
 export function createLogger(level: LogLevel, accessLog: boolean): Logger {
-  // A reader that went away (a SIGKILLed supervisor held our stderr) must not turn the next log
-  // line into an uncaught EPIPE: the handler would log that, fail again, and spin for ever.
-  for (const stream of [process.stdout, process.stderr]) if (stream.listenerCount('error') === 0) stream.on('error', () => {});
   const max = ORDER[level];
   const prefix = `circus-worker[${process.pid}]`;
   const write = (lvl: LogLevel, msg: string) => {
