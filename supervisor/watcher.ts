@@ -8,6 +8,7 @@ import { log } from './log.js';
 import { Proc, type ExitInfo } from './process.js';
 import { Serial, sleep } from './serial.js';
 import type { BoundSocket } from './sockets.js';
+import { forget as forgetStats } from './stats.js';
 import { createSink, type Sink } from './streams.js';
 
 /** Delay before replacing a child that started draining on its own. */
@@ -224,6 +225,7 @@ export class Watcher {
 
   private onExit(p: Proc, info: ExitInfo): void {
     this.procs.delete(p);
+    forgetStats(p.pid);
     const how = describeExit(info);
     if (p.stopRequested) {
       log.info(`${this.name}: process ${p.pid} exited (${how})`);

@@ -79,3 +79,20 @@ test('a remote control endpoint opted in with endpoint_allow_remote is accepted 
   assert.equal(code, 0, p.stderr());
   assert.match(p.stderr(), /WARN .*\[circus\] endpoint: the control endpoint tcp:\/\/0\.0\.0\.0:5555 is reachable from other hosts and has no authentication/);
 });
+
+test('include globs, [env:a,b] and [plugin:flapping] defaults are applied', () => {
+  const dir = path.join(FIXTURES, 'include-ok');
+  const cfg = loadConfig(path.join(dir, 'main.ini'));
+  assert.deepEqual([...cfg.watchers.keys()], ['web', 'api']);
+  assert.deepEqual(cfg.files.map((f) => path.relative(dir, f)), ['main.ini', 'conf.d/api.ini', 'conf.d/web.ini']);
+  const api = cfg.watchers.get('api')!;
+  const web = cfg.watchers.get('web')!;
+  assert.deepEqual(api.sockets, ['api', 'web'], 'child fd order = order of first use');
+  assert.deepEqual(api.env, { A: '1', B: 'two', LEVEL: 'debug' });
+  assert.equal(web.env.LEVEL, 'debug');
+  assert.deepEqual(api.flapping, { attempts: 3, window: 2, retryIn: 1.5, maxRetry: 4 });
+  assert.deepEqual(web.flapping, { attempts: 3, window: 2, retryIn: 1.5, maxRetry: 9 });
+  assert.equal(cfg.sockets.get('api')!.path, path.join(dir, 'api.sock'), 'paths relative to the including file');
+  assert.equal(cfg.sockets.get('web')!.family, 'AF_INET6', 'family inferred from host');
+  assert.equal(web.copyEnv, true);
+});

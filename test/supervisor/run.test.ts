@@ -191,3 +191,13 @@ test('Ctrl-C (SIGINT to the whole process group) drains each worker once and exi
   assert.doesNotMatch(r.proc.stderr(), /while draining|SIGKILL|exited unexpectedly/);
   assert.equal((r.proc.stderr().match(/spawned process/g) ?? []).length, 2, 'no replacement was started during the stop');
 });
+
+test('as root: a socket bound to an interface (SO_BINDTODEVICE lo) serves on it', { skip: process.getuid?.() !== 0 && 'needs root' }, async () => {
+  const dir = tempDir();
+  const r = await startSupervisor(
+    `[circus]\nendpoint = unix://${dir}/ctl.sock\n\n[watcher:web]\ncmd = node $(circus.env.CW_FIXTURES)/http-worker.mjs $(circus.sockets.web)\nuse_sockets = true\n\n[socket:web]\nhost = 127.0.0.1\nport = 0\ninterface = lo\n`,
+    { dir },
+  );
+  await waitForRunning(r, 'web', 1);
+  assert.equal((await get(r.sockets.get('web')!)).status, 200);
+});

@@ -27,13 +27,14 @@ function describe(rep: LoadReport): string {
   return JSON.stringify(rep);
 }
 
-test('SIGKILL of a worker under load refuses no connection', async () => {
+test('SIGKILL of a worker under load refuses no connection', async (t) => {
   const r = await supervisor(2);
   const [victim] = await watcherPids(r, 'web');
   const l = load(url(r), SECONDS);
   await l.started;
   process.kill(victim, 'SIGKILL');
   const rep = await l.done;
+  t.diagnostic(`SIGKILL under load: ${describe(rep)}`);
   assert.equal(rep.byCode.ECONNREFUSED ?? 0, 0, describe(rep));
   // Only requests in flight on the killed worker may fail: at most one per connection.
   assert.ok(rep.errors <= 8, describe(rep));

@@ -80,12 +80,16 @@ function patchPrototype(proto: object): void {
   };
 }
 
+function withQuery(path: string, query: string | undefined): string {
+  return query ? `${path}?${query}` : path;
+}
+
 function wrapRoute(handler: Fn): Fn {
-  return (res: Tracked, req: { getCaseSensitiveMethod(): string; getUrl(): string }) => {
+  return (res: Tracked, req: { getCaseSensitiveMethod(): string; getUrl(): string; getQuery(): string | undefined }) => {
     const t = tracker!;
     if (!patched) patchPrototype(Object.getPrototypeOf(res));
     res[TRACKED] = t.accessLog
-      ? { method: req.getCaseSensitiveMethod(), url: req.getUrl(), status: 200, t0: performance.now() }
+      ? { method: req.getCaseSensitiveMethod(), url: withQuery(req.getUrl(), req.getQuery()), status: 200, t0: performance.now() }
       : { method: '', url: '', status: 200, t0: 0 };
     t.begin();
     return handler(res, req);

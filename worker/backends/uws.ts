@@ -58,7 +58,7 @@ class Flight {
 function exchangeTracker(flight: Flight): ExchangeTracker {
   return {
     begin: () => flight.begin(),
-    end: (ex: Exchange) => flight.end(ex.method, ex.path, ex.status, ex.t0),
+    end: (ex: Exchange) => flight.end(ex.method, ex.target, ex.status, ex.t0),
     get draining() {
       return flight.draining;
     },

@@ -71,12 +71,12 @@ function pairs(flat: string[]): Array<[string, string]> {
   return out;
 }
 
-function source(ex: Exchange, copied: Copied, query: string, body: UwsRequestBody | undefined): RequestSource {
+function source(ex: Exchange, copied: Copied, body: UwsRequestBody | undefined): RequestSource {
   let url: string | undefined;
   return {
     method: ex.method,
     get url() {
-      const target = query ? `${ex.path}?${query}` : ex.path;
+      const target = ex.target;
       // Origin-form targets are the norm; an absolute-form one (via a proxy) is already complete.
       return (url ??= target.startsWith('/') ? `http://${copied.host || 'localhost'}${target}` : target);
     },
@@ -101,8 +101,8 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
   };
 
   return (res: HttpResponse, req: HttpRequest): void => {
-    const ex = new Exchange(res, tracker, req.getCaseSensitiveMethod(), req.getUrl());
     const query = req.getQuery() ?? '';
+    const ex = new Exchange(res, tracker, req.getCaseSensitiveMethod(), req.getUrl(), query);
     const copied = copyHeaders(req);
     if (copied.bytes > MAX_HEADER_BYTES) return ex.reply(431, 'Request Header Fields Too Large\n', true);
     if (ex.path.length + query.length > MAX_TARGET_BYTES) return ex.reply(414, 'URI Too Long\n', true);
@@ -141,7 +141,7 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
 
     let out: Response | Promise<Response>;
     try {
-      out = fetch(createLazyRequest(source(ex, copied, query, body)));
+      out = fetch(createLazyRequest(source(ex, copied, body)));
     } catch (err) {
       return fail(err);
     }

@@ -47,10 +47,16 @@ export class Exchange {
     private readonly tracker: ExchangeTracker,
     readonly method: string,
     readonly path: string,
+    readonly query: string,
   ) {
     this.t0 = tracker.accessLog ? performance.now() : 0;
     tracker.begin();
     res.onAborted(() => this.onAborted());
+  }
+
+  /** path?query, as the access log shows it. */
+  get target(): string {
+    return this.query ? `${this.path}?${this.query}` : this.path;
   }
 
   get isHead(): boolean {
