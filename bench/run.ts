@@ -18,11 +18,12 @@ function log(line: string): void {
   process.stdout.write(line + '\n');
 }
 
-/** Whole-second runs plus ~0.1 s of generator overhead each; round 1 warms up 1 s longer. */
+/** Whole-second runs plus ~0.1 s of generator overhead each; round 1 warms each route 1 s longer. */
 function estimateSeconds(opts: BenchOptions, contenders: number): number {
   const cells = opts.scenarios.length * opts.connections.length * contenders;
   const perRound = opts.durationSec + opts.warmupSec + (opts.warmupSec > 0 ? 0.2 : 0.1);
-  return cells * (opts.rounds * perRound + (opts.warmupSec > 0 ? 1 : 0)) + contenders * 2;
+  const jit = opts.warmupSec > 0 ? opts.scenarios.length * contenders : 0;
+  return cells * opts.rounds * perRound + jit + contenders * 2;
 }
 
 function listContenders(ctx: BenchContext): void {

@@ -185,8 +185,9 @@ async function measureOne(
     return undefined;
   }
   try {
-    // Round 1 also warms the JIT for this route, so its warm-up is a second longer.
-    const warmup = opts.warmupSec > 0 && round === 1 ? opts.warmupSec + 1 : opts.warmupSec;
+    // Round 1 also warms the JIT for this route: a second longer at its first connection count.
+    const firstSight = round === 1 && connections === opts.connections[0];
+    const warmup = opts.warmupSec > 0 && firstSight ? opts.warmupSec + 1 : opts.warmupSec;
     if (warmup > 0) await generator.run(job(opts, running.url, s, connections, warmup), signal);
     const pids = running.pids().all;
     const cpu0 = cpuSeconds(pids);

@@ -121,11 +121,12 @@ function ratioTarget(cell: Cell | undefined, baseline: string, id: string, what:
   if (!row || row.ratio === undefined) return { what, target, measured: '–', verdict: 'not measured', why: row?.missing };
   const measured = `${row.ratio.toFixed(2)}x`;
   const base = cell!.rows.find((r) => r.id === baseline);
-  if (row.ratio >= min) return { what, target, measured, verdict: 'met' };
+  const noisy = row.noisy || base?.noisy ? 'other processes loaded the machine meanwhile: treat with caution' : undefined;
+  if (row.ratio >= min) return { what, target, measured, verdict: 'met', why: noisy };
   if (row.generatorBound && base?.generatorBound) {
     return { what, target, measured, verdict: 'inconclusive', why: 'both it and the baseline are generator-bound; use --generator wrk' };
   }
-  return { what, target, measured, verdict: 'missed' };
+  return { what, target, measured, verdict: 'missed', why: noisy };
 }
 
 function rssTarget(run: RunRecord): TargetCheck {
