@@ -17,6 +17,13 @@ export interface Lifecycle {
   readonly done: Promise<number>;
 }
 
+/**
+ * A second stop request this soon after the first is the same request arriving twice, not
+ * impatience: Ctrl-C reaches the whole process group, and the supervisor then sends its own
+ * stop signal a few milliseconds later.
+ */
+export const SAME_STOP_WINDOW_MS = 1000;
+
 export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP'];
 
 export function createLifecycle(server: RunningServer, opts: LifecycleOptions): Lifecycle {
@@ -46,11 +53,15 @@ export function createLifecycle(server: RunningServer, opts: LifecycleOptions): 
     });
   };
 
+  let stopAskedAt = 0;
   const stop = (reason: string, exitCode = EXIT_OK) => {
     if (state === 'serving') {
       // Deferred so a signal handler never runs the drain itself.
       state = 'draining';
+      stopAskedAt = Date.now();
       queueMicrotask(() => drain(reason, exitCode));
+    } else if (state === 'draining' && Date.now() - stopAskedAt < SAME_STOP_WINDOW_MS) {
+      log.debug(`${reason} within ${SAME_STOP_WINDOW_MS} ms of the first stop request: same request, still draining`);
     } else if (state === 'draining') {
       log.warn(`${reason} while draining: exiting now`);
       server.forceClose();

@@ -39,9 +39,4 @@ export function gapFor(backend: BackendName, check: string): string | undefined 
 }
 
 /** Supervisor checks that fail for a reason in circus-supervisor (same rules as above). */
-export const SUPERVISOR_GAPS: Record<string, string> = {
-  'inherited fds':
-    'circus-supervisor: children inherit every fd the supervisor itself inherited without close-on-exec (a stray fd 40 given to the supervisor shows up in each worker); Circus closes them (close_fds); node spawn does not, so the supervisor must mark its inherited fds >= 3 close-on-exec at start',
-  'remote endpoint warning':
-    'circus-supervisor: with endpoint = tcp://0.0.0.0:PORT and endpoint_allow_remote = true it starts without any warning; issue #6 asks for a warning when the control endpoint is exposed',
-};
+export const SUPERVISOR_GAPS: Record<string, string> = {};

@@ -20,7 +20,9 @@ for (const combo of await workerMatrix()) {
     });
     after(() => w?.release());
 
-    test('10,000 idle connections while another client is still served', { todo: gapFor(combo.backend, 'idle flood') }, async (t) => {
+    // Idle connections never reach a handler: once per backend (with the fetch handler) is enough.
+    const perBackend = combo.handler === 'fetch' ? undefined : 'handler-independent: runs with the fetch handler';
+    test('10,000 idle connections while another client is still served', { skip: perBackend, todo: gapFor(combo.backend, 'idle flood') }, async (t) => {
       const r = await idleFlood(w.target, w.pid, 10_000);
       t.diagnostic(JSON.stringify(r));
       if (r.scaledBecause) t.diagnostic(`scaled down: ${r.scaledBecause}`);
@@ -29,8 +31,8 @@ for (const combo of await workerMatrix()) {
       assert.ok(r.goodMs < 5000, `the good request took ${Math.round(r.goodMs)} ms`);
     });
 
-    test('mutated requests for 4 s: the worker stays up and answers after every batch', { todo: gapFor(combo.backend, 'fuzz') }, async (t) => {
-      const r = await fuzzWorker(w.target, w.pid, 4000);
+    test('mutated requests for 3 s: the worker stays up and answers after every batch', { todo: gapFor(combo.backend, 'fuzz') }, async (t) => {
+      const r = await fuzzWorker(w.target, w.pid, 3000);
       t.diagnostic(JSON.stringify(r));
       assert.equal(r.failure, undefined);
       assert.ok(r.batches >= 3, `only ${r.batches} batches ran`);

@@ -22,20 +22,22 @@ for (const combo of await workerMatrix()) {
     });
     after(() => w?.release());
 
-    test('slow-loris (one header byte per 500 ms) is closed within the idle timeout, others still served', { todo: gapFor(combo.backend, 'slow-loris') }, async (t) => {
+    // Header and body timeouts act before any handler: once per backend (fetch handler) is enough.
+    const perBackend = combo.handler === 'fetch' ? undefined : 'handler-independent: runs with the fetch handler';
+    test('slow-loris (one header byte per 500 ms) is closed within the idle timeout, others still served', { skip: perBackend, todo: gapFor(combo.backend, 'slow-loris') }, async (t) => {
       // Bound: the first byte goes out after 500 ms, then the idle timeout, plus 2 s for the
       // server's check interval and timers on a loaded machine (without a bound it was 30 s).
       const bound = IDLE_TIMEOUT_S * 1000 + 2500;
-      const r = await slowLoris(w.target, 20, 500, bound + 3000);
+      const r = await slowLoris(w.target, 20, 500, bound + 1000);
       t.diagnostic(JSON.stringify({ ...r, closedAfterMs: r.closedAfterMs.map(Math.round) }));
-      assert.equal(r.stillOpen, 0, `${r.stillOpen} slow connections still open after ${bound + 3000} ms`);
+      assert.equal(r.stillOpen, 0, `${r.stillOpen} slow connections still open after ${bound + 1000} ms`);
       const slowest = Math.max(...r.closedAfterMs);
       assert.ok(slowest <= bound, `slowest slow-loris connection closed after ${Math.round(slowest)} ms, bound ${bound} ms`);
       assert.ok(r.statuses.every((s) => s === 408 || s === 400 || s === 431), `answered ${r.statuses.join(',')}`);
       assert.ok(r.goodSent > 0 && r.goodOk === r.goodSent, `good requests meanwhile: ${r.goodOk}/${r.goodSent}`);
     });
 
-    test('a request body that stalls is cut within the idle timeout', { todo: gapFor(combo.backend, 'stalled body') }, async () => {
+    test('a request body that stalls is cut within the idle timeout', { skip: perBackend, todo: gapFor(combo.backend, 'stalled body') }, async () => {
       const bound = IDLE_TIMEOUT_S * 1000 + 2000;
       const closedAfter = await stalledBody(w.target, bound + 2000);
       assert.ok(closedAfter !== undefined && closedAfter <= bound, `closed after ${closedAfter === undefined ? 'never' : Math.round(closedAfter)} ms, bound ${bound} ms`);

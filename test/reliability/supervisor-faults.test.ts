@@ -22,14 +22,17 @@ function assertServed(r: FaultResult): void {
 }
 
 const backends = (await workerMatrix()).filter((c) => c.handler === 'fetch');
+// Restarts, crash loops and log files test the supervisor, not the worker's backend: in npm test
+// they run on the node backend only (npm run chaos runs them on every backend).
+const supervisorOnly = (b: string) => (b === 'node' ? undefined : 'backend-independent; npm run chaos runs it on every backend');
 
 for (const combo of backends) {
   const b = combo.backend;
   describe(`supervisor faults under load: ${b} backend`, { skip: combo.skip }, () => {
-    test('SIGKILL a random worker every second for 4 s', { todo: gapFor(b, 'kill random') }, async (t) => {
-      const r = await killRandomWorker(b, 3, 4500, 1000);
+    test('SIGKILL a random worker every second for 3 s', { todo: gapFor(b, 'kill random') }, async (t) => {
+      const r = await killRandomWorker(b, 3, 3500, 1000);
       t.diagnostic(figures(r));
-      assert.ok(r.faults >= 3);
+      assert.ok(r.faults >= 2);
       assertServed(r);
     });
 
@@ -41,19 +44,19 @@ for (const combo of backends) {
     });
 
     test('incr/decr every second under load: zero failed', { todo: gapFor(b, 'incr/decr') }, async (t) => {
-      const r = await incrDecrLoop(b, 2, 4500, 1000);
+      const r = await incrDecrLoop(b, 2, 3500, 1000);
       t.diagnostic(figures(r));
       assert.ok(r.faults >= 3);
       assertServed(r);
     });
 
     test('all workers killed at once: connections queue in the backlog, none refused', { todo: gapFor(b, 'kill all') }, async (t) => {
-      const r = await killAllAtOnce(b, 2, 5000);
+      const r = await killAllAtOnce(b, 2, 4000);
       t.diagnostic(figures(r));
       assertServed(r);
     });
 
-    test('20 restarts: the supervisor keeps the same fd count and bounded RSS', { todo: gapFor(b, 'restarts') }, async (t) => {
+    test('20 restarts: the supervisor keeps the same fd count and bounded RSS', { skip: supervisorOnly(b), todo: gapFor(b, 'restarts') }, async (t) => {
       const r = await manyRestarts(b, 2, 20, 60000);
       t.diagnostic(figures(r));
       assert.equal(r.faults, 20);
@@ -62,14 +65,14 @@ for (const combo of backends) {
       assert.equal(r.load.failed + r.load.refused, 0);
     });
 
-    test('crash-looping apps end stopped by flapping detection; the healthy watcher serves throughout', { todo: gapFor(b, 'crash loop') }, async (t) => {
+    test('crash-looping apps end stopped by flapping detection; the healthy watcher serves throughout', { skip: supervisorOnly(b), todo: gapFor(b, 'crash loop') }, async (t) => {
       const r = await crashLoop(b, 30000);
       t.diagnostic(figures(r));
       assert.deepEqual(r.crashStates, { 'crash-start': 'stopped', 'crash-after': 'stopped' });
       assertServed(r);
     });
 
-    test('an unwritable stdout_stream file is logged; supervision and serving go on', { todo: gapFor(b, 'unwritable stream') }, async (t) => {
+    test('an unwritable stdout_stream file is logged; supervision and serving go on', { skip: supervisorOnly(b), todo: gapFor(b, 'unwritable stream') }, async (t) => {
       const r = await unwritableStream(b, 4000);
       t.diagnostic(figures(r));
       assert.ok(r.logged, 'no error about /dev/full in the supervisor log');

@@ -79,7 +79,8 @@ export async function workerMatrix(): Promise<Combo[]> {
     { backend: 'uws', handler: 'fetch' },
     { backend: 'uws', handler: 'node' },
   ];
-  for (const c of combos) c.skip = await probe(c);
+  const reasons = await Promise.all(combos.map(probe));
+  combos.forEach((c, i) => (c.skip = reasons[i]));
   return combos;
 }
 

@@ -59,5 +59,7 @@ export async function idleFlood(target: Target, workerPid: number, asked: number
     };
   } finally {
     for (const s of sockets) s.destroy();
+    // Leave the worker as we found it: the next check must not race 10,000 closing connections.
+    await waitFor(() => fdCount(workerPid) <= fdsBefore + 10, 'the worker to release the idle connections', 60000, 100).catch(() => undefined);
   }
 }
