@@ -3,9 +3,8 @@
 // either need Python 2 (gevent) or reject an fd with the waitress version Debian 12 ships.
 import path from 'node:path';
 import { benchSocket } from '../ports.js';
-import { processTree } from '../procfs.js';
-import { spawnServer, stopTrees } from '../server-process.js';
-import { countMatches } from './ready-lines.js';
+import { spawnServer } from '../server-process.js';
+import { sharedFdGroup } from './shared-fd-group.js';
 import type { BenchContext, Contender, Running } from './types.js';
 import { which } from './which.js';
 
@@ -19,20 +18,8 @@ export const chaussette: Contender = {
     const sock = benchSocket(true);
     const args = ['--fd', '3', '--backend', 'wsgiref', '--python-path', path.join(ctx.root, 'bench/apps'), 'wsgi_app.app'];
     const procs = Array.from({ length: ctx.workers }, () => spawnServer({ cmd: bin, args, cpus: ctx.serverCpus, fds: [sock.fd] }));
-    const output = () => procs.map((p) => p.output()).join('');
     return {
-      url: `http://127.0.0.1:${sock.port}`,
-      readyCount: () => countMatches(output(), /Serving on/),
-      pids: () => {
-        const all = procs.flatMap((p) => processTree(p.pid));
-        return { all, workers: procs.filter((p) => !p.exited()).map((p) => p.pid) };
-      },
-      alive: () => procs.every((p) => !p.exited()),
-      output,
-      stop: async () => {
-        await stopTrees(procs.map((p) => p.pid));
-        sock.close();
-      },
+      ...sharedFdGroup(procs, sock, /Serving on/),
       note: 'backend=wsgiref (single-threaded, HTTP/1.0)',
     };
   },

@@ -1,9 +1,9 @@
 // node:http processes sharing one listening fd that the bench created: prefork without a primary.
 import path from 'node:path';
 import { benchSocket } from '../ports.js';
-import { processTree } from '../procfs.js';
-import { spawnServer, stopTrees } from '../server-process.js';
-import { BENCH_SERVER_READY, countMatches } from './ready-lines.js';
+import { spawnServer } from '../server-process.js';
+import { BENCH_SERVER_READY } from './ready-lines.js';
+import { sharedFdGroup } from './shared-fd-group.js';
 import type { BenchContext, Contender, Running } from './types.js';
 
 export const nodeSharedFd: Contender = {
@@ -16,20 +16,6 @@ export const nodeSharedFd: Contender = {
     const procs = Array.from({ length: ctx.workers }, () =>
       spawnServer({ cmd: process.execPath, args: [script, 'node'], cpus: ctx.serverCpus, fds: [sock.fd] }),
     );
-    const output = () => procs.map((p) => p.output()).join('');
-    return {
-      url: `http://127.0.0.1:${sock.port}`,
-      readyCount: () => countMatches(output(), BENCH_SERVER_READY),
-      pids: () => {
-        const all = procs.flatMap((p) => processTree(p.pid));
-        return { all, workers: procs.filter((p) => !p.exited()).map((p) => p.pid) };
-      },
-      alive: () => procs.every((p) => !p.exited()),
-      output,
-      stop: async () => {
-        await stopTrees(procs.map((p) => p.pid));
-        sock.close();
-      },
-    };
+    return sharedFdGroup(procs, sock, BENCH_SERVER_READY);
   },
 };
