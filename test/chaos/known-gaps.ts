@@ -8,6 +8,10 @@ const STALL =
 const CUT =
   'uws backend: the worker closes the connection without a 400 (ambiguous body framing); after a graceful 400, uWS 20.30 would still hand the app a request pipelined behind this one, so no answer is the price of no smuggling';
 
+/** Also used by test/worker/uws-fetch.test.ts. */
+export const UWS_SPLIT_HEADERS =
+  'uws backend: uWebSockets.js 20.30 buffers at most 4 KB of an unfinished request head between reads; request headers over 4 KB that arrive in more than one read (a 5 KB cookie over a 1500-byte MTU link, or a slow client) make it close the connection without an answer, before JavaScript sees the request. This build reads no UWS_HTTP_MAX_HEADERS_SIZE. The node backend accepts up to 16 KB.';
+
 export const KNOWN_GAPS: Record<BackendName, Record<string, string>> = {
   node: {},
   uws: {

@@ -6,7 +6,8 @@ import net from 'node:net';
 import { closeFd, createListener } from '../../sys/sockets.js';
 import { killAll } from '../helpers/process.js';
 import type { Spawned } from '../helpers/process.js';
-import { FETCH_APP, raw, ready, request, startOnFd } from './uws-support.js';
+import { UWS_SPLIT_HEADERS } from '../chaos/known-gaps.js';
+import { FETCH_APP, raw, rawInTwo, ready, request, startOnFd } from './uws-support.js';
 
 let fd = -1;
 let worker: Spawned;
@@ -110,11 +111,19 @@ test('bodies over --max-body get 413, declared or streamed in chunks', async () 
   assert.equal((await request(target, '/pid')).status, 200);
 });
 
-test('request headers over 16 KB get 431 (uWS alone would accept them)', async () => {
-  const big = 'a'.repeat(70_000);
-  const reply = await raw(target, `GET /pid HTTP/1.1\r\nHost: t\r\nX-Big: ${big}\r\n\r\n`);
-  assert.match(reply, /^HTTP\/1\.1 431 /);
+test('request headers over 16 KB never reach the app: 431, or a close when they span reads', async () => {
+  // One 70 KB write crosses loopback in two segments; if uWS reads them separately its own
+  // 4 KB header buffer overflows and it closes before JavaScript runs (see the todo below).
+  const reply = await raw(target, `GET /big-header HTTP/1.1\r\nHost: t\r\nX-Big: ${'a'.repeat(70_000)}\r\n\r\n`);
+  assert.ok(reply === '' || /^HTTP\/1\.1 431 /.test(reply), `answered ${JSON.stringify(reply.slice(0, 40))}`);
+  assert.equal((await request(target, '/seen?path=/big-header')).body.toString(), 'false');
   assert.equal((await request(target, '/pid', { headers: { 'x-ok': 'b'.repeat(8000) } })).status, 200);
+});
+
+test('request headers over 4 KB arriving in two reads get an answer', { todo: UWS_SPLIT_HEADERS }, async () => {
+  const text = `GET /pid HTTP/1.1\r\nHost: t\r\nConnection: close\r\nX-Cookie: ${'c'.repeat(5000)}\r\n\r\n`;
+  const reply = await rawInTwo(target, text, 200);
+  assert.match(reply, /^HTTP\/1\.1 200 /);
 });
 
 test('a request target over 8 KB gets 414', async () => {

@@ -59,6 +59,14 @@ export function request(target: Target, urlPath: string, opts: RequestOptions = 
 
 /** Sends raw bytes and returns everything received until the server closes or `ms` pass. */
 export function raw(target: Target, text: string, ms = 2000): Promise<string> {
+  return rawInTwo(target, text, 0, ms);
+}
+
+/**
+ * Like raw(), but the bytes go in two writes `gapMs` apart (the first 100 bytes, then the
+ * rest), so the server cannot read them in one go; gapMs 0 sends them in one write.
+ */
+export function rawInTwo(target: Target, text: string, gapMs: number, ms = 2000 + gapMs): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = 'socketPath' in target ? net.connect(target.socketPath) : net.connect(target.port, target.host);
     let data = '';
@@ -66,15 +74,20 @@ export function raw(target: Target, text: string, ms = 2000): Promise<string> {
       socket.destroy();
       resolve(data);
     }, ms);
-    socket.on('connect', () => socket.write(text));
+    socket.on('connect', () => {
+      if (gapMs <= 0) return socket.write(text);
+      socket.write(text.slice(0, 100));
+      setTimeout(() => socket.writable && socket.write(text.slice(100)), gapMs);
+    });
     socket.on('data', (d) => (data += d));
     socket.on('close', () => {
       clearTimeout(timer);
       resolve(data);
     });
-    socket.on('error', (err) => {
+    socket.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      if (data) resolve(data);
+      // A reset ends the exchange like a close does: report what arrived before it.
+      if (data || err.code === 'ECONNRESET') resolve(data);
       else reject(err);
     });
   });
