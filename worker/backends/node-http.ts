@@ -75,6 +75,13 @@ export const nodeBackend: Backend = {
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       // Malformed input costs this connection only; answer 400/431 when the socket still can.
       if (!socket.writable || err.code === 'ECONNRESET') return socket.destroy();
+      if (err.code === 'HPE_CLOSED_CONNECTION') {
+        // Bytes after a `Connection: close` request: ignored, not answered with a 400 that would
+        // take the place of that request's own response (node closes once it is written).
+        const pending = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+        if (!pending || pending.writableFinished) socket.destroy();
+        return;
+      }
       const status =
         err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
         : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout'

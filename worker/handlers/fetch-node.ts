@@ -5,7 +5,8 @@ import type { FetchFunction } from '../backends/types.js';
 import type { Logger } from '../log.js';
 import { createLazyRequest, type RequestSource } from './request.js';
 import { isResponse, responseParts, type ResponseParts } from './response.js';
-import { BodyTooLargeError, declaresTooLarge, replyServerError, replyTooLarge } from './node-replies.js';
+import { BodyTooLargeError, declaresTooLarge, replyBadRequest, replyServerError, replyTooLarge } from './node-replies.js';
+import { badRequestTarget, requestUrl } from './request-url.js';
 
 const NO_BODY_STATUS = new Set([204, 205, 304]);
 
@@ -60,9 +61,7 @@ class NodeRequestSource implements RequestSource {
   }
 
   get url(): string {
-    const { req } = this;
-    // Origin-form targets are the norm; absolute-form ones (proxies) are already complete.
-    return (this.#url ??= req.url?.startsWith('/') ? `http://${req.headers.host ?? 'localhost'}${req.url}` : (req.url ?? '/'));
+    return (this.#url ??= requestUrl(this.req.url ?? '/', this.req.headers.host));
   }
 
   headerPairs(): Array<[string, string]> {
@@ -146,6 +145,11 @@ function writeParts(parts: ResponseParts, req: IncomingMessage, res: ServerRespo
 export function fetchNodeListener(fetch: FetchFunction, maxBody: number, log: Logger) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     if (declaresTooLarge(req, maxBody)) return replyTooLarge(req, res);
+    const bad = badRequestTarget(req.url ?? '/', req.headers.host);
+    if (bad) {
+      log.debug(`${req.method} ${(req.url ?? '').slice(0, 40)}: bad ${bad}; answered 400`);
+      return replyBadRequest(res);
+    }
     const fail = (err: unknown) => {
       // The 413 path already answered; the handler merely saw its body stream fail.
       if (err instanceof BodyTooLargeError || (err as { cause?: unknown })?.cause instanceof BodyTooLargeError) return;

@@ -8,6 +8,7 @@ import type { FetchFunction } from '../backends/types.js';
 import type { Logger } from '../log.js';
 import { BodyTooLargeError } from './node-replies.js';
 import { createLazyRequest, type RequestSource } from './request.js';
+import { badRequestTarget, requestUrl } from './request-url.js';
 import { isResponse, responseParts } from './response.js';
 import { Exchange, type ExchangeTracker } from './uws-exchange.js';
 import { BodyStalledError, UwsRequestBody } from './uws-request-body.js';
@@ -76,9 +77,7 @@ function source(ex: Exchange, copied: Copied, body: UwsRequestBody | undefined):
   return {
     method: ex.method,
     get url() {
-      const target = ex.target;
-      // Origin-form targets are the norm; an absolute-form one (via a proxy) is already complete.
-      return (url ??= target.startsWith('/') ? `http://${copied.host || 'localhost'}${target}` : target);
+      return (url ??= requestUrl(ex.target, copied.host));
     },
     headerPairs: () => pairs(copied.headers),
     body: () => (body ? body.stream() : null),
@@ -112,6 +111,11 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
       // request follows in the same packet (the smuggled one).
       log.debug(`${ex.method} ${ex.path}: ambiguous body framing (${framing}); connection closed`);
       return ex.kill();
+    }
+    const bad = badRequestTarget(ex.path, copied.host);
+    if (bad) {
+      log.debug(`${ex.method} ${ex.path.slice(0, 40)}: bad ${bad}; answered 400`);
+      return ex.reply(400, 'Bad Request\n', true);
     }
     if (copied.contentLength !== undefined && Number(copied.contentLength) > maxBody) return ex.reply(413, 'Payload Too Large\n', true);
 

@@ -1,4 +1,4 @@
-// Canned replies the worker itself writes on node:http (413, 500), and the request-body limit.
+// Canned replies the worker itself writes on node:http (400, 413, 500), and the request-body limit.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export class BodyTooLargeError extends Error {
@@ -42,6 +42,11 @@ function lingerAndDiscard(req: IncomingMessage): void {
 export function replyTooLarge(req: IncomingMessage, res: ServerResponse): void {
   reply(res, 413, 'Payload Too Large\n', true);
   lingerAndDiscard(req);
+}
+
+/** 400 and close: the request cannot be handed to the app (bad Host or target). */
+export function replyBadRequest(res: ServerResponse): void {
+  reply(res, 400, 'Bad Request\n', true);
 }
 
 export function replyServerError(res: ServerResponse): void {
