@@ -2,10 +2,9 @@
 // and nothing after a `Connection: close` request is served.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeFd, createListener } from '../../sys/sockets.js';
 import { killAll } from '../helpers/process.js';
 import { gapFor } from '../chaos/known-gaps.js';
-import { FETCH_APP, raw, ready, request, startOnFd } from './uws-support.js';
+import { raw, request, startFixtureWorker } from './uws-support.js';
 
 after(killAll);
 
@@ -16,17 +15,12 @@ const statuses = (reply: string) => [...reply.matchAll(/HTTP\/1\.1 (\d{3}) /g)].
 for (const backend of ['node', 'uws'] as const) {
   const gap = (check: string) => gapFor(backend, check);
   describe(`pipelining on the ${backend} backend`, () => {
-    let fd = -1;
     let target: { host: string; port: number };
+    let release = () => {};
     before(async () => {
-      const l = createListener({ address: { family: 'AF_INET', host: '127.0.0.1', port: 0 } });
-      fd = l.fd;
-      target = { host: '127.0.0.1', port: (l.address as { port: number }).port };
-      assert.equal(await ready(startOnFd(fd, ['--backend', backend, FETCH_APP])), backend);
+      ({ target, release } = await startFixtureWorker(backend));
     });
-    after(() => {
-      if (fd >= 0) closeFd(fd);
-    });
+    after(() => release());
 
     test('synchronous responses to pipelined requests come back in order', async () => {
       const reply = await raw(target, GET('/pid') + GET('/url') + GET('/url?last', 'Connection: close\r\n'));

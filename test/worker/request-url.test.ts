@@ -2,10 +2,9 @@
 // the worker answers 400 itself when they cannot make an honest URL, so the app never runs on one.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeFd, createListener } from '../../sys/sockets.js';
 import { killAll } from '../helpers/process.js';
 import { gapFor } from '../chaos/known-gaps.js';
-import { FETCH_APP, raw, ready, request, startOnFd } from './uws-support.js';
+import { raw, request, startFixtureWorker } from './uws-support.js';
 
 after(killAll);
 
@@ -16,17 +15,12 @@ const body = (reply: string) => reply.slice(reply.indexOf('\r\n\r\n') + 4);
 for (const backend of ['node', 'uws'] as const) {
   const gap = (check: string) => gapFor(backend, check);
   describe(`request URL on the ${backend} backend`, () => {
-    let fd = -1;
     let target: { host: string; port: number };
+    let release = () => {};
     before(async () => {
-      const l = createListener({ address: { family: 'AF_INET', host: '127.0.0.1', port: 0 } });
-      fd = l.fd;
-      target = { host: '127.0.0.1', port: (l.address as { port: number }).port };
-      assert.equal(await ready(startOnFd(fd, ['--backend', backend, FETCH_APP])), backend);
+      ({ target, release } = await startFixtureWorker(backend));
     });
-    after(() => {
-      if (fd >= 0) closeFd(fd);
-    });
+    after(() => release());
 
     test('Host names, IPv4 and bracketed IPv6 literals with ports make the URL', async () => {
       for (const host of ['example.com', 'example.com:8080', '10.0.0.1:80', '[::1]:8080', 'under_score.local']) {

@@ -3,6 +3,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { BUILD, ROOT, start, waitForOutput, type Spawned } from '../helpers/process.js';
+import { closeFd, createListener } from '../../sys/sockets.js';
 
 export const CLI = path.join(BUILD, 'worker/cli.js');
 export const FIXTURES = path.join(ROOT, 'test/fixtures/uws');
@@ -91,4 +92,19 @@ export function rawInTwo(target: Target, text: string, gapMs: number, ms = 2000 
       else reject(err);
     });
   });
+}
+
+/** A worker serving the fixture app on a fresh loopback listener; release() closes our copy of the fd. */
+export interface FixtureWorker {
+  target: { host: string; port: number };
+  worker: Spawned;
+  release(): void;
+}
+
+export async function startFixtureWorker(backend: 'node' | 'uws', args: string[] = []): Promise<FixtureWorker> {
+  const l = createListener({ address: { family: 'AF_INET', host: '127.0.0.1', port: 0 } });
+  const worker = startOnFd(l.fd, ['--backend', backend, ...args, FETCH_APP]);
+  const got = await ready(worker);
+  if (got !== backend) throw new Error(`worker came up with backend ${got}, not ${backend}`);
+  return { target: { host: '127.0.0.1', port: (l.address as { port: number }).port }, worker, release: () => closeFd(l.fd) };
 }

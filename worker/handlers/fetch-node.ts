@@ -16,29 +16,78 @@ function headerPairs(raw: string[]): Array<[string, string]> {
   return out;
 }
 
-/** The request body as a web stream that stops (413) once `limit` bytes have arrived. */
-function limitedBody(req: IncomingMessage, res: ServerResponse, limit: number): ReadableStream<Uint8Array> {
+interface BodySink {
+  chunk(chunk: Buffer): void;
+  end(): void;
+  fail(err: unknown): void;
+}
+
+/**
+ * Feeds the request body to `sink` and stops it (413, then BodyTooLargeError) once more than
+ * `limit` bytes have arrived. Returns whether the limit has tripped, for pull().
+ */
+function readLimited(req: IncomingMessage, res: ServerResponse, limit: number, sink: BodySink): () => boolean {
   let seen = 0;
   let tripped = false;
+  req.on('data', (chunk: Buffer) => {
+    if (tripped) return;
+    seen += chunk.length;
+    if (seen > limit) {
+      tripped = true;
+      replyTooLarge(req, res);
+      sink.fail(new BodyTooLargeError(limit));
+      return;
+    }
+    sink.chunk(chunk);
+  });
+  req.once('end', () => tripped || sink.end());
+  req.once('error', (e) => tripped || sink.fail(e));
+  // A client gone mid-body ends neither way on every Node version.
+  req.once('close', () => tripped || req.complete || sink.fail(new DOMException('the client closed the connection', 'AbortError')));
+  return () => tripped;
+}
+
+/** The whole body in one fresh buffer (never Node's shared pool: arrayBuffer() hands it out). */
+function readAllBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Uint8Array> {
+  if (req.complete && req.readableLength === 0) return Promise.resolve(new Uint8Array(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    readLimited(req, res, limit, {
+      chunk(c) {
+        chunks.push(c);
+        total += c.length;
+      },
+      end() {
+        const out = new Uint8Array(total);
+        let at = 0;
+        for (const c of chunks) {
+          out.set(c, at);
+          at += c.length;
+        }
+        resolve(out);
+      },
+      fail: reject,
+    });
+  });
+}
+
+/** The request body as a web stream that stops (413) once `limit` bytes have arrived. */
+function limitedBody(req: IncomingMessage, res: ServerResponse, limit: number): ReadableStream<Uint8Array> {
+  let tripped = () => false;
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      req.on('data', (chunk: Buffer) => {
-        if (tripped) return;
-        seen += chunk.length;
-        if (seen > limit) {
-          tripped = true;
-          replyTooLarge(req, res);
-          controller.error(new BodyTooLargeError(limit));
-          return;
-        }
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if ((controller.desiredSize ?? 1) <= 0) req.pause();
+      tripped = readLimited(req, res, limit, {
+        chunk(c) {
+          controller.enqueue(new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
+          if ((controller.desiredSize ?? 1) <= 0) req.pause();
+        },
+        end: () => controller.close(),
+        fail: (e) => controller.error(e),
       });
-      req.once('end', () => tripped || controller.close());
-      req.once('error', (e) => tripped || controller.error(e));
     },
     pull() {
-      if (!tripped) req.resume();
+      if (!tripped()) req.resume();
     },
     cancel() {
       req.resume();
@@ -70,6 +119,12 @@ class NodeRequestSource implements RequestSource {
 
   body(): ReadableStream<Uint8Array> {
     return limitedBody(this.req, this.res, this.maxBody);
+  }
+
+  readAll(): Promise<Uint8Array> {
+    const m = this.req.method;
+    if (m === 'GET' || m === 'HEAD') return Promise.resolve(new Uint8Array(0));
+    return readAllBody(this.req, this.res, this.maxBody);
   }
 
   signal(): AbortSignal {

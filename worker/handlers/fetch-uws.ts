@@ -81,6 +81,7 @@ function source(ex: Exchange, copied: Copied, body: UwsRequestBody | undefined):
     },
     headerPairs: () => pairs(copied.headers),
     body: () => (body ? body.stream() : null),
+    readAll: () => (body ? body.readAll() : Promise.resolve(new Uint8Array(0))),
     signal: () => ex.signal(),
   };
 }

@@ -1,7 +1,9 @@
 // A Request that costs nothing until the handler looks at it. Building a real undici Request
 // (and its Headers and body stream) per request is the main cost of a naive fetch adapter, and
 // most handlers only read method, url and a header or two. Those are answered from the source;
-// anything else builds the real Request once and forwards to it.
+// anything else builds the real Request once and forwards to it. Reading the whole body
+// (arrayBuffer/text/json/bytes) skips the web stream too: through undici's Request, a 4 KB body
+// cost several times what the rest of the exchange did.
 
 export interface RequestSource {
   readonly method: string;
@@ -13,16 +15,24 @@ export interface RequestSource {
   body(): ReadableStream<Uint8Array> | null;
   /** Signal aborted when the client goes away before the response is done. */
   signal(): AbortSignal;
+  /**
+   * The whole body in one fresh buffer (empty when there is none), read straight from the
+   * connection with --max-body enforced; called at most once, and then body() never is.
+   */
+  readAll(): Promise<Uint8Array>;
 }
 
 const SOURCE = Symbol('circus.requestSource');
 const REAL = Symbol('circus.realRequest');
 const HEADERS = Symbol('circus.headers');
+const CONSUMED = Symbol('circus.bodyConsumed');
 
 interface LazyRequest {
   [SOURCE]: RequestSource;
   [REAL]?: Request;
   [HEADERS]?: Headers;
+  /** The body was read with readAll(): it is gone from the source. */
+  [CONSUMED]?: boolean;
 }
 
 function buildHeaders(self: LazyRequest): Headers {
@@ -41,7 +51,7 @@ function materialize(self: LazyRequest): Request {
     const src = self[SOURCE];
     const hasBody = src.method !== 'GET' && src.method !== 'HEAD';
     const init: RequestInit & { duplex?: 'half' } = { method: src.method, headers: buildHeaders(self), signal: src.signal() };
-    if (hasBody) {
+    if (hasBody && !self[CONSUMED]) {
       const body = src.body();
       if (body) {
         init.body = body;
@@ -61,6 +71,41 @@ Object.defineProperties(lazyProto, {
   url: { get(this: LazyRequest) { return this[SOURCE].url; } },
   headers: { get(this: LazyRequest) { return this[REAL]?.headers ?? buildHeaders(this); } },
   signal: { get(this: LazyRequest) { return this[REAL]?.signal ?? this[SOURCE].signal(); } },
+});
+
+const decoder = new TextDecoder();
+
+/** The body straight from the source, unless the real Request exists (then it owns the body). */
+function readAll(self: LazyRequest): Promise<Uint8Array> | undefined {
+  if (self[REAL]) return undefined;
+  if (self[CONSUMED]) return Promise.reject(new TypeError('Body is unusable: Body has already been read'));
+  self[CONSUMED] = true;
+  return self[SOURCE].readAll();
+}
+
+/** Whole-body readers with the same results as Request's own (text() drops a UTF-8 BOM, as undici does). */
+const BODY_READERS: Record<string, (bytes: Uint8Array) => unknown> = {
+  arrayBuffer: (b) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b.buffer : b.slice().buffer),
+  bytes: (b) => b,
+  text: (b) => decoder.decode(b),
+  json: (b) => JSON.parse(decoder.decode(b)),
+};
+
+for (const [name, convert] of Object.entries(BODY_READERS)) {
+  if (!(name in Request.prototype)) continue;
+  Object.defineProperty(lazyProto, name, {
+    value(this: LazyRequest) {
+      const bytes = readAll(this);
+      if (bytes) return bytes.then(convert);
+      return (materialize(this) as unknown as Record<string, () => Promise<unknown>>)[name]();
+    },
+  });
+}
+
+Object.defineProperty(lazyProto, 'bodyUsed', {
+  get(this: LazyRequest) {
+    return this[CONSUMED] === true || (this[REAL]?.bodyUsed ?? false);
+  },
 });
 
 // Everything else Request has (body, text(), json(), clone(), cache, …) goes to the real one.

@@ -22,8 +22,17 @@ const HEADERS = Symbol('circus.headers');
 
 type SimpleBody = string | Uint8Array | null;
 
-function isSimpleBody(body: unknown): body is SimpleBody | undefined {
-  return body === null || body === undefined || typeof body === 'string' || body instanceof Uint8Array;
+/**
+ * The body as something written directly, or undefined when it needs the real Response
+ * (streams, Blob, FormData, URLSearchParams). Buffers are viewed, not copied, as Uint8Array
+ * bodies always were here: an app must not change a buffer it has handed to a Response.
+ */
+function simpleBody(body: unknown): SimpleBody | undefined {
+  if (body === null || body === undefined) return null;
+  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  return undefined;
 }
 
 interface FastFields {
@@ -40,8 +49,9 @@ export class FastResponse {
   declare [HEADERS]?: Headers;
 
   constructor(body?: BodyInit | null, init?: ResponseInit) {
-    if (isSimpleBody(body)) {
-      this[BODY] = body ?? null;
+    const simple = simpleBody(body);
+    if (simple !== undefined) {
+      this[BODY] = simple;
       this[INIT] = init;
     } else {
       this[BODY] = null;

@@ -24,6 +24,8 @@ export class UwsRequestBody {
   private controller?: ReadableStreamDefaultController<Uint8Array>;
   private cancelled = false;
   private stallTimer?: NodeJS.Timeout;
+  /** Set by readAll(): the body is gathered whole, no stream. */
+  private collector?: { resolve: (body: Uint8Array) => void; reject: (err: Error) => void };
 
   constructor(
     private readonly ex: Exchange,
@@ -70,14 +72,31 @@ export class UwsRequestBody {
         this.queue.push(copy);
         this.queued += copy.byteLength;
         // Nobody reads yet: keep at most --max-body (enforced above), but do not race ahead.
-        if (this.queued >= QUEUE_HIGH_WATER) this.pause();
+        // A collector takes it all anyway, bounded by --max-body.
+        if (this.queued >= QUEUE_HIGH_WATER && !this.collector) this.pause();
       }
     }
     if (isLast) {
       this.ended = true;
       this.stopTimer();
       this.controller?.close();
+      if (this.collector) this.deliver();
     }
+  }
+
+  private deliver(): void {
+    const { queue, queued } = this;
+    const whole = queue.length === 1 ? queue[0] : new Uint8Array(queued);
+    if (queue.length > 1) {
+      let at = 0;
+      for (const c of queue) {
+        whole.set(c, at);
+        at += c.byteLength;
+      }
+    }
+    queue.length = 0;
+    this.queued = 0;
+    this.collector!.resolve(whole);
   }
 
   private pause(): void {
@@ -101,6 +120,17 @@ export class UwsRequestBody {
     this.failure = err;
     this.queue.length = 0;
     this.controller?.error(err);
+    this.collector?.reject(err);
+  }
+
+  /** The whole body in one buffer; called at most once, instead of stream(). */
+  readAll(): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      this.collector = { resolve, reject };
+      if (this.ended) return this.deliver();
+      this.resume();
+    });
   }
 
   /** The body as a web stream; called at most once. */
