@@ -12,6 +12,9 @@ import { lookupGroup, lookupUser } from './users.js';
 import { toBool, toInt, toOctal, toSeconds, toSignal, type Where } from './values.js';
 import type { CircusConfig, FlappingConfig, SocketConfig, StreamConfig, WatcherConfig } from './config-types.js';
 
+/** Most processes one watcher may run, from the config or incr/set (a typo must not fork-bomb the host). */
+export const MAX_PROCESSES = 10000;
+
 export type { CircusConfig, SocketConfig, WatcherConfig, StreamConfig } from './config-types.js';
 
 /** Accepted for compatibility, no effect here (each logged once as a warning). */
@@ -206,7 +209,7 @@ function readWatcher(s: Section, name: string, cfg: CircusConfig, flap: Flapping
     }
   }
   const singleton = s.get('singleton', toBool, false);
-  const numprocesses = s.get('numprocesses', (v, w) => toInt(v, w, 0, 10000), 1);
+  const numprocesses = s.get('numprocesses', (v, w) => toInt(v, w, 0, MAX_PROCESSES), 1);
   if (singleton && numprocesses > 1) throw configError('EBADVALUE', s.where('numprocesses'), 'a singleton watcher runs at most 1 process');
   const { uid, gid } = readIds(s);
   const maxRetry = s.get('max_retry', (v, w) => toInt(v, w, -1), flap.maxRetry);

@@ -3,6 +3,7 @@
 // flapping rule. All changes go through one serial queue so operations never interleave.
 import type { WatcherConfig } from './config-types.js';
 import { CommandError } from './errors.js';
+import { MAX_PROCESSES } from './config.js';
 import { FlappingDetector } from './flapping.js';
 import { log } from './log.js';
 import { Proc, type ExitInfo } from './process.js';
@@ -98,6 +99,7 @@ export class Watcher {
 
   setTarget(n: number): Promise<number> {
     if (this.config.singleton && n > 1) return Promise.reject(new CommandError('ESINGLETON', `watcher ${this.name} is a singleton (at most 1 process)`));
+    if (n > MAX_PROCESSES) return Promise.reject(new CommandError('EBADVALUE', `watcher ${this.name}: ${n} processes is over the limit of ${MAX_PROCESSES}`));
     this.config.numprocesses = n;
     return this.serial.run(async () => {
       await this.manage();

@@ -129,8 +129,11 @@ export function workerScenarios(combo: Combo, s: Scale): (() => Promise<Row>)[] 
     () => withWorker(['--idle-timeout', '2'], async (w) => {
       const r = await slowLoris(w.target, 200, 1000, 10000);
       const slowest = Math.max(...r.closedAfterMs);
-      const v = verdictOf([[r.stillOpen === 0 && slowest <= 5000, `${r.stillOpen} open, slowest closed after ${Math.round(slowest)} ms`], [r.goodOk === r.goodSent, `good ${r.goodOk}/${r.goodSent}`]], gapFor(combo.backend, 'slow-loris'));
-      return { scenario: 'slow-loris: 200 clients, 1 header byte/s, --idle-timeout 2', ...v, notes: [`all closed after ${Math.round(Math.min(...r.closedAfterMs))}–${Math.round(slowest)} ms with ${[...new Set(r.statuses)].join('/') || 'no answer'}; good requests meanwhile ${r.goodOk}/${r.goodSent}`, ...v.notes] };
+      const closedNote = r.closedAfterMs.length
+        ? `${r.closedAfterMs.length} closed after ${Math.round(Math.min(...r.closedAfterMs))}–${Math.round(slowest)} ms`
+        : 'none closed';
+      const v = verdictOf([[r.stillOpen === 0 && slowest <= 5000, `${r.stillOpen} still open after 10 s; ${closedNote}`], [r.goodOk === r.goodSent, `good ${r.goodOk}/${r.goodSent}`]], gapFor(combo.backend, 'slow-loris'));
+      return { scenario: 'slow-loris: 200 clients, 1 header byte/s, --idle-timeout 2', ...v, notes: [`${closedNote} with ${[...new Set(r.statuses)].join('/') || 'no answer'}; good requests meanwhile ${r.goodOk}/${r.goodSent}`, ...v.notes] };
     }),
     () => withWorker(['--idle-timeout', '2'], async (w) => {
       const closed = await stalledBody(w.target, 8000);
