@@ -34,8 +34,6 @@ export const KNOWN_GAPS: Record<BackendName, Record<string, string>> = {
     'non-numeric Content-Length': CUT,
     'unknown Transfer-Encoding with Content-Length': CUT,
     'chunk data longer than its size': 'uws backend: uWebSockets.js 20.30 accepts a chunk longer than its declared size and passes the body on (the app answered 200)',
-    'chunked 413':
-      'uws backend: flaky — in one clean-clone CI run (of many green ones) the client saw the connection end without the 413 after 192 KiB of a chunked body over --max-body; the uws path closes without the lingering read the node backend does, so the 413 can be lost to a reset',
     // Valid requests uWS 20.30's parser stalls on (no answer; closed at its 10 s timeout).
     'HTTP/1.0 request': 'uws backend: uWebSockets.js 20.30 neither answers nor closes an HTTP/1.0 request (ab, some load-balancer health checks); a newer build tried (npm uwebsockets@3.0.6) answers 505. Use --backend node for HTTP/1.0 clients',
     'absolute-form target': STALL,

@@ -16,6 +16,8 @@ import { writeResponse } from './uws-write.js';
 
 /** Total request header bytes (names, values, ': ' and CRLF) above which we answer 431. */
 export const MAX_HEADER_BYTES = 16 * 1024;
+/** How long a client refused with 413 may go on sending (discarded) before the connection is cut. */
+const LINGER_MS = 2000;
 /** Request targets longer than this get 414 (uWS would hand any length to the app). */
 export const MAX_TARGET_BYTES = 8 * 1024;
 
@@ -94,11 +96,8 @@ function isAnswered(err: unknown): boolean {
 
 export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
   const { maxBody, bodyTimeoutMs, log, tracker } = opts;
-  const tooLarge = (ex: Exchange) => () => {
-    // Once the response is under way a 413 cannot be sent; cutting the connection stops the upload.
-    if (ex.started) ex.kill();
-    else ex.reply(413, 'Payload Too Large\n', true);
-  };
+  // Once the response is under way a 413 cannot be sent; rejectBody then cuts the connection.
+  const tooLarge = (ex: Exchange) => () => ex.rejectBody(413, 'Payload Too Large\n', LINGER_MS);
 
   return (res: HttpResponse, req: HttpRequest): void => {
     const query = req.getQuery() ?? '';
@@ -118,7 +117,11 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
       log.debug(`${ex.method} ${ex.path.slice(0, 40)}: bad ${bad}; answered 400`);
       return ex.reply(400, 'Bad Request\n', true);
     }
-    if (copied.contentLength !== undefined && Number(copied.contentLength) > maxBody) return ex.reply(413, 'Payload Too Large\n', true);
+    if (copied.contentLength !== undefined && Number(copied.contentLength) > maxBody) {
+      const close = tooLarge(ex)();
+      ex.res.onData((_chunk, isLast) => isLast && close());
+      return;
+    }
 
     const mayHaveBody = ex.method !== 'GET' && ex.method !== 'HEAD' && (copied.chunked || Number(copied.contentLength) > 0);
     const body = mayHaveBody ? new UwsRequestBody(ex, maxBody, tooLarge(ex), bodyTimeoutMs) : undefined;

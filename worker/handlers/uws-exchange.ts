@@ -101,7 +101,40 @@ export class Exchange {
 
   /** True while the response may still be written. */
   get writable(): boolean {
-    return !this.aborted && !this.done;
+    return !this.aborted && !this.done && !this.rejecting;
+  }
+
+  private rejecting = false;
+
+  /**
+   * Answers `status` and closes the connection, but only once the client has sent the rest of
+   * its body (read and discarded by the caller, which calls the returned function at the body's
+   * end) or after `lingerMs`. Closing with unread bytes makes the kernel send a reset, which can
+   * destroy the answer before the client reads it (the node backend lingers the same way).
+   */
+  rejectBody(status: number, text: string, lingerMs: number): () => void {
+    if (!this.writable) return () => {};
+    if (this.started) {
+      this.kill();
+      return () => {};
+    }
+    this.started = true;
+    this.rejecting = true;
+    this.cork(() => {
+      this.res.writeStatus(statusLine(status, '')).writeHeader('content-type', 'text/plain; charset=utf-8').writeHeader('connection', 'close');
+      // write(), not end(): the response stays open (chunked) while the rest of the body drains.
+      this.res.write(text);
+    });
+    const close = () => {
+      clearTimeout(timer);
+      if (this.done) return;
+      if (!this.aborted) this.cork(() => this.res.end(undefined, true));
+      this.finish(status);
+    };
+    const timer = setTimeout(close, lingerMs);
+    timer.unref();
+    this.onAbort(() => clearTimeout(timer));
+    return close;
   }
 
   /** Writes inside cork (one syscall) after undoing a paused request body. */

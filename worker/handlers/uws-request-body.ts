@@ -24,13 +24,16 @@ export class UwsRequestBody {
   private controller?: ReadableStreamDefaultController<Uint8Array>;
   private cancelled = false;
   private stallTimer?: NodeJS.Timeout;
+  /** Set once the body is over the limit: called at its last chunk. */
+  private discarding?: () => void;
   /** Set by readAll(): the body is gathered whole, no stream. */
   private collector?: { resolve: (body: Uint8Array) => void; reject: (err: Error) => void };
 
   constructor(
     private readonly ex: Exchange,
     private readonly limit: number,
-    private readonly onTooLarge: () => void,
+    /** Answers 413; returns what to call once the rest of the body has been discarded. */
+    private readonly onTooLarge: () => () => void,
     stallMs: number,
   ) {
     ex.res.onData((chunk, isLast) => this.onData(chunk, isLast));
@@ -55,13 +58,19 @@ export class UwsRequestBody {
   }
 
   private onData(chunk: ArrayBuffer, isLast: boolean): void {
+    if (this.discarding) {
+      if (isLast) this.discarding();
+      return;
+    }
     if (this.failure || this.cancelled) return;
     this.stallTimer?.refresh();
     if (chunk.byteLength > 0) {
       this.seen += chunk.byteLength;
       if (this.seen > this.limit) {
         this.fail(new BodyTooLargeError(this.limit));
-        this.onTooLarge();
+        // From now on chunks are dropped, never kept; the 413 closes after the last one.
+        this.discarding = this.onTooLarge();
+        if (isLast) this.discarding();
         return;
       }
       const copy = new Uint8Array(chunk.slice(0));
