@@ -8,15 +8,44 @@ import { workerMatrix } from './lib/worker-under-test.js';
 import { faultScenarios, supervisorInputScenarios, workerScenarios, type Scale } from './scenarios.js';
 import { table, write, type Row } from './report.js';
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '60' },
-    restarts: { type: 'string', default: '1000' },
-    idle: { type: 'string', default: '10000' },
-    only: { type: 'string' },
-    quick: { type: 'boolean', default: false },
-  },
-});
+const USAGE = `usage: npm run chaos -- [options]
+  --duration S   seconds of load per fault scenario (default 60)
+  --restarts N   worker restarts in the fd/RSS leak scenario (default 1000)
+  --idle N       idle connections held while another client is served (default 10000)
+  --only A,B     only the groups whose names start with these (faults:uws, worker:node/fetch, supervisor-input, ...)
+  --quick        5 s scenarios, 20 restarts, 2,000 idle connections
+  --help         this text
+Exit codes: 0 every scenario passed or is a known gap, 1 a scenario failed, 2 bad options.
+`;
+
+function options() {
+  try {
+    const { values } = parseArgs({
+      options: {
+        duration: { type: 'string', default: '60' },
+        restarts: { type: 'string', default: '1000' },
+        idle: { type: 'string', default: '10000' },
+        only: { type: 'string' },
+        quick: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    });
+    for (const key of ['duration', 'restarts', 'idle'] as const) {
+      const n = Number(values[key]);
+      if (!Number.isFinite(n) || n <= 0) throw new Error(`--${key} must be a positive number, got '${values[key]}'`);
+    }
+    return values;
+  } catch (err) {
+    process.stderr.write(`chaos: ${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const values = options();
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 const scale: Scale = values.quick
   ? { durationMs: 5000, restarts: 20, idleConnections: 2000 }
