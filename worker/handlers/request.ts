@@ -64,15 +64,6 @@ function materialize(self: LazyRequest): Request {
   return real;
 }
 
-const lazyProto: Record<PropertyKey, unknown> = Object.create(Request.prototype);
-
-Object.defineProperties(lazyProto, {
-  method: { get(this: LazyRequest) { return this[SOURCE].method; } },
-  url: { get(this: LazyRequest) { return this[SOURCE].url; } },
-  headers: { get(this: LazyRequest) { return this[REAL]?.headers ?? buildHeaders(this); } },
-  signal: { get(this: LazyRequest) { return this[REAL]?.signal ?? this[SOURCE].signal(); } },
-});
-
 const decoder = new TextDecoder();
 
 /** The body straight from the source, unless the real Request exists (then it owns the body). */
@@ -91,45 +82,65 @@ const BODY_READERS: Record<string, (bytes: Uint8Array) => unknown> = {
   json: (b) => JSON.parse(decoder.decode(b)),
 };
 
-for (const [name, convert] of Object.entries(BODY_READERS)) {
-  if (!(name in Request.prototype)) continue;
-  Object.defineProperty(lazyProto, name, {
-    value(this: LazyRequest) {
-      const bytes = readAll(this);
-      if (bytes) return bytes.then(convert);
-      return (materialize(this) as unknown as Record<string, () => Promise<unknown>>)[name]();
-    },
+let lazyProto: Record<PropertyKey, unknown> | undefined;
+
+/**
+ * The prototype of every lazy Request, built on first use: reading the global Request loads
+ * undici (~10 MB), which workers that never see a fetch handler should not pay for.
+ */
+function prototype(): Record<PropertyKey, unknown> {
+  if (lazyProto) return lazyProto;
+  const proto: Record<PropertyKey, unknown> = Object.create(Request.prototype);
+
+  Object.defineProperties(proto, {
+    method: { get(this: LazyRequest) { return this[SOURCE].method; } },
+    url: { get(this: LazyRequest) { return this[SOURCE].url; } },
+    headers: { get(this: LazyRequest) { return this[REAL]?.headers ?? buildHeaders(this); } },
+    signal: { get(this: LazyRequest) { return this[REAL]?.signal ?? this[SOURCE].signal(); } },
   });
-}
 
-Object.defineProperty(lazyProto, 'bodyUsed', {
-  get(this: LazyRequest) {
-    return this[CONSUMED] === true || (this[REAL]?.bodyUsed ?? false);
-  },
-});
-
-// Everything else Request has (body, text(), json(), clone(), cache, …) goes to the real one.
-for (const key of Reflect.ownKeys(Request.prototype)) {
-  if (key === 'constructor' || Object.prototype.hasOwnProperty.call(lazyProto, key)) continue;
-  const desc = Reflect.getOwnPropertyDescriptor(Request.prototype, key);
-  if (!desc) continue;
-  if (typeof desc.value === 'function') {
-    Object.defineProperty(lazyProto, key, {
-      value(this: LazyRequest, ...args: unknown[]) {
-        const real = materialize(this) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
-        return real[key as string].apply(real, args);
+  for (const [name, convert] of Object.entries(BODY_READERS)) {
+    if (!(name in Request.prototype)) continue;
+    Object.defineProperty(proto, name, {
+      value(this: LazyRequest) {
+        const bytes = readAll(this);
+        if (bytes) return bytes.then(convert);
+        return (materialize(this) as unknown as Record<string, () => Promise<unknown>>)[name]();
       },
     });
-  } else if (desc.get) {
-    Object.defineProperty(lazyProto, key, {
-      get(this: LazyRequest) { return (materialize(this) as unknown as Record<PropertyKey, unknown>)[key as string]; },
-    });
   }
+
+  Object.defineProperty(proto, 'bodyUsed', {
+    get(this: LazyRequest) {
+      return this[CONSUMED] === true || (this[REAL]?.bodyUsed ?? false);
+    },
+  });
+
+  // Everything else Request has (body, text(), json(), clone(), cache, …) goes to the real one.
+  for (const key of Reflect.ownKeys(Request.prototype)) {
+    if (key === 'constructor' || Object.prototype.hasOwnProperty.call(proto, key)) continue;
+    const desc = Reflect.getOwnPropertyDescriptor(Request.prototype, key);
+    if (!desc) continue;
+    if (typeof desc.value === 'function') {
+      Object.defineProperty(proto, key, {
+        value(this: LazyRequest, ...args: unknown[]) {
+          const real = materialize(this) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
+          return real[key as string].apply(real, args);
+        },
+      });
+    } else if (desc.get) {
+      Object.defineProperty(proto, key, {
+        get(this: LazyRequest) { return (materialize(this) as unknown as Record<PropertyKey, unknown>)[key as string]; },
+      });
+    }
+  }
+  lazyProto = proto;
+  return proto;
 }
 
 /** A `Request` (instanceof holds) backed by `source`, built for real only when needed. */
 export function createLazyRequest(source: RequestSource): Request {
-  const req = Object.create(lazyProto) as LazyRequest;
+  const req = Object.create(prototype()) as LazyRequest;
   req[SOURCE] = source;
   return req as unknown as Request;
 }

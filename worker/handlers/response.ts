@@ -13,7 +13,22 @@ export interface ResponseParts {
   body: string | Uint8Array | ReadableStream<Uint8Array> | null;
 }
 
-export const NativeResponse: typeof Response = globalThis.Response;
+// Node defines Response (and the rest of undici: Request, Headers, ...) as a lazy global; the
+// first read loads undici, ~10 MB of RSS. Nothing here reads it before a fetch handler needs it,
+// so workers serving node-style or uws-native handlers never pay for it.
+const ORIGINAL = Object.getOwnPropertyDescriptor(globalThis, 'Response');
+let nativeClass: typeof Response | undefined;
+
+/** undici's Response, loaded on first use without disturbing what globalThis.Response is now. */
+function native(): typeof Response {
+  if (!nativeClass) {
+    const current = Object.getOwnPropertyDescriptor(globalThis, 'Response');
+    // Node's lazy getter replaces the global with the loaded class; put back what was there.
+    nativeClass = (ORIGINAL?.get ? ORIGINAL.get.call(globalThis) : ORIGINAL?.value) as typeof Response;
+    if (current) Object.defineProperty(globalThis, 'Response', current);
+  }
+  return nativeClass;
+}
 
 const BODY = Symbol('circus.body');
 const INIT = Symbol('circus.init');
@@ -56,7 +71,7 @@ export class FastResponse {
     } else {
       this[BODY] = null;
       this[INIT] = init;
-      this[REAL] = new NativeResponse(body, init);
+      this[REAL] = new (native())(body, init);
     }
   }
 
@@ -92,11 +107,11 @@ export class FastResponse {
   }
 
   static redirect(url: string | URL, status?: number): Response {
-    return NativeResponse.redirect(url, status);
+    return native().redirect(url, status);
   }
 
   static error(): Response {
-    return NativeResponse.error();
+    return native().error();
   }
 }
 
@@ -104,30 +119,39 @@ function materialize(self: FastFields): Response {
   let real = self[REAL];
   if (!real) {
     const init = self[HEADERS] ? { ...self[INIT], headers: self[HEADERS] } : self[INIT];
-    real = new NativeResponse(self[BODY] as BodyInit | null, init);
+    real = new (native())(self[BODY] as BodyInit | null, init);
     self[REAL] = real;
   }
   return real;
 }
 
-Object.setPrototypeOf(FastResponse.prototype, NativeResponse.prototype);
-Object.setPrototypeOf(FastResponse, NativeResponse);
-for (const key of Reflect.ownKeys(NativeResponse.prototype)) {
-  if (key === 'constructor' || Object.prototype.hasOwnProperty.call(FastResponse.prototype, key)) continue;
-  const desc = Reflect.getOwnPropertyDescriptor(NativeResponse.prototype, key);
-  if (!desc) continue;
-  if (typeof desc.value === 'function') {
-    Object.defineProperty(FastResponse.prototype, key, {
-      value(this: FastFields, ...args: unknown[]) {
-        const real = materialize(this) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
-        return real[key as string].apply(real, args);
-      },
-    });
-  } else if (desc.get) {
-    Object.defineProperty(FastResponse.prototype, key, {
-      get(this: FastFields) { return (materialize(this) as unknown as Record<PropertyKey, unknown>)[key as string]; },
-    });
+let wired = false;
+
+/** FastResponse, made a subclass of undici's Response (instanceof holds) the first time it is needed. */
+function fastResponseClass(): typeof FastResponse {
+  if (wired) return FastResponse;
+  wired = true;
+  const Native = native();
+  Object.setPrototypeOf(FastResponse.prototype, Native.prototype);
+  Object.setPrototypeOf(FastResponse, Native);
+  for (const key of Reflect.ownKeys(Native.prototype)) {
+    if (key === 'constructor' || Object.prototype.hasOwnProperty.call(FastResponse.prototype, key)) continue;
+    const desc = Reflect.getOwnPropertyDescriptor(Native.prototype, key);
+    if (!desc) continue;
+    if (typeof desc.value === 'function') {
+      Object.defineProperty(FastResponse.prototype, key, {
+        value(this: FastFields, ...args: unknown[]) {
+          const real = materialize(this) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
+          return real[key as string].apply(real, args);
+        },
+      });
+    } else if (desc.get) {
+      Object.defineProperty(FastResponse.prototype, key, {
+        get(this: FastFields) { return (materialize(this) as unknown as Record<PropertyKey, unknown>)[key as string]; },
+      });
+    }
   }
+  return FastResponse;
 }
 
 function pairsOf(init: HeadersInit | undefined, out: HeaderPairs): void {
@@ -152,9 +176,11 @@ function headersToPairs(h: Headers, out: HeaderPairs): void {
 // undici keeps the body it was given in an internal state object; reading it back avoids
 // pumping a stream for `new Response('text')` when FastResponse is not installed. Guarded:
 // if the internals change shape we simply take the stream path.
-const nativeStateKey = Object.getOwnPropertySymbols(new NativeResponse('')).find((s) => s.description === 'state');
+let stateKey: symbol | null | undefined;
 
 function nativeSimpleBody(r: Response): SimpleBody | undefined {
+  stateKey ??= Object.getOwnPropertySymbols(new (native())('')).find((s) => s.description === 'state') ?? null;
+  const nativeStateKey = stateKey;
   if (!nativeStateKey || r.bodyUsed) return undefined;
   const state = (r as unknown as Record<symbol, { body?: { source?: unknown; stream?: ReadableStream } | null }>)[nativeStateKey];
   const body = state?.body;
@@ -188,14 +214,21 @@ export function responseParts(r: Response): ResponseParts {
 
 /** True when `value` looks like a Response (native, FastResponse, or another realm's). */
 export function isResponse(value: unknown): value is Response {
-  return value instanceof NativeResponse || (typeof value === 'object' && value !== null && typeof (value as Response).status === 'number' && 'headers' in value);
+  return value instanceof native() || (typeof value === 'object' && value !== null && typeof (value as Response).status === 'number' && 'headers' in value);
 }
 
 /** Makes `new Response(...)` in app code build FastResponse. Returns an undo function. */
 export function installFastResponse(): () => void {
-  const prev = globalThis.Response;
-  globalThis.Response = FastResponse as unknown as typeof Response;
+  const prev = Object.getOwnPropertyDescriptor(globalThis, 'Response');
+  // An accessor, so that installing costs nothing until the app reads Response; an app that
+  // assigns its own Response gets a plain value property, as it would without us.
+  Object.defineProperty(globalThis, 'Response', {
+    configurable: true,
+    enumerable: false,
+    get: () => fastResponseClass(),
+    set: (value: unknown) => Object.defineProperty(globalThis, 'Response', { configurable: true, enumerable: false, writable: true, value }),
+  });
   return () => {
-    globalThis.Response = prev;
+    if (prev) Object.defineProperty(globalThis, 'Response', prev);
   };
 }
