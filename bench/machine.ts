@@ -32,7 +32,8 @@ export interface MachineInfo {
 
 export function describeMachine(root: string): MachineInfo {
   const osRelease = tryRead('/etc/os-release')?.match(/^PRETTY_NAME="?([^"\n]*)/m)?.[1];
-  const status = tryRun('git', ['status', '--porcelain', '--untracked-files=no'], root) ?? '';
+  // Earlier results in bench/results do not change what is measured; only code changes count.
+  const status = tryRun('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)bench/results'], root) ?? '';
   const pkg = (name: string) => {
     try {
       return JSON.parse(fs.readFileSync(`${root}/node_modules/${name}/package.json`, 'utf8')).version as string;
