@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FetchFunction } from '../backends/types.js';
 import type { Logger } from '../log.js';
-import { createLazyRequest, type RequestSource } from './request.js';
+import { createLazyRequest, joinChunks, type RequestSource } from './request.js';
 import { isResponse, responseParts, type ResponseParts } from './response.js';
 import { BodyTooLargeError, declaresTooLarge, replyBadRequest, replyServerError, replyTooLarge } from './node-replies.js';
 import { badRequestTarget, requestUrl } from './request-url.js';
@@ -47,7 +47,7 @@ function readLimited(req: IncomingMessage, res: ServerResponse, limit: number, s
   return () => tripped;
 }
 
-/** The whole body in one fresh buffer (never Node's shared pool: arrayBuffer() hands it out). */
+/** The whole body in one fresh buffer. */
 function readAllBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Uint8Array> {
   if (req.complete && req.readableLength === 0) return Promise.resolve(new Uint8Array(0));
   return new Promise((resolve, reject) => {
@@ -58,15 +58,7 @@ function readAllBody(req: IncomingMessage, res: ServerResponse, limit: number): 
         chunks.push(c);
         total += c.length;
       },
-      end() {
-        const out = new Uint8Array(total);
-        let at = 0;
-        for (const c of chunks) {
-          out.set(c, at);
-          at += c.length;
-        }
-        resolve(out);
-      },
+      end: () => resolve(joinChunks(chunks, total)),
       fail: reject,
     });
   });

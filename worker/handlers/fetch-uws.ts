@@ -97,7 +97,7 @@ function isAnswered(err: unknown): boolean {
 export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
   const { maxBody, bodyTimeoutMs, log, tracker } = opts;
   // Once the response is under way a 413 cannot be sent; rejectBody then cuts the connection.
-  const tooLarge = (ex: Exchange) => () => ex.rejectBody(413, 'Payload Too Large\n', LINGER_MS);
+  const tooLarge = (ex: Exchange) => ex.rejectBody(413, 'Payload Too Large\n', LINGER_MS);
 
   return (res: HttpResponse, req: HttpRequest): void => {
     const query = req.getQuery() ?? '';
@@ -118,13 +118,13 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
       return ex.reply(400, 'Bad Request\n', true);
     }
     if (copied.contentLength !== undefined && Number(copied.contentLength) > maxBody) {
-      const close = tooLarge(ex)();
+      const close = tooLarge(ex);
       ex.res.onData((_chunk, isLast) => isLast && close());
       return;
     }
 
     const mayHaveBody = ex.method !== 'GET' && ex.method !== 'HEAD' && (copied.chunked || Number(copied.contentLength) > 0);
-    const body = mayHaveBody ? new UwsRequestBody(ex, maxBody, tooLarge(ex), bodyTimeoutMs) : undefined;
+    const body = mayHaveBody ? new UwsRequestBody(ex, maxBody, () => tooLarge(ex), bodyTimeoutMs) : undefined;
 
     const fail = (err: unknown) => {
       if (isAnswered(err)) return; // already answered 413, or cut a stalled upload

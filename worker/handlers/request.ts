@@ -66,6 +66,20 @@ function materialize(self: LazyRequest): Request {
 
 const decoder = new TextDecoder();
 
+/**
+ * `total` bytes of `chunks` in one fresh buffer, for RequestSource.readAll(). Not Buffer.concat:
+ * it serves small results from Node's shared pool, and arrayBuffer() hands the buffer to the app.
+ */
+export function joinChunks(chunks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
 /** The body straight from the source, unless the real Request exists (then it owns the body). */
 function readAll(self: LazyRequest): Promise<Uint8Array> | undefined {
   if (self[REAL]) return undefined;

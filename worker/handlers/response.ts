@@ -179,8 +179,7 @@ function headersToPairs(h: Headers, out: HeaderPairs): void {
 let stateKey: symbol | null | undefined;
 
 function nativeSimpleBody(r: Response): SimpleBody | undefined {
-  stateKey ??= Object.getOwnPropertySymbols(new (native())('')).find((s) => s.description === 'state') ?? null;
-  const nativeStateKey = stateKey;
+  const nativeStateKey = (stateKey ??= Object.getOwnPropertySymbols(new (native())('')).find((s) => s.description === 'state') ?? null);
   if (!nativeStateKey || r.bodyUsed) return undefined;
   const state = (r as unknown as Record<symbol, { body?: { source?: unknown; stream?: ReadableStream } | null }>)[nativeStateKey];
   const body = state?.body;

@@ -121,7 +121,7 @@ export class Exchange {
     this.started = true;
     this.rejecting = true;
     this.cork(() => {
-      this.res.writeStatus(statusLine(status, '')).writeHeader('content-type', 'text/plain; charset=utf-8').writeHeader('connection', 'close');
+      this.textHead(status).writeHeader('connection', 'close');
       // write(), not end(): the response stays open (chunked) while the rest of the body drains.
       this.res.write(text);
     });
@@ -171,13 +171,18 @@ export class Exchange {
     });
   }
 
-  /** A short text reply written by the worker itself (413, 431, 500). */
+  /** Status line and content type of a reply the worker writes itself; call inside cork. */
+  private textHead(status: number): HttpResponse {
+    return this.res.writeStatus(statusLine(status, '')).writeHeader('content-type', 'text/plain; charset=utf-8');
+  }
+
+  /** A short text reply written by the worker itself (400, 414, 431, 500). */
   reply(status: number, text: string, close: boolean): void {
     if (!this.writable) return;
     if (this.started) return this.kill();
     this.started = true;
     this.cork(() => {
-      this.res.writeStatus(statusLine(status, '')).writeHeader('content-type', 'text/plain; charset=utf-8').end(text, close || this.mustClose);
+      this.textHead(status).end(text, close || this.mustClose);
     });
     this.finish(status);
   }

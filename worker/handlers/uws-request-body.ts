@@ -3,6 +3,7 @@
 // --max-body as they come (413 the moment the limit is passed), and handed to a web stream.
 // uWS is paused while the stream's reader is behind and resumed when it pulls.
 import { BodyTooLargeError } from './node-replies.js';
+import { joinChunks } from './request.js';
 import type { Exchange } from './uws-exchange.js';
 
 const QUEUE_HIGH_WATER = 64 * 1024;
@@ -95,14 +96,8 @@ export class UwsRequestBody {
 
   private deliver(): void {
     const { queue, queued } = this;
-    const whole = queue.length === 1 ? queue[0] : new Uint8Array(queued);
-    if (queue.length > 1) {
-      let at = 0;
-      for (const c of queue) {
-        whole.set(c, at);
-        at += c.byteLength;
-      }
-    }
+    // Each chunk is already a fresh copy: a body that came in one piece needs no second one.
+    const whole = queue.length === 1 ? queue[0] : joinChunks(queue, queued);
     queue.length = 0;
     this.queued = 0;
     this.collector!.resolve(whole);
