@@ -3,27 +3,21 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { closeFd, createListener } from '../../sys/sockets.js';
-import { killAll } from '../helpers/process.js';
-import type { Spawned } from '../helpers/process.js';
+import { killAll, type Spawned } from '../helpers/process.js';
 import { UWS_SPLIT_HEADERS } from '../chaos/known-gaps.js';
-import { FETCH_APP, raw, rawInTwo, ready, request, startOnFd } from './uws-support.js';
+import { raw, rawInTwo, request, startFixtureWorker } from './uws-support.js';
 
-let fd = -1;
 let worker: Spawned;
 let target: { host: string; port: number };
+let release = () => {};
 
 before(async () => {
-  const l = createListener({ address: { family: 'AF_INET', host: '127.0.0.1', port: 0 } });
-  fd = l.fd;
-  target = { host: '127.0.0.1', port: (l.address as { port: number }).port };
-  worker = startOnFd(fd, ['--backend', 'uws', '--max-body', '64k', FETCH_APP]);
-  assert.equal(await ready(worker), 'uws');
+  ({ worker, target, release } = await startFixtureWorker('uws', ['--max-body', '64k']));
 });
 
 after(async () => {
   await killAll();
-  if (fd >= 0) closeFd(fd);
+  release();
 });
 
 const GET = (p: string) => `GET ${p} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`;

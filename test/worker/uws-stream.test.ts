@@ -4,25 +4,20 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
-import { closeFd, createListener } from '../../sys/sockets.js';
 import { killAll, waitFor, type Spawned } from '../helpers/process.js';
-import { FETCH_APP, ready, request, startOnFd } from './uws-support.js';
+import { request, startFixtureWorker } from './uws-support.js';
 
-let fd = -1;
 let worker: Spawned;
 let target: { host: string; port: number };
+let release = () => {};
 
 before(async () => {
-  const l = createListener({ address: { family: 'AF_INET', host: '127.0.0.1', port: 0 } });
-  fd = l.fd;
-  target = { host: '127.0.0.1', port: (l.address as { port: number }).port };
-  worker = startOnFd(fd, ['--backend', 'uws', FETCH_APP]);
-  assert.equal(await ready(worker), 'uws');
+  ({ worker, target, release } = await startFixtureWorker('uws'));
 });
 
 after(async () => {
   await killAll();
-  if (fd >= 0) closeFd(fd);
+  release();
 });
 
 function rssMb(pid: number): number {

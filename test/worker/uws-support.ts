@@ -94,17 +94,23 @@ export function rawInTwo(target: Target, text: string, gapMs: number, ms = 2000 
   });
 }
 
-/** A worker serving the fixture app on a fresh loopback listener; release() closes our copy of the fd. */
+/** A worker serving `app` on a fresh loopback listener; release() closes our copy of the fd. */
 export interface FixtureWorker {
   target: { host: string; port: number };
   worker: Spawned;
   release(): void;
 }
 
-export async function startFixtureWorker(backend: 'node' | 'uws', args: string[] = []): Promise<FixtureWorker> {
+export async function startFixtureWorker(backend: 'node' | 'uws', args: string[] = [], app = FETCH_APP): Promise<FixtureWorker> {
   const l = createListener({ address: { family: 'AF_INET', host: '127.0.0.1', port: 0 } });
-  const worker = startOnFd(l.fd, ['--backend', backend, ...args, FETCH_APP]);
-  const got = await ready(worker);
-  if (got !== backend) throw new Error(`worker came up with backend ${got}, not ${backend}`);
-  return { target: { host: '127.0.0.1', port: (l.address as { port: number }).port }, worker, release: () => closeFd(l.fd) };
+  const release = () => closeFd(l.fd);
+  try {
+    const worker = startOnFd(l.fd, ['--backend', backend, ...args, app]);
+    const got = await ready(worker);
+    if (got !== backend) throw new Error(`worker came up with backend ${got}, not ${backend}`);
+    return { target: { host: '127.0.0.1', port: (l.address as { port: number }).port }, worker, release };
+  } catch (err) {
+    release();
+    throw err;
+  }
 }
