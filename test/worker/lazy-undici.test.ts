@@ -26,3 +26,45 @@ test('a node-style worker never loads undici', async () => {
 test('a uws-native worker never loads undici', async () => {
   assert.equal(await undiciLoaded('uws', path.join(FIXTURES, 'native-app.ts')), 'false');
 });
+
+const LEAN = path.join(ROOT, 'test/fixtures/apps/fetch-lean.mjs');
+
+for (const backend of ['node', 'uws'] as const) {
+  test(`${backend}: a fetch app that reads method, url and body text and answers new Response() or Response.json() never loads undici`, async () => {
+    const { target, release } = await startFixtureWorker(backend, [], LEAN);
+    try {
+      const echo = await request(target, '/echo', { method: 'POST', body: 'hello' });
+      assert.equal(echo.status, 200);
+      assert.equal(echo.body.toString(), 'POST hello');
+      assert.equal(echo.headers['x-lean'], '1');
+      assert.match(String(echo.headers['content-type']), /^text\/plain/);
+      const json = await request(target, '/json');
+      assert.equal(json.status, 201);
+      assert.equal(json.headers['content-type'], 'application/json');
+      assert.equal(json.headers['x-lean'], '1');
+      assert.deepEqual(JSON.parse(json.body.toString()), { ok: true });
+      assert.equal((await request(target, '/undici')).body.toString(), 'false');
+    } finally {
+      release();
+    }
+  });
+
+  test(`${backend}: instanceof Request and Response hold for the worker's lazy objects and undici's own`, async () => {
+    const { target, release } = await startFixtureWorker(backend, [], LEAN);
+    try {
+      const r = await request(target, '/instanceof', { headers: { 'x-probe': 'p' } });
+      assert.equal(r.status, 200);
+      assert.deepEqual(JSON.parse(r.body.toString()), {
+        request: true,
+        response: true,
+        native: true,
+        plain: false,
+        tag: '[object Request] [object Response]',
+        header: 'p',
+      });
+      assert.equal((await request(target, '/undici')).body.toString(), 'true');
+    } finally {
+      release();
+    }
+  });
+}

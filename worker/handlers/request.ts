@@ -58,7 +58,7 @@ function materialize(self: LazyRequest): Request {
         init.duplex = 'half';
       }
     }
-    real = new Request(src.url, init);
+    real = new (nativeRequest ?? Request)(src.url, init);
     self[REAL] = real;
   }
   return real;
@@ -96,65 +96,105 @@ const BODY_READERS: Record<string, (bytes: Uint8Array) => unknown> = {
   json: (b) => JSON.parse(decoder.decode(b)),
 };
 
-let lazyProto: Record<PropertyKey, unknown> | undefined;
-
-/**
- * The prototype of every lazy Request, built on first use: reading the global Request loads
- * undici (~10 MB), which workers that never see a fetch handler should not pay for.
- */
-function prototype(): Record<PropertyKey, unknown> {
-  if (lazyProto) return lazyProto;
-  const proto: Record<PropertyKey, unknown> = Object.create(Request.prototype);
-
-  Object.defineProperties(proto, {
-    method: { get(this: LazyRequest) { return this[SOURCE].method; } },
-    url: { get(this: LazyRequest) { return this[SOURCE].url; } },
-    headers: { get(this: LazyRequest) { return this[REAL]?.headers ?? buildHeaders(this); } },
-    signal: { get(this: LazyRequest) { return this[REAL]?.signal ?? this[SOURCE].signal(); } },
-  });
-
-  for (const [name, convert] of Object.entries(BODY_READERS)) {
-    if (!(name in Request.prototype)) continue;
-    Object.defineProperty(proto, name, {
-      value(this: LazyRequest) {
-        const bytes = readAll(this);
-        if (bytes) return bytes.then(convert);
-        return (materialize(this) as unknown as Record<string, () => Promise<unknown>>)[name]();
+/** A member of Request.prototype answered by the real Request, built on demand. */
+function forward(proto: object, key: PropertyKey, desc: PropertyDescriptor): void {
+  if (typeof desc.value === 'function') {
+    Object.defineProperty(proto, key, {
+      configurable: true,
+      value(this: LazyRequest, ...args: unknown[]) {
+        const real = materialize(this) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
+        return real[key as string].apply(real, args);
       },
     });
+  } else if (desc.get) {
+    Object.defineProperty(proto, key, {
+      configurable: true,
+      get(this: LazyRequest) { return (materialize(this) as unknown as Record<PropertyKey, unknown>)[key as string]; },
+    });
   }
+}
 
-  Object.defineProperty(proto, 'bodyUsed', {
-    get(this: LazyRequest) {
-      return this[CONSUMED] === true || (this[REAL]?.bodyUsed ?? false);
+/**
+ * The prototype of every lazy Request. It stands alone until undici's Request is loaded (reading
+ * the global loads undici, ~5 MB of RSS, which a handler that reads only method, url and the
+ * body should not pay for); then it becomes a child of Request.prototype (wireToNative).
+ */
+const lazyProto: Record<PropertyKey, unknown> = Object.create(Object.prototype);
+
+Object.defineProperties(lazyProto, {
+  method: { get(this: LazyRequest) { return this[SOURCE].method; } },
+  url: { get(this: LazyRequest) { return this[SOURCE].url; } },
+  headers: { get(this: LazyRequest) { return this[REAL]?.headers ?? buildHeaders(this); } },
+  signal: { get(this: LazyRequest) { return this[REAL]?.signal ?? this[SOURCE].signal(); } },
+  bodyUsed: { get(this: LazyRequest) { return this[CONSUMED] === true || (this[REAL]?.bodyUsed ?? false); } },
+  [Symbol.toStringTag]: { get: () => 'Request' },
+});
+
+for (const [name, convert] of Object.entries(BODY_READERS)) {
+  Object.defineProperty(lazyProto, name, {
+    configurable: true,
+    value(this: LazyRequest) {
+      const bytes = readAll(this);
+      if (bytes) return bytes.then(convert);
+      return (materialize(this) as unknown as Record<string, () => Promise<unknown>>)[name]();
     },
   });
-
-  // Everything else Request has (body, text(), json(), clone(), cache, …) goes to the real one.
-  for (const key of Reflect.ownKeys(Request.prototype)) {
-    if (key === 'constructor' || Object.prototype.hasOwnProperty.call(proto, key)) continue;
-    const desc = Reflect.getOwnPropertyDescriptor(Request.prototype, key);
-    if (!desc) continue;
-    if (typeof desc.value === 'function') {
-      Object.defineProperty(proto, key, {
-        value(this: LazyRequest, ...args: unknown[]) {
-          const real = materialize(this) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
-          return real[key as string].apply(real, args);
-        },
-      });
-    } else if (desc.get) {
-      Object.defineProperty(proto, key, {
-        get(this: LazyRequest) { return (materialize(this) as unknown as Record<PropertyKey, unknown>)[key as string]; },
-      });
-    }
-  }
-  lazyProto = proto;
-  return proto;
 }
+
+// Request's other members in Node 20-24; whatever else undici has is added when it loads.
+for (const name of ['blob', 'clone', 'formData']) forward(lazyProto, name, { value: () => {} });
+for (const name of ['body', 'cache', 'credentials', 'destination', 'duplex', 'integrity', 'keepalive', 'mode', 'redirect', 'referrer', 'referrerPolicy']) {
+  forward(lazyProto, name, { get: () => {} });
+}
+
+let nativeRequest: typeof Request | undefined;
+
+function wireToNative(Native: typeof Request): void {
+  nativeRequest = Native;
+  Object.setPrototypeOf(lazyProto, Native.prototype);
+  for (const key of Reflect.ownKeys(Native.prototype)) {
+    if (key === 'constructor' || Object.prototype.hasOwnProperty.call(lazyProto, key)) continue;
+    const desc = Reflect.getOwnPropertyDescriptor(Native.prototype, key);
+    if (desc) forward(lazyProto, key, desc);
+  }
+}
+
+/**
+ * Makes `lazyRequest instanceof Request` hold without loading undici up front: the first read
+ * of globalThis.Request (by the app, or by materialize) loads it and wires the lazy prototype.
+ * A Request global that is already a plain value (undici loaded, or the app's own) is wired now.
+ */
+function watchRequestGlobal(): void {
+  const desc = Object.getOwnPropertyDescriptor(globalThis, 'Request');
+  if (!desc?.get) {
+    if (typeof desc?.value === 'function') wireToNative(desc.value as typeof Request);
+    return;
+  }
+  const nodeGetter = desc.get;
+  Object.defineProperty(globalThis, 'Request', {
+    configurable: true,
+    enumerable: desc.enumerable,
+    get() {
+      const Native = nodeGetter.call(globalThis) as typeof Request;
+      Object.defineProperty(globalThis, 'Request', { configurable: true, enumerable: desc.enumerable, writable: true, value: Native });
+      if (!nativeRequest) wireToNative(Native);
+      return Native;
+    },
+    set(value: unknown) {
+      Object.defineProperty(globalThis, 'Request', { configurable: true, enumerable: desc.enumerable, writable: true, value });
+    },
+  });
+}
+
+let watching = false;
 
 /** A `Request` (instanceof holds) backed by `source`, built for real only when needed. */
 export function createLazyRequest(source: RequestSource): Request {
-  const req = Object.create(prototype()) as LazyRequest;
+  if (!watching) {
+    watching = true;
+    watchRequestGlobal();
+  }
+  const req = Object.create(lazyProto) as LazyRequest;
   req[SOURCE] = source;
   return req as unknown as Request;
 }

@@ -14,18 +14,24 @@ export interface ResponseParts {
 }
 
 // Node defines Response (and the rest of undici: Request, Headers, ...) as a lazy global; the
-// first read loads undici, ~10 MB of RSS. Nothing here reads it before a fetch handler needs it,
-// so workers serving node-style or uws-native handlers never pay for it.
+// first read loads undici, ~5 MB of RSS per worker. FastResponse stands alone until something
+// needs the real class (a streamed or Blob body, res.headers, a body reader, clone): a fetch app
+// that answers `new Response('text')` never loads undici, and workers serving node-style or
+// uws-native handlers never do either.
 const ORIGINAL = Object.getOwnPropertyDescriptor(globalThis, 'Response');
 let nativeClass: typeof Response | undefined;
 
-/** undici's Response, loaded on first use without disturbing what globalThis.Response is now. */
+/**
+ * undici's Response, loaded on first use without disturbing what globalThis.Response is now;
+ * FastResponse becomes its subclass then, so `fast instanceof NativeResponse` holds too.
+ */
 function native(): typeof Response {
   if (!nativeClass) {
     const current = Object.getOwnPropertyDescriptor(globalThis, 'Response');
     // Node's lazy getter replaces the global with the loaded class; put back what was there.
     nativeClass = (ORIGINAL?.get ? ORIGINAL.get.call(globalThis) : ORIGINAL?.value) as typeof Response;
     if (current) Object.defineProperty(globalThis, 'Response', current);
+    wireToNative(nativeClass);
   }
   return nativeClass;
 }
@@ -101,8 +107,9 @@ export class FastResponse {
   }
 
   static json(data: unknown, init?: ResponseInit): Response {
-    const headers = new Headers(init?.headers);
-    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    const headers: HeaderPairs = [];
+    pairsOf(init?.headers, headers);
+    if (!headers.some(([k]) => k.toLowerCase() === 'content-type')) headers.push(['content-type', 'application/json']);
     return new FastResponse(JSON.stringify(data), { ...init, headers }) as unknown as Response;
   }
 
@@ -112,6 +119,19 @@ export class FastResponse {
 
   static error(): Response {
     return native().error();
+  }
+
+  /**
+   * `x instanceof Response` in app code, where Response is FastResponse: true for FastResponses
+   * and for undici's own (from fetch(), Response.error(), ...), without loading undici to ask.
+   */
+  static [Symbol.hasInstance](this: abstract new (...args: never[]) => unknown, value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    return this === FastResponse && Object.prototype.toString.call(value) === '[object Response]' && value instanceof native();
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Response';
   }
 }
 
@@ -125,41 +145,46 @@ function materialize(self: FastFields): Response {
   return real;
 }
 
-let wired = false;
+/** A member of Response.prototype answered by the real Response, built on demand. */
+function forward(key: PropertyKey, desc: PropertyDescriptor): void {
+  if (typeof desc.value === 'function') {
+    Object.defineProperty(FastResponse.prototype, key, {
+      configurable: true,
+      value(this: FastFields, ...args: unknown[]) {
+        const real = materialize(this) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
+        return real[key as string].apply(real, args);
+      },
+    });
+  } else if (desc.get) {
+    Object.defineProperty(FastResponse.prototype, key, {
+      configurable: true,
+      get(this: FastFields) { return (materialize(this) as unknown as Record<PropertyKey, unknown>)[key as string]; },
+    });
+  }
+}
 
-/** FastResponse, made a subclass of undici's Response (instanceof holds) the first time it is needed. */
-function fastResponseClass(): typeof FastResponse {
-  if (wired) return FastResponse;
-  wired = true;
-  const Native = native();
+// Response's members in Node 20-24 that FastResponse does not answer itself; the rest of
+// whatever undici has is added when it loads (wireToNative).
+for (const name of ['arrayBuffer', 'blob', 'bytes', 'clone', 'formData', 'json', 'text']) forward(name, { value: () => {} });
+for (const name of ['body', 'bodyUsed', 'redirected', 'type', 'url']) forward(name, { get: () => {} });
+
+function wireToNative(Native: typeof Response): void {
   Object.setPrototypeOf(FastResponse.prototype, Native.prototype);
   Object.setPrototypeOf(FastResponse, Native);
   for (const key of Reflect.ownKeys(Native.prototype)) {
     if (key === 'constructor' || Object.prototype.hasOwnProperty.call(FastResponse.prototype, key)) continue;
     const desc = Reflect.getOwnPropertyDescriptor(Native.prototype, key);
-    if (!desc) continue;
-    if (typeof desc.value === 'function') {
-      Object.defineProperty(FastResponse.prototype, key, {
-        value(this: FastFields, ...args: unknown[]) {
-          const real = materialize(this) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
-          return real[key as string].apply(real, args);
-        },
-      });
-    } else if (desc.get) {
-      Object.defineProperty(FastResponse.prototype, key, {
-        get(this: FastFields) { return (materialize(this) as unknown as Record<PropertyKey, unknown>)[key as string]; },
-      });
-    }
+    if (desc) forward(key, desc);
   }
-  return FastResponse;
 }
 
 function pairsOf(init: HeadersInit | undefined, out: HeaderPairs): void {
   if (!init) return;
-  if (init instanceof Headers) {
-    headersToPairs(init, out);
-  } else if (Array.isArray(init)) {
-    for (const [k, v] of init) out.push([k, v]);
+  // Not `instanceof Headers`: reading the global would load undici for a plain object.
+  if (typeof (init as Headers).getSetCookie === 'function') {
+    headersToPairs(init as Headers, out);
+  } else if (Symbol.iterator in init) {
+    for (const [k, v] of init as Iterable<[string, string]>) out.push([k, v]);
   } else {
     for (const k of Object.keys(init)) out.push([k, (init as Record<string, string>)[k]]);
   }
@@ -213,7 +238,7 @@ export function responseParts(r: Response): ResponseParts {
 
 /** True when `value` looks like a Response (native, FastResponse, or another realm's). */
 export function isResponse(value: unknown): value is Response {
-  return value instanceof native() || (typeof value === 'object' && value !== null && typeof (value as Response).status === 'number' && 'headers' in value);
+  return value instanceof FastResponse || (typeof value === 'object' && value !== null && typeof (value as Response).status === 'number' && 'headers' in value);
 }
 
 /** Makes `new Response(...)` in app code build FastResponse. Returns an undo function. */
@@ -224,10 +249,15 @@ export function installFastResponse(): () => void {
   Object.defineProperty(globalThis, 'Response', {
     configurable: true,
     enumerable: false,
-    get: () => fastResponseClass(),
+    get: () => FastResponse,
     set: (value: unknown) => Object.defineProperty(globalThis, 'Response', { configurable: true, enumerable: false, writable: true, value }),
   });
   return () => {
     if (prev) Object.defineProperty(globalThis, 'Response', prev);
   };
+}
+
+/** True for a streamed body; not `instanceof ReadableStream`, whose global loads web streams. */
+export function isStreamBody(body: ResponseParts['body']): body is ReadableStream<Uint8Array> {
+  return body !== null && typeof body === 'object' && !(body instanceof Uint8Array);
 }

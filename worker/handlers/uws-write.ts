@@ -3,7 +3,7 @@
 // bodies, tryEnd() + onWritable when the app declared a Content-Length. uWS writes its own
 // Content-Length / Transfer-Encoding / Connection, so the app's are consumed, not copied.
 import type { HttpResponse } from 'uWebSockets.js';
-import type { HeaderPairs, ResponseParts } from './response.js';
+import { isStreamBody, type HeaderPairs, type ResponseParts } from './response.js';
 import { statusLine, type Exchange } from './uws-exchange.js';
 
 const NO_BODY_STATUS = new Set([204, 205, 304]);
@@ -71,7 +71,7 @@ function lengthWithoutBody(ex: Exchange, parts: ResponseParts, head: Head): stri
   if (NO_BODY_STATUS.has(parts.status)) return parts.status === 304 ? head.declared : undefined;
   if (head.declared !== undefined) return head.declared;
   const body = parts.body;
-  return body instanceof ReadableStream ? undefined : String(byteLength(body));
+  return isStreamBody(body) ? undefined : String(byteLength(body));
 }
 
 function toBytes(value: unknown): Uint8Array {
@@ -203,10 +203,10 @@ export function writeResponse(ex: Exchange, parts: ResponseParts): void | Promis
   const body = parts.body;
   if (ex.isHead || NO_BODY_STATUS.has(parts.status)) {
     endWithoutBody(ex, parts, head, lengthWithoutBody(ex, parts, head));
-    if (body instanceof ReadableStream) body.cancel().catch(() => {});
+    if (isStreamBody(body)) body.cancel().catch(() => {});
     return;
   }
-  if (body instanceof ReadableStream) return writeStream(ex, parts, head, body);
+  if (isStreamBody(body)) return writeStream(ex, parts, head, body);
   if (body !== null && body.length > LARGE_BODY) return writeLarge(ex, parts, head, typeof body === 'string' ? Buffer.from(body) : body);
   ex.started = true;
   ex.cork(() => {
