@@ -35,7 +35,7 @@ export const KNOWN_GAPS: Record<BackendName, Record<string, string>> = {
     'unknown Transfer-Encoding with Content-Length': CUT,
     'chunk data longer than its size': 'uws backend: uWebSockets.js 20.30 accepts a chunk longer than its declared size and passes the body on (the app answered 200)',
     // Valid requests uWS 20.30's parser stalls on (no answer; closed at its 10 s timeout).
-    'HTTP/1.0 request': 'uws backend: uWebSockets.js 20.30 neither answers nor closes an HTTP/1.0 request (ab, some load-balancer health checks); a newer build tried (npm uwebsockets@3.0.6) answers 505. Use --backend node for HTTP/1.0 clients',
+    'HTTP/1.0 request': 'uws backend: uWebSockets.js 20.30 neither answers nor closes an HTTP/1.0 request (ab, nginx\'s proxy_pass without proxy_http_version 1.1, some load-balancer health checks); a newer build tried (npm uwebsockets@3.0.6) answers 505. Use --backend node for HTTP/1.0 clients',
     'absolute-form target': STALL,
     'target without a leading slash': STALL,
     'pipelining behind an async response':
