@@ -2,8 +2,10 @@
 // unavailable (missing module, JavaScript fallback, node-style handler).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { closeFd, createListener } from '../../sys/sockets.js';
 import { killAll, ROOT, start, waitFor, waitForOutput } from '../helpers/process.js';
@@ -133,6 +135,26 @@ test('a missing uWS module: auto falls back to node with one warning, --backend 
   assert.equal(exit.code, 2);
   assert.match(explicit.stderr(), /--backend uws is unavailable: module '\/nonexistent\/uws\.js' failed to load/);
   assert.doesNotMatch(explicit.stderr(), /\n\s+at /, 'no stack trace');
+});
+
+test('a uWS build whose binary does not load: the error gives the binary\'s own reason, not only the loader\'s', async () => {
+  // uWebSockets.js's loader hides why its binary failed (a newer glibc, a broken file) behind
+  // "supports only Node.js versions …"; the worker tries the binary itself to say why.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-uws-broken-'));
+  try {
+    const binary = `uws_${process.platform}_${process.arch}_${process.versions.modules}.node`;
+    fs.writeFileSync(path.join(dir, binary), 'not an ELF file\n');
+    fs.writeFileSync(
+      path.join(dir, 'uws.js'),
+      `try { module.exports = require('./${binary}'); } catch { throw new Error('This version of uWS.js supports only Node.js versions 20 and 22'); }\n`,
+    );
+    const explicit = bindWorker(['--backend', 'uws', '--uws-module', path.join(dir, 'uws.js'), FETCH_APP]);
+    assert.equal((await explicit.exited).code, 2);
+    assert.match(explicit.stderr(), /failed to load on Node v\d+.*supports only Node\.js versions 20 and 22; uws_\w+_\d+\.node: .*(invalid ELF header|too short)/);
+    assert.doesNotMatch(explicit.stderr(), /\n\s+at /, 'no stack trace');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a uWS build that falls back to JavaScript counts as unavailable', async () => {

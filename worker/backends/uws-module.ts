@@ -2,6 +2,7 @@
 // (--uws-module / CIRCUS_UWS_MODULE). Only the native addon counts: some builds silently fall
 // back to a slow JavaScript imitation when they carry no binary for this Node, and serving on
 // that would be worse than node:http.
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as Uws from 'uWebSockets.js';
@@ -35,6 +36,30 @@ function firstLine(err: unknown): string {
   return msg.split('\n').find((l) => l.trim())?.trim() ?? msg;
 }
 
+/**
+ * Why this platform's binary of the build in `file`'s folder does not load. uWebSockets.js's own
+ * loader replaces the real error with "supports only Node.js versions …" even when this Node is
+ * listed and the binary needs a newer glibc (the npm uwebsockets@3.0.6 build on Debian 12).
+ */
+function binaryCause(file: string): string | undefined {
+  let dir: string;
+  try {
+    dir = path.dirname(ownRequire.resolve(file));
+  } catch {
+    return undefined; // nothing there at all: the require error says so
+  }
+  const name = `uws_${process.platform}_${process.arch}_${process.versions.modules}.node`;
+  if (!fs.existsSync(path.join(dir, name))) return `the build has no ${name}`;
+  try {
+    ownRequire(path.join(dir, name));
+    return undefined;
+  } catch (err) {
+    const line = firstLine(err);
+    const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime;
+    return `${name}: ${line}${/GLIBC_/.test(line) && glibc ? ` (this system has glibc ${glibc})` : ''}`;
+  }
+}
+
 /** Requires with console output muted: fallback builds announce themselves on stdout/stderr. */
 function quietRequire(file: string): { mod: unknown; said: string[] } {
   const said: string[] = [];
@@ -61,7 +86,8 @@ export function loadUwsModule(name: string = DEFAULT_UWS_MODULE, cwd: string = p
   try {
     loaded = quietRequire(file);
   } catch (err) {
-    throw new Error(`module '${name}' failed to load on ${where}: ${firstLine(err)}`);
+    const cause = binaryCause(file);
+    throw new Error(`module '${name}' failed to load on ${where}: ${firstLine(err)}${cause && !firstLine(err).includes(cause) ? `; ${cause}` : ''}`);
   }
   const mod = loaded.mod as Partial<UwsModule> | undefined;
   if (!mod || typeof mod.App !== 'function' || typeof mod.us_listen_socket_close !== 'function') {
