@@ -13,12 +13,13 @@ export interface ResponseParts {
   body: string | Uint8Array | ReadableStream<Uint8Array> | null;
 }
 
-// Node defines Response (and the rest of undici: Request, Headers, ...) as a lazy global; the
-// first read loads undici, ~5 MB of RSS per worker. FastResponse stands alone until something
-// needs the real class (a streamed or Blob body, res.headers, a body reader, clone): a fetch app
-// that answers `new Response('text')` never loads undici, and workers serving node-style or
-// uws-native handlers never do either.
-const ORIGINAL = Object.getOwnPropertyDescriptor(globalThis, 'Response');
+// Node defines Response (and the rest of undici: Request, Headers, ...) as a lazy global: on Node
+// 20 an accessor whose first read loads undici (~5 MB of RSS per worker), on Node 22+ a V8 lazy
+// data property that even Object.getOwnPropertyDescriptor loads (node:http loads undici there
+// anyway). Nothing here looks at it before installFastResponse, and FastResponse stands alone
+// until something needs the real class (a streamed or Blob body, res.headers, a body reader,
+// clone): on Node 20 a fetch app that answers `new Response('text')` never loads undici.
+let original: PropertyDescriptor | undefined;
 let nativeClass: typeof Response | undefined;
 
 /**
@@ -28,8 +29,9 @@ let nativeClass: typeof Response | undefined;
 function native(): typeof Response {
   if (!nativeClass) {
     const current = Object.getOwnPropertyDescriptor(globalThis, 'Response');
-    // Node's lazy getter replaces the global with the loaded class; put back what was there.
-    nativeClass = (ORIGINAL?.get ? ORIGINAL.get.call(globalThis) : ORIGINAL?.value) as typeof Response;
+    const source = original ?? current;
+    // Node 20's lazy getter replaces the global with the loaded class; put back what was there.
+    nativeClass = (source?.get ? source.get.call(globalThis) : source?.value) as typeof Response;
     if (current) Object.defineProperty(globalThis, 'Response', current);
     wireToNative(nativeClass);
   }
@@ -241,9 +243,16 @@ export function isResponse(value: unknown): value is Response {
   return value instanceof FastResponse || (typeof value === 'object' && value !== null && typeof (value as Response).status === 'number' && 'headers' in value);
 }
 
-/** Makes `new Response(...)` in app code build FastResponse. Returns an undo function. */
+/**
+ * Makes `new Response(...)` in app code build FastResponse. Returns an undo function. On Node 22+
+ * reading the descriptor loads undici, which node:http loads there anyway.
+ */
 export function installFastResponse(): () => void {
   const prev = Object.getOwnPropertyDescriptor(globalThis, 'Response');
+  original ??= prev;
+  // Already loaded (Node 22+, or the app read it while being imported): wire now, so that its
+  // class and FastResponse agree on instanceof from the first request.
+  if (prev && !prev.get) native();
   // An accessor, so that installing costs nothing until the app reads Response; an app that
   // assigns its own Response gets a plain value property, as it would without us.
   Object.defineProperty(globalThis, 'Response', {
