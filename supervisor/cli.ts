@@ -11,6 +11,7 @@ import { log, setLogLevel } from './log.js';
 import { closeInheritedOnExec } from './inherited-fds.js';
 import { installSignalHandlers } from './signals.js';
 import { notify } from '../sys/notify.js';
+import { packageVersion } from '../sys/package-version.js';
 
 function fail(err: unknown): never {
   if (err instanceof SupervisorError) {
@@ -23,6 +24,7 @@ function fail(err: unknown): never {
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('circus-supervisor')
+    .version(packageVersion(), '-V, --version')
     .description('Bind the sockets of a Circus-style INI file and keep its watchers running')
     .argument('<config>', 'Circus INI file')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')

@@ -6,6 +6,7 @@ import { request, type Reply } from './client.js';
 import { formatReply } from './ctl-format.js';
 import { DEFAULT_ENDPOINT } from './endpoint.js';
 import { SupervisorError } from './errors.js';
+import { packageVersion } from '../sys/package-version.js';
 
 type Build = (...args: string[]) => Record<string, unknown>;
 
@@ -53,6 +54,7 @@ function signalProps(name: string, rest: string[]): Record<string, unknown> {
 async function main(argv: string[]): Promise<number> {
   let result = 0;
   const program = new Command('circus-ctl')
+    .version(packageVersion(), '-V, --version')
     .description('Control a running circus-supervisor')
     .option('--endpoint <url>', 'control endpoint (tcp://HOST:PORT or unix:///PATH)', process.env.CIRCUSCTL_ENDPOINT ?? DEFAULT_ENDPOINT)
     .option('--json', 'print the raw JSON answer')

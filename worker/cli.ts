@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // circus-worker: argv → a serving worker. The only place in the worker that calls process.exit.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import fs from 'node:fs';
 import os from 'node:os';
 import { dieWithParent } from '../sys/parent-death.js';
 import { notify } from '../sys/notify.js';
+import { packageVersion } from '../sys/package-version.js';
 import { chooseBackend, type BackendChoice } from './backends/index.js';
 import type { HandlerKind } from './backends/types.js';
 import { EXIT_FAILURE, EXIT_USAGE, WorkerError } from './errors.js';
@@ -45,14 +45,6 @@ function bytes(value: string): number {
   if (!m) throw new InvalidArgumentError('--max-body must be a byte count such as 1048576, 512k or 10m');
   const unit = (m[2] ?? '').toLowerCase()[0];
   return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
-}
-
-function packageVersion(): string {
-  try {
-    return JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
-  } catch {
-    return 'unknown';
-  }
 }
 
 function program(): Command {
