@@ -30,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .option('--check', 'validate the configuration and exit (0 = valid, 2 = invalid)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`circus-supervisor: ${s}`) });
   try {
     program.parse(argv);
   } catch (err) {

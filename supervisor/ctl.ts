@@ -60,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--json', 'print the raw JSON answer')
     .option('--timeout <seconds>', 'how long to wait for an answer', '60')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`circus-ctl: ${s}`) });
   for (const [spec, description, build] of COMMANDS) {
     const command = spec.split(' ')[0];
     program

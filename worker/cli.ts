@@ -68,7 +68,7 @@ function program(): Command {
     .option('--no-fast-response', 'do not install the lightweight global Response for fetch handlers')
     .option('--uws-module <name>', 'module (name or path) to load uWebSockets.js from; env CIRCUS_UWS_MODULE', process.env.CIRCUS_UWS_MODULE || undefined)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`circus-worker: ${s}`) });
 }
 
 async function main(argv: string[]): Promise<number> {
