@@ -1,5 +1,6 @@
-// Node's fetch classes (undici, ~10 MB of RSS per process) load only in workers that serve a
-// fetch handler: node-style and uws-native workers never read Request/Response/Headers.
+// Node's fetch classes (undici, ~5 MB of RSS per worker) load only when something needs them:
+// never in node-style and uws-native workers, and in fetch workers only when the app reads what
+// the worker's lazy Request / FastResponse cannot answer themselves (Node 20; 22+ loads it anyway).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
