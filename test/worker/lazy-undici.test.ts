@@ -67,6 +67,7 @@ for (const backend of ['node', 'uws'] as const) {
         header: 'p',
       });
       assert.equal((await request(target, '/undici')).body.toString(), 'true');
+      assert.equal((await request(target, '/json-undefined')).status, 500, 'Response.json(undefined) throws, as undici\'s does');
     } finally {
       release();
     }

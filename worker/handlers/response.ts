@@ -109,10 +109,12 @@ export class FastResponse {
   }
 
   static json(data: unknown, init?: ResponseInit): Response {
+    const text = JSON.stringify(data);
+    if (text === undefined) throw new TypeError('Value is not JSON serializable'); // as undici says
     const headers: HeaderPairs = [];
     pairsOf(init?.headers, headers);
     if (!headers.some(([k]) => k.toLowerCase() === 'content-type')) headers.push(['content-type', 'application/json']);
-    return new FastResponse(JSON.stringify(data), { ...init, headers }) as unknown as Response;
+    return new FastResponse(text, { ...init, headers }) as unknown as Response;
   }
 
   static redirect(url: string | URL, status?: number): Response {
