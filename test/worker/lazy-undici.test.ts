@@ -68,6 +68,14 @@ for (const backend of ['node', 'uws'] as const) {
       });
       assert.equal((await request(target, '/undici')).body.toString(), 'true');
       assert.equal((await request(target, '/json-undefined')).status, 500, 'Response.json(undefined) throws, as undici\'s does');
+      const redirect = await request(target, '/redirect');
+      assert.equal(redirect.status, 307);
+      assert.equal(redirect.headers.location, 'http://example.test/next');
+      const native = await request(target, '/native');
+      assert.equal(native.status, 202);
+      assert.equal(native.statusText, 'Taken');
+      assert.equal(native.headers['x-native'], '1');
+      assert.equal(native.body.toString(), 'native body');
     } finally {
       release();
     }

@@ -219,10 +219,18 @@ function nativeSimpleBody(r: Response): SimpleBody | undefined {
   return undefined;
 }
 
+/**
+ * One of ours (a FastResponse or a subclass). Not `instanceof FastResponse`: that is true for
+ * undici's own Responses too (Symbol.hasInstance above), which carry none of our fields.
+ */
+function isFast(r: object): boolean {
+  return BODY in r;
+}
+
 /** Status, header pairs and body of any Response, without building what is not needed. */
 export function responseParts(r: Response): ResponseParts {
   const f = r as unknown as FastFields;
-  if (r instanceof FastResponse && !f[REAL]) {
+  if (isFast(r) && !f[REAL]) {
     const headers: HeaderPairs = [];
     if (f[HEADERS]) headersToPairs(f[HEADERS], headers);
     else {
