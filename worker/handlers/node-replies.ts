@@ -1,5 +1,5 @@
 // Canned replies the worker itself writes on node:http (400, 413, 500), and the request-body limit.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 
 export class BodyTooLargeError extends Error {
   readonly code = 'EBODYTOOLARGE';
@@ -15,7 +15,9 @@ function reply(res: ServerResponse, status: number, text: string, close: boolean
   }
   const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) };
   if (close) headers.connection = 'close';
-  res.writeHead(status, headers);
+  // With the reason spelled out: a writeHead of the app's that threw half-way (an invalid header)
+  // leaves its statusMessage behind ("500 OK").
+  res.writeHead(status, STATUS_CODES[status], headers);
   res.end(text);
 }
 

@@ -58,6 +58,24 @@ function simpleBody(body: unknown): SimpleBody | undefined {
   return undefined;
 }
 
+// Responses that may not carry a body (fetch spec "null body status").
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+// RFC 9110 reason-phrase: HTAB, SP, VCHAR, obs-text.
+const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** What undici's constructor rejects about status and statusText, rejected the same way. */
+function checkedInit(body: SimpleBody, init: ResponseInit): ResponseInit {
+  let out = init;
+  if (init.status !== undefined) {
+    const status = Math.trunc(Number(init.status));
+    if (!(status >= 200 && status <= 599)) throw new RangeError('init["status"] must be in the range of 200 to 599, inclusive.');
+    if (body !== null && NULL_BODY_STATUS.has(status)) throw new TypeError(`Response constructor: Invalid response status code ${status}`);
+    if (status !== init.status) out = { ...init, status };
+  }
+  if (init.statusText !== undefined && !REASON_PHRASE.test(String(init.statusText))) throw new TypeError('Invalid statusText');
+  return out;
+}
+
 interface FastFields {
   [BODY]: SimpleBody;
   [INIT]: ResponseInit | undefined;
@@ -75,7 +93,7 @@ export class FastResponse {
     const simple = simpleBody(body);
     if (simple !== undefined) {
       this[BODY] = simple;
-      this[INIT] = init;
+      this[INIT] = init && (init.status !== undefined || init.statusText !== undefined) ? checkedInit(simple, init) : init;
     } else {
       this[BODY] = null;
       this[INIT] = init;
@@ -188,7 +206,10 @@ function pairsOf(init: HeadersInit | undefined, out: HeaderPairs): void {
   if (typeof (init as Headers).getSetCookie === 'function') {
     headersToPairs(init as Headers, out);
   } else if (Symbol.iterator in init) {
-    for (const [k, v] of init as Iterable<[string, string]>) out.push([k, v]);
+    for (const pair of init as Iterable<[string, string]>) {
+      if (pair.length !== 2) throw new TypeError('Headers constructor: expected name/value pair to be length 2, found ' + pair.length + '.');
+      out.push([pair[0], pair[1]]);
+    }
   } else {
     for (const k of Object.keys(init)) out.push([k, (init as Record<string, string>)[k]]);
   }
