@@ -9,8 +9,16 @@ import { statusLine, type Exchange } from './uws-exchange.js';
 const NO_BODY_STATUS = new Set([204, 205, 304]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\r\n\0]/;
-/** Bodies above this (chars or bytes) are written with backpressure, not copied into uWS. */
-const LARGE_BODY = 256 * 1024;
+// uWS 20.30 collects writes made inside cork() in a 16 KB buffer. A write that does not fit makes
+// it flush that buffer first, and when the flush meets a full socket it returns without writing
+// the new data at all: res.write() then loses a chunk of a chunked body (seen as a client parse
+// error, "Expected LF after chunk data") and res.end() leaves the response unfinished. So every
+// write below either fits in the cork buffer or goes through tryEnd(), which reports what it wrote.
+const CORK_BUFFER = 16 * 1024;
+/** Chunked pieces: a piece plus its chunk header always fits in an empty cork buffer. */
+const CORK_PIECE = CORK_BUFFER - 64;
+/** Simple bodies above this go out with tryEnd + onWritable (leaves 8 KB for status and headers). */
+const LARGE_BODY = CORK_BUFFER / 2;
 
 interface Head {
   line: string;
@@ -97,14 +105,23 @@ async function pumpChunked(ex: Exchange, reader: ReadableStreamDefaultReader<unk
     }
     const chunk = toBytes(value);
     if (chunk.byteLength === 0) continue; // an empty chunk would end a chunked body early
-    let ok = true;
-    ex.cork(() => {
-      if (first) writeHead(ex.res, head, parts.headers);
-      ok = ex.res.write(chunk);
-    });
-    first = false;
-    ex.started = true;
-    if (!ok) await ex.whenWritable(() => true);
+    if (first) {
+      // The head in a cork of its own, so that the first piece finds the cork buffer empty.
+      ex.cork(() => writeHead(ex.res, head, parts.headers));
+      first = false;
+      ex.started = true;
+    }
+    for (let at = 0; at < chunk.byteLength; at += CORK_PIECE) {
+      const piece = chunk.subarray(at, at + CORK_PIECE);
+      let ok = true;
+      ex.cork(() => {
+        ok = ex.res.write(piece);
+      });
+      if (!ok) {
+        await ex.whenWritable(() => true);
+        if (!ex.writable) return;
+      }
+    }
   }
 }
 
