@@ -56,6 +56,12 @@ function writeHead(res: HttpResponse, head: Head, headers: HeaderPairs): void {
   for (const [name, value] of headers) if (!isManaged(name)) res.writeHeader(name, value);
 }
 
+/** Over LARGE_BODY bytes; a string's UTF-8 takes up to 3 bytes per UTF-16 unit, so count them only when that matters. */
+function isLarge(body: string | Uint8Array): boolean {
+  if (typeof body !== 'string') return body.byteLength > LARGE_BODY;
+  return body.length > LARGE_BODY || (body.length * 3 > LARGE_BODY && Buffer.byteLength(body) > LARGE_BODY);
+}
+
 function byteLength(body: string | Uint8Array | null): number {
   return body === null ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
 }
@@ -224,7 +230,7 @@ export function writeResponse(ex: Exchange, parts: ResponseParts): void | Promis
     return;
   }
   if (isStreamBody(body)) return writeStream(ex, parts, head, body);
-  if (body !== null && body.length > LARGE_BODY) return writeLarge(ex, parts, head, typeof body === 'string' ? Buffer.from(body) : body);
+  if (body !== null && isLarge(body)) return writeLarge(ex, parts, head, typeof body === 'string' ? Buffer.from(body) : body);
   ex.started = true;
   ex.cork(() => {
     writeHead(ex.res, head, parts.headers);
