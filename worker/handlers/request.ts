@@ -4,6 +4,7 @@
 // anything else builds the real Request once and forwards to it. Reading the whole body
 // (arrayBuffer/text/json/bytes) skips the web stream too: through undici's Request, a 4 KB body
 // cost several times what the rest of the exchange did.
+import { adoptNative, forwardKnown } from './lazy-members.js';
 
 export interface RequestSource {
   readonly method: string;
@@ -96,24 +97,6 @@ const BODY_READERS: Record<string, (bytes: Uint8Array) => unknown> = {
   json: (b) => JSON.parse(decoder.decode(b)),
 };
 
-/** A member of Request.prototype answered by the real Request, built on demand. */
-function forward(proto: object, key: PropertyKey, desc: PropertyDescriptor): void {
-  if (typeof desc.value === 'function') {
-    Object.defineProperty(proto, key, {
-      configurable: true,
-      value(this: LazyRequest, ...args: unknown[]) {
-        const real = materialize(this) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
-        return real[key as string].apply(real, args);
-      },
-    });
-  } else if (desc.get) {
-    Object.defineProperty(proto, key, {
-      configurable: true,
-      get(this: LazyRequest) { return (materialize(this) as unknown as Record<PropertyKey, unknown>)[key as string]; },
-    });
-  }
-}
-
 /**
  * The prototype of every lazy Request. It stands alone until undici's Request is loaded (reading
  * the global loads undici, ~5 MB of RSS, which a handler that reads only method, url and the
@@ -142,21 +125,18 @@ for (const [name, convert] of Object.entries(BODY_READERS)) {
 }
 
 // Request's other members in Node 20-24; whatever else undici has is added when it loads.
-for (const name of ['blob', 'clone', 'formData']) forward(lazyProto, name, { value: () => {} });
-for (const name of ['body', 'cache', 'credentials', 'destination', 'duplex', 'integrity', 'keepalive', 'mode', 'redirect', 'referrer', 'referrerPolicy']) {
-  forward(lazyProto, name, { get: () => {} });
-}
+forwardKnown(
+  lazyProto,
+  ['blob', 'clone', 'formData'],
+  ['body', 'cache', 'credentials', 'destination', 'duplex', 'integrity', 'keepalive', 'mode', 'redirect', 'referrer', 'referrerPolicy'],
+  materialize,
+);
 
 let nativeRequest: typeof Request | undefined;
 
 function wireToNative(Native: typeof Request): void {
   nativeRequest = Native;
-  Object.setPrototypeOf(lazyProto, Native.prototype);
-  for (const key of Reflect.ownKeys(Native.prototype)) {
-    if (key === 'constructor' || Object.prototype.hasOwnProperty.call(lazyProto, key)) continue;
-    const desc = Reflect.getOwnPropertyDescriptor(Native.prototype, key);
-    if (desc) forward(lazyProto, key, desc);
-  }
+  adoptNative(lazyProto, Native.prototype, materialize);
 }
 
 /**

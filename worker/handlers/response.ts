@@ -2,6 +2,7 @@
 // `responseParts` that lets a backend write status, headers and a simple body directly.
 // The worker installs FastResponse as globalThis.Response for fetch handlers unless
 // --no-fast-response is given (announced in the start line; see README).
+import { adoptNative, forwardKnown } from './lazy-members.js';
 
 export type HeaderPairs = Array<[string, string]>;
 
@@ -167,37 +168,13 @@ function materialize(self: FastFields): Response {
   return real;
 }
 
-/** A member of Response.prototype answered by the real Response, built on demand. */
-function forward(key: PropertyKey, desc: PropertyDescriptor): void {
-  if (typeof desc.value === 'function') {
-    Object.defineProperty(FastResponse.prototype, key, {
-      configurable: true,
-      value(this: FastFields, ...args: unknown[]) {
-        const real = materialize(this) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
-        return real[key as string].apply(real, args);
-      },
-    });
-  } else if (desc.get) {
-    Object.defineProperty(FastResponse.prototype, key, {
-      configurable: true,
-      get(this: FastFields) { return (materialize(this) as unknown as Record<PropertyKey, unknown>)[key as string]; },
-    });
-  }
-}
-
 // Response's members in Node 20-24 that FastResponse does not answer itself; the rest of
 // whatever undici has is added when it loads (wireToNative).
-for (const name of ['arrayBuffer', 'blob', 'bytes', 'clone', 'formData', 'json', 'text']) forward(name, { value: () => {} });
-for (const name of ['body', 'bodyUsed', 'redirected', 'type', 'url']) forward(name, { get: () => {} });
+forwardKnown(FastResponse.prototype, ['arrayBuffer', 'blob', 'bytes', 'clone', 'formData', 'json', 'text'], ['body', 'bodyUsed', 'redirected', 'type', 'url'], materialize);
 
 function wireToNative(Native: typeof Response): void {
-  Object.setPrototypeOf(FastResponse.prototype, Native.prototype);
   Object.setPrototypeOf(FastResponse, Native);
-  for (const key of Reflect.ownKeys(Native.prototype)) {
-    if (key === 'constructor' || Object.prototype.hasOwnProperty.call(FastResponse.prototype, key)) continue;
-    const desc = Reflect.getOwnPropertyDescriptor(Native.prototype, key);
-    if (desc) forward(key, desc);
-  }
+  adoptNative(FastResponse.prototype, Native.prototype, materialize);
 }
 
 function pairsOf(init: HeadersInit | undefined, out: HeaderPairs): void {
