@@ -5,14 +5,14 @@ import os from 'node:os';
 import { dieWithParent } from '../sys/parent-death.js';
 import { notify } from '../sys/notify.js';
 import { packageVersion } from '../sys/package-version.js';
-import { chooseBackend, type BackendChoice } from './backends/index.js';
-import type { HandlerKind } from './backends/types.js';
+import { chooseBackend, type BackendChoice } from './choose-backend.js';
+import type { HandlerKind } from './contract.js';
 import { EXIT_FAILURE, EXIT_USAGE, WorkerError } from './errors.js';
 import { createLifecycle, STOP_SIGNALS } from './lifecycle.js';
 import { listenSpec, openListening } from './listen-target.js';
 import { loadApp, parseAppSpec } from './load-app.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from './log.js';
-import { installFastResponse } from './handlers/response.js';
+import { installFastResponse } from './fetch/response.js';
 
 interface Flags {
   fd?: string;

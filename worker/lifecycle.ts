@@ -1,7 +1,7 @@
 // The worker's life after it serves: signals and other stop reasons only record an intent;
 // one place turns the first intent into a drain with a deadline and the second into an exit.
 import { notify } from '../sys/notify.js';
-import type { RunningServer } from './backends/types.js';
+import type { RunningServer } from './contract.js';
 import { EXIT_FAILURE, EXIT_OK } from './errors.js';
 import type { Logger } from './log.js';
 

@@ -1,9 +1,9 @@
 // Node-style (req, res) listeners served natively by node:http, with the worker's guarantees
 // added: the body limit, and an app error costs one 500 response, never the process.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NodeListener } from '../backends/types.js';
+import type { NodeListener } from '../contract.js';
 import type { Logger } from '../log.js';
-import { BodyTooLargeError, declaresTooLarge, limitBody, replyServerError, replyTooLarge } from './node-replies.js';
+import { BodyTooLargeError, declaresTooLarge, limitBody, replyServerError, replyTooLarge } from './replies.js';
 
 export function nodeStyleListener(listener: NodeListener, maxBody: number, log: Logger) {
   const fail = (req: IncomingMessage, res: ServerResponse, err: unknown) => {

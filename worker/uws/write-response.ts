@@ -3,8 +3,8 @@
 // bodies, tryEnd() + onWritable when the app declared a Content-Length. uWS writes its own
 // Content-Length / Transfer-Encoding / Connection, so the app's are consumed, not copied.
 import type { HttpResponse } from 'uWebSockets.js';
-import { isStreamBody, type HeaderPairs, type ResponseParts } from './response.js';
-import { statusLine, type Exchange } from './uws-exchange.js';
+import { isStreamBody, type HeaderPairs, type ResponseParts } from '../fetch/response.js';
+import { statusLine, type Exchange } from './exchange.js';
 
 const NO_BODY_STATUS = new Set([204, 205, 304]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

@@ -1,9 +1,9 @@
 // Backend choice: explicit names must work or fail clearly; `auto` picks the fastest that loads.
-import { WorkerError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { nodeBackend } from './node-http.js';
-import type { Backend, HandlerKind } from './types.js';
-import { loadUwsBackend } from './uws.js';
+import { WorkerError } from './errors.js';
+import type { Logger } from './log.js';
+import { nodeBackend } from './node/backend.js';
+import type { Backend, HandlerKind } from './contract.js';
+import { loadUwsBackend } from './uws/backend.js';
 
 export type BackendChoice = 'auto' | 'node' | 'uws';
 

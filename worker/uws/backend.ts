@@ -7,11 +7,11 @@ import { adoptOnto, newSocketFd, socketSnapshot } from '../../sys/adopt-fd.js';
 import type { FdDescription } from '../../sys/sockets.js';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { WorkerError } from '../errors.js';
-import { fetchUwsHandler } from '../handlers/fetch-uws.js';
-import type { Exchange, ExchangeTracker } from '../handlers/uws-exchange.js';
-import type { AppHandler, Backend, RunningServer, ServeOptions } from './types.js';
-import { loadUwsModule, type UwsModule } from './uws-module.js';
-import { trackNativeApp, type NativeTracker } from './uws-native.js';
+import { fetchUwsHandler } from './fetch.js';
+import type { Exchange, ExchangeTracker } from './exchange.js';
+import type { AppHandler, Backend, RunningServer, ServeOptions } from '../contract.js';
+import { loadUwsModule, type UwsModule } from './load-module.js';
+import { trackNativeApp, type NativeTracker } from './native.js';
 
 /** A drain closes the remaining (idle) connections once no request has started for this long. */
 const DRAIN_QUIET_MS = 250;

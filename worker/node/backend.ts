@@ -3,9 +3,9 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type Socket } from 'node:net';
 import { WorkerError } from '../errors.js';
-import { fetchNodeListener } from '../handlers/fetch-node.js';
-import { nodeStyleListener } from '../handlers/node-style.js';
-import type { AppHandler, Backend, RunningServer, ServeOptions } from './types.js';
+import { fetchNodeListener } from './fetch.js';
+import { nodeStyleListener } from './node-style.js';
+import type { AppHandler, Backend, RunningServer, ServeOptions } from '../contract.js';
 
 function listenerFor(handler: AppHandler, opts: ServeOptions) {
   switch (handler.kind) {

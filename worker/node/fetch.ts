@@ -1,12 +1,12 @@
-// fetch-style handlers over node:http. The Request is lazy (see request.ts) and simple
+// fetch-style handlers over node:http. The Request is lazy (see fetch/request.ts) and simple
 // Response bodies are written with one writeHead + end, never through a stream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FetchFunction } from '../backends/types.js';
+import type { FetchFunction } from '../contract.js';
 import type { Logger } from '../log.js';
-import { createLazyRequest, joinChunks, type RequestSource } from './request.js';
-import { isResponse, responseParts, type ResponseParts } from './response.js';
-import { BodyTooLargeError, declaresTooLarge, replyBadRequest, replyServerError, replyTooLarge } from './node-replies.js';
-import { badRequestTarget, requestUrl } from './request-url.js';
+import { createLazyRequest, joinChunks, type RequestSource } from '../fetch/request.js';
+import { isResponse, responseParts, type ResponseParts } from '../fetch/response.js';
+import { BodyTooLargeError, declaresTooLarge, replyBadRequest, replyServerError, replyTooLarge } from './replies.js';
+import { badRequestTarget, requestUrl } from '../fetch/request-url.js';
 
 const NO_BODY_STATUS = new Set([204, 205, 304]);
 

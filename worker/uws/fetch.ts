@@ -1,18 +1,18 @@
 // fetch-style handlers on uWebSockets.js, the fast path. uWS's HttpRequest dies when the route
 // handler returns, so method, URL and header pairs are copied synchronously (a flat array, no
-// objects); the Request the app sees is lazy (request.ts) and simple Response bodies go out in
-// one cork (uws-write.ts). Oversized headers (431) and bodies (413) are answered here because
+// objects); the Request the app sees is lazy (fetch/request.ts) and simple Response bodies go out in
+// one cork (write-response.ts). Oversized headers (431) and bodies (413) are answered here because
 // uWS itself accepts them.
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import type { FetchFunction } from '../backends/types.js';
+import type { FetchFunction } from '../contract.js';
 import type { Logger } from '../log.js';
-import { BodyTooLargeError } from './node-replies.js';
-import { createLazyRequest, type RequestSource } from './request.js';
-import { badRequestTarget, requestUrl } from './request-url.js';
-import { isResponse, responseParts } from './response.js';
-import { Exchange, type ExchangeTracker } from './uws-exchange.js';
-import { BodyStalledError, UwsRequestBody } from './uws-request-body.js';
-import { writeResponse } from './uws-write.js';
+import { BodyTooLargeError } from '../node/replies.js';
+import { createLazyRequest, type RequestSource } from '../fetch/request.js';
+import { badRequestTarget, requestUrl } from '../fetch/request-url.js';
+import { isResponse, responseParts } from '../fetch/response.js';
+import { Exchange, type ExchangeTracker } from './exchange.js';
+import { BodyStalledError, UwsRequestBody } from './request-body.js';
+import { writeResponse } from './write-response.js';
 
 /** Total request header bytes (names, values, ': ' and CRLF) above which we answer 431. */
 export const MAX_HEADER_BYTES = 16 * 1024;
