@@ -1,6 +1,7 @@
 // Imports the app module (TypeScript through tsx, no build step) and decides which kind of
 // handler it is: fetch, node-style or uws-native. Every failure is a WorkerError naming the file.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WorkerError } from './errors.js';
@@ -77,11 +78,41 @@ function pickExport(mod: Loose, spec: AppSpec, where: string): unknown {
 
 let tsxRegistered = false;
 
+/** The tsconfig.json nearest to the app (what tsc would use for it), not the one in the cwd. */
+function nearestTsconfig(file: string): string | undefined {
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'tsconfig.json');
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * tsx needs both of its hooks: the ESM one for files in an ESM scope, the CommonJS one for `.cts`
+ * and for `.ts` in a package without "type" (or with no package.json), which Node loads as
+ * CommonJS. With the ESM hook alone, Node 20/22 fail there ("Cannot require() ES Module … in a
+ * cycle", or local `./x.js` imports of `x.ts` not found).
+ */
+async function registerTypeScript(file: string): Promise<void> {
+  const tsconfig = process.env.TSX_TSCONFIG_PATH ?? nearestTsconfig(file);
+  // tsx's CommonJS hook reads the variable; the ESM hook takes the option.
+  if (tsconfig) process.env.TSX_TSCONFIG_PATH = tsconfig;
+  const [cjs, esm] = await Promise.all([import('tsx/cjs/api'), import('tsx/esm/api')]);
+  cjs.register();
+  esm.register(tsconfig ? { tsconfig } : {});
+}
+
 async function importModule(file: string): Promise<Loose> {
   if (TYPESCRIPT.has(path.extname(file)) && !tsxRegistered) {
-    const { register } = await import('tsx/esm/api');
-    register();
+    await registerTypeScript(file);
     tsxRegistered = true;
+  }
+  // A .cts is CommonJS by definition; Node 20's import() of it goes through the ESM translator,
+  // whose require() skips tsx's CommonJS hook, so its own `import './x.js'` of a .ts file fails.
+  if (path.extname(file) === '.cts') {
+    const exports = createRequire(file)(file) as unknown;
+    // The shape import() gives a CommonJS module: module.exports as default, its keys beside it.
+    return { ...(exports && typeof exports === 'object' ? exports : {}), default: exports } as Loose;
   }
   return (await import(pathToFileURL(file).href)) as Loose;
 }

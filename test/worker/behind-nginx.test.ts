@@ -10,6 +10,7 @@ import path from 'node:path';
 import { gapFor } from '../chaos/known-gaps.js';
 import { killAll, ROOT, start, waitFor } from '../helpers/process.js';
 import { request, startFixtureWorker, type FixtureWorker } from './uws-support.js';
+import { uwsSkip } from '../helpers/uws-available.js';
 
 const NGINX = '/usr/sbin/nginx';
 const APP = path.join(ROOT, 'test/fixtures/apps/fetch-lean.mjs');
@@ -51,7 +52,7 @@ http {
 }
 
 for (const backend of ['node', 'uws'] as const) {
-  describe(`${backend} backend behind nginx`, { skip: !fs.existsSync(NGINX) && 'nginx is not installed' }, () => {
+  describe(`${backend} backend behind nginx`, { skip: (backend === 'uws' && uwsSkip) || (!fs.existsSync(NGINX) && 'nginx is not installed') }, () => {
     let worker: FixtureWorker | undefined;
     let front: { socketPath: string; dir: string } | undefined;
 

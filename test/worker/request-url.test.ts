@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { killAll } from '../helpers/process.js';
 import { gapFor } from '../chaos/known-gaps.js';
 import { raw, request, startFixtureWorker } from './uws-support.js';
+import { uwsSkip } from '../helpers/uws-available.js';
 
 after(killAll);
 
@@ -14,7 +15,7 @@ const body = (reply: string) => reply.slice(reply.indexOf('\r\n\r\n') + 4);
 
 for (const backend of ['node', 'uws'] as const) {
   const gap = (check: string) => gapFor(backend, check);
-  describe(`request URL on the ${backend} backend`, () => {
+  describe(`request URL on the ${backend} backend`, { skip: backend === 'uws' && uwsSkip }, () => {
     let target: { host: string; port: number };
     let release = () => {};
     before(async () => {

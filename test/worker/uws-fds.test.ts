@@ -8,6 +8,7 @@ import path from 'node:path';
 import { closeFd, createListener } from '../../sys/sockets.js';
 import { killAll, start, waitFor, waitForOutput } from '../helpers/process.js';
 import { CLI, FETCH_APP, ready, request, startOnFd, type Target } from './uws-support.js';
+import { uwsSkip } from '../helpers/uws-available.js';
 
 after(killAll);
 
@@ -37,7 +38,7 @@ const cases: Array<{ name: string; make(dir: string): { fd: number; target: Targ
 ];
 
 for (const c of cases) {
-  test(`uws serves an inherited ${c.name} socket from a Node parent`, async () => {
+  test(`uws serves an inherited ${c.name} socket from a Node parent`, { skip: uwsSkip }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-uws-'));
     const { fd, target } = c.make(dir);
     try {
@@ -73,7 +74,7 @@ signal.signal(signal.SIGTERM, lambda signum, frame: child.terminate())
 sys.exit(child.wait())
 `;
 
-test('uws serves a socket inherited from a Python parent (pass_fds)', async () => {
+test('uws serves a socket inherited from a Python parent (pass_fds)', { skip: uwsSkip }, async () => {
   const py = start('python3', ['-c', PYTHON_PARENT, process.execPath, CLI, FETCH_APP]);
   const m = await waitForOutput(py, /port (\d+) child (\d+)/);
   await waitForOutput(py, /serving .* backend=uws/, 30000);
@@ -84,7 +85,7 @@ test('uws serves a socket inherited from a Python parent (pass_fds)', async () =
   assert.equal((await py.exited).code, 0, 'the worker drained and exited 0 under the Python parent');
 });
 
-test('several uws workers on one inherited socket all receive traffic', async () => {
+test('several uws workers on one inherited socket all receive traffic', { skip: uwsSkip }, async () => {
   const l = createListener({ address: { family: 'AF_INET', host: '127.0.0.1', port: 0 } });
   const target = { host: '127.0.0.1', port: (l.address as { port: number }).port };
   try {
@@ -103,7 +104,7 @@ test('several uws workers on one inherited socket all receive traffic', async ()
   }
 });
 
-test('uws serves a Unix socket it binds itself (--unix)', async () => {
+test('uws serves a Unix socket it binds itself (--unix)', { skip: uwsSkip }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-uws-'));
   const socketPath = path.join(dir, 'own.sock');
   try {
@@ -117,7 +118,7 @@ test('uws serves a Unix socket it binds itself (--unix)', async () => {
   }
 });
 
-test('uws under systemd socket activation (LISTEN_FDS)', { skip: !fs.existsSync('/usr/bin/systemd-socket-activate') && 'systemd-socket-activate is not installed' }, async () => {
+test('uws under systemd socket activation (LISTEN_FDS)', { skip: uwsSkip || (!fs.existsSync('/usr/bin/systemd-socket-activate') && 'systemd-socket-activate is not installed') }, async () => {
   // A free port: bind one, note it, release it for systemd-socket-activate.
   const probe = createListener({ address: { family: 'AF_INET', host: '127.0.0.1', port: 0 } });
   const port = (probe.address as { port: number }).port;

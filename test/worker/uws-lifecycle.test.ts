@@ -10,6 +10,7 @@ import path from 'node:path';
 import { closeFd, createListener } from '../../sys/sockets.js';
 import { killAll, ROOT, start, waitFor, waitForOutput } from '../helpers/process.js';
 import { CLI, FETCH_APP, FIXTURES, ready, request, startOnFd } from './uws-support.js';
+import { uwsSkip } from '../helpers/uws-available.js';
 
 after(killAll);
 
@@ -30,7 +31,7 @@ async function idleConnection(target: { host: string; port: number }): Promise<{
   return { closed };
 }
 
-test('SIGTERM drains: the in-flight request finishes, idle keep-alive connections close, exit 0', async () => {
+test('SIGTERM drains: the in-flight request finishes, idle keep-alive connections close, exit 0', { skip: uwsSkip }, async () => {
   const { fd, target } = listener();
   try {
     const w = startOnFd(fd, ['--backend', 'uws', '--graceful-timeout', '20', FETCH_APP]);
@@ -56,7 +57,7 @@ test('SIGTERM drains: the in-flight request finishes, idle keep-alive connection
   }
 });
 
-test('a request body that stops arriving is cut after --idle-timeout', async () => {
+test('a request body that stops arriving is cut after --idle-timeout', { skip: uwsSkip }, async () => {
   const { fd, target } = listener();
   try {
     const w = startOnFd(fd, ['--backend', 'uws', '--idle-timeout', '1', FETCH_APP]);
@@ -76,7 +77,7 @@ test('a request body that stops arriving is cut after --idle-timeout', async () 
   }
 });
 
-test('--max-requests counts requests on uws and exits 0 after them', async () => {
+test('--max-requests counts requests on uws and exits 0 after them', { skip: uwsSkip }, async () => {
   const { fd, target } = listener();
   try {
     const w = startOnFd(fd, ['--backend', 'uws', '--max-requests', '3', '--access-log', FETCH_APP]);
@@ -89,7 +90,7 @@ test('--max-requests counts requests on uws and exits 0 after them', async () =>
   }
 });
 
-test('uws-native apps get the raw app; the worker still counts, logs and drains', async () => {
+test('uws-native apps get the raw app; the worker still counts, logs and drains', { skip: uwsSkip }, async () => {
   const { fd, target } = listener();
   try {
     const example = startOnFd(fd, ['--access-log', path.join(ROOT, 'examples/uws-app.ts')]);
