@@ -7,7 +7,8 @@ import { loadUwsBackend } from './uws/backend.js';
 
 export type BackendChoice = 'auto' | 'node' | 'uws';
 
-export async function chooseBackend(choice: BackendChoice, kind: HandlerKind, log: Logger, uwsModule?: string): Promise<Backend> {
+/** `uwsFrom`: the folders a uWS build is looked up from, the app's first. */
+export async function chooseBackend(choice: BackendChoice, kind: HandlerKind, log: Logger, uwsModule?: string, uwsFrom?: readonly string[]): Promise<Backend> {
   if (choice === 'node') {
     if (kind === 'uws') throw new WorkerError('EHANDLER_BACKEND', 'the app exports a uws-native handler, which only the uws backend can serve; drop --backend node');
     return nodeBackend;
@@ -15,7 +16,7 @@ export async function chooseBackend(choice: BackendChoice, kind: HandlerKind, lo
   if (choice === 'uws' && kind === 'node') throw new WorkerError('EHANDLER_BACKEND', 'node-style (req, res) handlers are not served by the uws backend; drop --backend uws (auto serves them with node)');
   if (choice === 'uws' || kind === 'uws') {
     try {
-      return await loadUwsBackend(uwsModule);
+      return await loadUwsBackend(uwsModule, uwsFrom);
     } catch (err) {
       const why = (err as Error).message;
       throw new WorkerError('EUWS_UNAVAILABLE', kind === 'uws' && choice !== 'uws' ? `the app exports a uws-native handler but uWebSockets.js is unavailable: ${why}` : `--backend uws is unavailable: ${why}`);
@@ -24,7 +25,7 @@ export async function chooseBackend(choice: BackendChoice, kind: HandlerKind, lo
   // auto: node-style handlers run natively on node:http; fetch handlers prefer uWS.
   if (kind === 'node') return nodeBackend;
   try {
-    return await loadUwsBackend(uwsModule);
+    return await loadUwsBackend(uwsModule, uwsFrom);
   } catch (err) {
     log.warn(`uWebSockets.js unavailable (${(err as Error).message}); serving with the node backend`);
     return nodeBackend;

@@ -2,6 +2,7 @@
 // circus-worker: argv → a serving worker. The only place in the worker that calls process.exit.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import os from 'node:os';
+import path from 'node:path';
 import { dieWithParent } from '../sys/parent-death.js';
 import { notify } from '../sys/notify.js';
 import { packageVersion } from '../sys/package-version.js';
@@ -88,9 +89,10 @@ async function main(argv: string[]): Promise<number> {
     delete process.env.LISTEN_FDNAMES;
   }
   const undoFastResponse = flags.fastResponse ? installFastResponse() : () => {};
-  const handler = await loadApp(parseAppSpec(cmd.args[0], process.cwd()), flags.handler);
+  const appSpec = parseAppSpec(cmd.args[0], process.cwd());
+  const handler = await loadApp(appSpec, flags.handler);
   if (handler.kind !== 'fetch') undoFastResponse();
-  const backend = await chooseBackend(flags.backend, handler.kind, log, flags.uwsModule);
+  const backend = await chooseBackend(flags.backend, handler.kind, log, flags.uwsModule, [path.dirname(appSpec.file), process.cwd()]);
   const listening = await openListening(spec);
 
   let lifecycle: ReturnType<typeof createLifecycle> | undefined;
@@ -121,7 +123,7 @@ async function main(argv: string[]): Promise<number> {
   dieWithParent(os.constants.signals.SIGTERM, parentPid, () => life.stop('parent exited'));
 
   // The start line is printed whatever the log level: supervisors and people look for it.
-  process.stderr.write(`circus-worker[${process.pid}] serving ${listening.listen.label} (${listening.from}) backend=${backend.name} handler=${handler.kind}` +
+  process.stderr.write(`circus-worker[${process.pid}] serving ${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
     (handler.kind === 'fetch' ? ` response=${flags.fastResponse ? 'fast' : 'native'}` : '') + '\n');
   notify('READY=1');
   const code = await life.done;

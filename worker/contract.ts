@@ -47,5 +47,7 @@ export interface RunningServer {
 
 export interface Backend {
   readonly name: BackendName;
+  /** The engine build it runs on, when that varies (`name@version` of the uWS package). */
+  readonly build?: string;
   serve(handler: AppHandler, opts: ServeOptions): Promise<RunningServer>;
 }

@@ -169,6 +169,7 @@ function createBackend(uws: UwsModule): Backend {
 }
 
 /** Loads the backend or throws an Error saying why uWebSockets.js cannot be used here. */
-export async function loadUwsBackend(moduleName?: string): Promise<Backend> {
-  return createBackend(loadUwsModule(moduleName));
+export async function loadUwsBackend(moduleName?: string, from?: readonly string[]): Promise<Backend> {
+  const { uws, build } = loadUwsModule(moduleName, from);
+  return { ...createBackend(uws), build };
 }

@@ -17,14 +17,42 @@ function isPathLike(name: string): boolean {
   return name.startsWith('.') || path.isAbsolute(name);
 }
 
-/** Resolves from the app's working directory first, then from the worker's own install. */
-function resolveModule(name: string, cwd: string): string {
-  if (isPathLike(name)) return path.resolve(cwd, name);
-  try {
-    return createRequire(path.join(cwd, 'noop.js')).resolve(name);
-  } catch {
-    return ownRequire.resolve(name);
+/**
+ * Resolves from the app's folder first (a build installed next to the app wins), then from the
+ * working directory, then from the worker's own install.
+ */
+function resolveModule(name: string, from: readonly string[]): string {
+  if (isPathLike(name)) return path.resolve(from[from.length - 1] ?? process.cwd(), name);
+  for (const dir of from) {
+    try {
+      return createRequire(path.join(dir, 'noop.js')).resolve(name);
+    } catch { /* next */ }
   }
+  return ownRequire.resolve(name);
+}
+
+/** `name@version` of the package that holds `file`, for the start line. */
+function buildOf(file: string): string {
+  for (let dir = path.dirname(file); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name) return `${pkg.name}@${pkg.version ?? 'unknown'}`;
+    } catch { /* no package.json here */ }
+  }
+  return path.basename(file);
+}
+
+/**
+ * The request-head limit uWS builds read from UWS_HTTP_MAX_HEADERS_SIZE once, when the addon
+ * loads (v20.35 onwards; the bundled 20.30 ignores it): node:http's default, so that both
+ * backends parse heads of up to 16 KiB, also when they arrive in several reads.
+ */
+export const MAX_HEADER_BYTES = 16 * 1024;
+
+export interface LoadedUws {
+  uws: UwsModule;
+  /** `name@version` of the build, e.g. `uWebSockets.js@20.52.0`. */
+  build: string;
 }
 
 function isNativeFunction(fn: unknown): boolean {
@@ -74,15 +102,17 @@ function quietRequire(file: string): { mod: unknown; said: string[] } {
 }
 
 /** Loads and checks the module, or throws an Error whose message says why and what to do. */
-export function loadUwsModule(name: string = DEFAULT_UWS_MODULE, cwd: string = process.cwd()): UwsModule {
+export function loadUwsModule(name: string = DEFAULT_UWS_MODULE, from: readonly string[] = [process.cwd()]): LoadedUws {
   const where = `Node ${process.version} (ABI ${process.versions.modules}, ${process.platform}-${process.arch})`;
   let file: string;
   try {
-    file = resolveModule(name, cwd);
+    file = resolveModule(name, from);
   } catch {
     throw new Error(`cannot find module '${name}'; install uWebSockets.js (the official build: npm install uWebSockets.js@github:uNetworking/uWebSockets.js#<tag>) or name an installed build with --uws-module / CIRCUS_UWS_MODULE`);
   }
   let loaded: { mod: unknown; said: string[] };
+  // A limit the user set themselves wins.
+  process.env.UWS_HTTP_MAX_HEADERS_SIZE ??= String(MAX_HEADER_BYTES);
   try {
     loaded = quietRequire(file);
   } catch (err) {
@@ -98,5 +128,5 @@ export function loadUwsModule(name: string = DEFAULT_UWS_MODULE, cwd: string = p
     throw new Error(`module '${name}' has no native binary for ${where} and loaded a slow JavaScript fallback instead${hint ? ` ("${firstLine(hint)}")` : ''}; ` +
       'install a uWebSockets.js build for this Node version and point --uws-module / CIRCUS_UWS_MODULE at it');
   }
-  return mod as UwsModule;
+  return { uws: mod as UwsModule, build: buildOf(file) };
 }
