@@ -162,7 +162,7 @@ test('a uWS build that falls back to JavaScript counts as unavailable', async ()
   // The npm build serves from a slow JS imitation when asked to (or when it has no binary).
   const explicit = bindWorker(['--backend', 'uws', FETCH_APP], { UWS_USE_FALLBACK: '1' });
   assert.equal((await explicit.exited).code, 2);
-  assert.match(explicit.stderr(), /no native binary for Node v\d+.*JavaScript fallback/);
+  assert.match(explicit.stderr(), /no native binary for Node v\d+.*JavaScript fallback.*install the official build next to the app: npm install uWebSockets\.js@github:uNetworking\/uWebSockets\.js#v20\.(52|67)\.0/);
   const auto = bindWorker([FETCH_APP], { UWS_USE_FALLBACK: '1' });
   assert.equal(await ready(auto), 'node');
   assert.equal(auto.stderr().split('\n').filter((l) => l.trim()).length, 2, `one warning and the start line: ${auto.stderr()}`);

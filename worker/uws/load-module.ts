@@ -101,6 +101,14 @@ function quietRequire(file: string): { mod: unknown; said: string[] } {
   }
 }
 
+/** The official build for this system: v20.52.0 is the last one built against glibc < 2.38. */
+function officialInstallLine(): string {
+  const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime;
+  const [major, minor] = (glibc ?? '0.0').split('.').map(Number);
+  const tag = major > 2 || (major === 2 && minor >= 38) ? 'v20.67.0' : 'v20.52.0';
+  return `npm install uWebSockets.js@github:uNetworking/uWebSockets.js#${tag}${glibc ? ` (glibc ${glibc})` : ''}`;
+}
+
 /** Loads and checks the module, or throws an Error whose message says why and what to do. */
 export function loadUwsModule(name: string = DEFAULT_UWS_MODULE, from: readonly string[] = [process.cwd()]): LoadedUws {
   const where = `Node ${process.version} (ABI ${process.versions.modules}, ${process.platform}-${process.arch})`;
@@ -126,7 +134,7 @@ export function loadUwsModule(name: string = DEFAULT_UWS_MODULE, from: readonly 
   if (!isNativeFunction(mod.App)) {
     const hint = loaded.said.find((l) => /fall|compatible/i.test(l));
     throw new Error(`module '${name}' has no native binary for ${where} and loaded a slow JavaScript fallback instead${hint ? ` ("${firstLine(hint)}")` : ''}; ` +
-      'install a uWebSockets.js build for this Node version and point --uws-module / CIRCUS_UWS_MODULE at it');
+      `for the uws backend on this Node, install the official build next to the app: ${officialInstallLine()}`);
   }
   return { uws: mod as UwsModule, build: buildOf(file) };
 }
