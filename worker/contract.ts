@@ -5,7 +5,8 @@ import type { Logger } from './log.js';
 
 export type FetchFunction = (request: Request) => Response | Promise<Response>;
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => unknown;
-export type UwsRegister = (app: unknown) => unknown;
+/** `uws(app, circus)`: the raw uWS app, and the worker's tools for it (uws/native.ts). */
+export type UwsRegister = (app: unknown, circus: unknown) => unknown;
 
 export type AppHandler =
   | { kind: 'fetch'; fetch: FetchFunction }

@@ -41,7 +41,7 @@ export function classify(value: unknown, mod: Loose, override: HandlerKind | und
   const fetchObj = value && typeof (value as Loose).fetch === 'function' ? (value as { fetch: (r: Request) => Response }) : undefined;
   const asFetch = (): AppHandler | undefined =>
     fetchObj ? { kind: 'fetch', fetch: (r) => fetchObj.fetch(r) } : fn ? { kind: 'fetch', fetch: fn as (r: Request) => Response } : undefined;
-  const uwsFn = typeof mod.uws === 'function' ? (mod.uws as (app: unknown) => unknown) : undefined;
+  const uwsFn = typeof mod.uws === 'function' ? (mod.uws as (app: unknown, circus: unknown) => unknown) : undefined;
 
   let out: AppHandler | undefined;
   if (override === 'fetch') out = asFetch();

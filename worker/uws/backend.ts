@@ -11,7 +11,7 @@ import { fetchUwsHandler } from './fetch.js';
 import type { Exchange, ExchangeTracker } from './exchange.js';
 import type { AppHandler, Backend, RunningServer, ServeOptions } from '../contract.js';
 import { loadUwsModule, type UwsModule } from './load-module.js';
-import { trackNativeApp, type NativeTracker } from './native.js';
+import { nativeTools, trackNativeApp, type NativeTracker } from './native.js';
 
 /** A drain closes the remaining (idle) connections once no request has started for this long. */
 const DRAIN_QUIET_MS = 250;
@@ -112,7 +112,7 @@ async function register(app: TemplatedApp, handler: AppHandler, opts: ServeOptio
       app.any('/*', fetchUwsHandler(handler.fetch, { maxBody: opts.maxBody, bodyTimeoutMs: opts.idleTimeoutMs, log: opts.log, tracker: exchangeTracker(flight) }));
       return;
     case 'uws':
-      await handler.register(trackNativeApp(app, nativeTracker(flight)));
+      await handler.register(trackNativeApp(app, nativeTracker(flight)), nativeTools);
       return;
     case 'node':
       throw new WorkerError('EHANDLER_BACKEND', 'node-style (req, res) handlers are not served by the uws backend; use --backend node (or auto)');

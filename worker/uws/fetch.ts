@@ -110,7 +110,7 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
       // Closed at once, not answered: after a graceful 400 uWS would still hand the app whatever
       // request follows in the same packet (the smuggled one).
       log.debug(`${ex.method} ${ex.path}: ambiguous body framing (${framing}); connection closed`);
-      return ex.kill();
+      return ex.abort();
     }
     const bad = badRequestTarget(ex.path, copied.host);
     if (bad) {
@@ -119,7 +119,7 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
     }
     if (copied.contentLength !== undefined && Number(copied.contentLength) > maxBody) {
       const close = tooLarge(ex);
-      ex.res.onData((_chunk, isLast) => isLast && close());
+      ex.onData((_chunk, isLast) => isLast && close());
       return;
     }
 

@@ -4,6 +4,7 @@
 // response are wrapped once on their shared prototype. A response is marked with a symbol only
 // when it came through a wrapped route, so nothing else is affected.
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { SafeWriter } from './safe-writer.js';
 
 const TRACKED = Symbol('circus.tracked');
 const ROUTE_METHODS = ['get', 'post', 'options', 'del', 'patch', 'put', 'head', 'connect', 'trace', 'any'] as const;
@@ -95,6 +96,31 @@ function wrapRoute(handler: Fn): Fn {
     return handler(res, req);
   };
 }
+
+/** The second argument of a uws-native app's `uws(app, circus)`. */
+export interface NativeTools {
+  /**
+   * The worker's own writer for `res` (the one fetch handlers go through), which never loses a
+   * write to uWS 20.30's cork-buffer defect. Make it in the route handler before any other use
+   * of `res`; afterwards `res.onAborted(fn)` adds `fn` instead of replacing the writer's.
+   */
+  writer(res: HttpResponse): SafeWriter;
+}
+
+export const nativeTools: NativeTools = {
+  writer(res) {
+    const writer = new SafeWriter(res);
+    // uWS keeps one abort handler per response; the writer needs its own to stop writing.
+    Object.defineProperty(res, 'onAborted', {
+      configurable: true,
+      value: (fn: () => void) => {
+        writer.onAbort(fn);
+        return res;
+      },
+    });
+    return writer;
+  },
+};
 
 /** Makes `app`'s route registration count and track what it serves. Returns the same app. */
 export function trackNativeApp(app: TemplatedApp, t: NativeTracker): TemplatedApp {

@@ -37,7 +37,7 @@ export class UwsRequestBody {
     private readonly onTooLarge: () => () => void,
     stallMs: number,
   ) {
-    ex.res.onData((chunk, isLast) => this.onData(chunk, isLast));
+    ex.onData((chunk, isLast) => this.onData(chunk, isLast));
     ex.onAbort(() => this.fail(new DOMException('the client closed the connection', 'AbortError')));
     // uWS restarts its own timeout on every byte, so a trickling or stalled upload would hold
     // the connection for ever; this one restarts only on data and is off once the body is in.
@@ -50,7 +50,7 @@ export class UwsRequestBody {
     if (this.ended || this.failure) return;
     this.fail(new BodyStalledError(ms));
     // Like nginx's client_body_timeout: close without an answer the client is not reading anyway.
-    this.ex.kill();
+    this.ex.abort();
   }
 
   private stopTimer(): void {
@@ -77,13 +77,13 @@ export class UwsRequestBody {
       const copy = new Uint8Array(chunk.slice(0));
       if (this.controller) {
         this.controller.enqueue(copy);
-        if ((this.controller.desiredSize ?? 1) <= 0) this.pause();
+        if ((this.controller.desiredSize ?? 1) <= 0) this.ex.pauseReading();
       } else {
         this.queue.push(copy);
         this.queued += copy.byteLength;
         // Nobody reads yet: keep at most --max-body (enforced above), but do not race ahead.
         // A collector takes it all anyway, bounded by --max-body.
-        if (this.queued >= QUEUE_HIGH_WATER && !this.collector) this.pause();
+        if (this.queued >= QUEUE_HIGH_WATER && !this.collector) this.ex.pauseReading();
       }
     }
     if (isLast) {
@@ -103,21 +103,6 @@ export class UwsRequestBody {
     this.collector!.resolve(whole);
   }
 
-  private pause(): void {
-    if (this.ex.resumeBody || !this.ex.writable) return;
-    const { res } = this.ex;
-    res.pause();
-    this.ex.resumeBody = () => res.resume();
-  }
-
-  private resume(): void {
-    const resume = this.ex.resumeBody;
-    if (resume && this.ex.writable) {
-      this.ex.resumeBody = undefined;
-      resume();
-    }
-  }
-
   private fail(err: Error): void {
     if (this.failure || this.ended) return;
     this.stopTimer();
@@ -133,7 +118,7 @@ export class UwsRequestBody {
       if (this.failure) return reject(this.failure);
       this.collector = { resolve, reject };
       if (this.ended) return this.deliver();
-      this.resume();
+      this.ex.resumeReading();
     });
   }
 
@@ -148,11 +133,11 @@ export class UwsRequestBody {
           this.queued = 0;
           if (this.ended) controller.close();
         },
-        pull: () => this.resume(),
+        pull: () => this.ex.resumeReading(),
         cancel: () => {
           this.cancelled = true;
           this.stopTimer();
-          this.resume();
+          this.ex.resumeReading();
         },
       },
       { highWaterMark: QUEUE_HIGH_WATER, size: (chunk) => chunk.byteLength },
