@@ -13,7 +13,7 @@ import { createLifecycle, STOP_SIGNALS } from './lifecycle.js';
 import { listenSpec, openListening } from './listen-target.js';
 import { loadApp, parseAppSpec } from './load-app.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from './log.js';
-import { installFastResponse } from './fetch/response.js';
+import { installFetchGlobals } from './fetch/globals.js';
 
 interface Flags {
   fd?: string;
@@ -30,6 +30,7 @@ interface Flags {
   logLevel: LogLevel;
   accessLog: boolean;
   fastResponse: boolean;
+  lazyRequest: boolean;
   uwsModule?: string;
 }
 
@@ -67,6 +68,7 @@ function program(): Command {
     .addOption(new Option('--log-level <level>', 'log verbosity').choices(LOG_LEVELS).default('info'))
     .option('--access-log', 'one line per request on stdout', false)
     .option('--no-fast-response', 'do not install the lightweight global Response for fetch handlers')
+    .option('--no-lazy-request', 'hand fetch handlers undici\'s Request, built per request, and leave the Request global alone')
     .option('--uws-module <name>', 'module (name or path) to load uWebSockets.js from; env CIRCUS_UWS_MODULE', process.env.CIRCUS_UWS_MODULE || undefined)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`circus-worker: ${s}`) });
@@ -88,10 +90,10 @@ async function main(argv: string[]): Promise<number> {
     delete process.env.LISTEN_PID;
     delete process.env.LISTEN_FDNAMES;
   }
-  const undoFastResponse = flags.fastResponse ? installFastResponse() : () => {};
+  const fetchGlobals = installFetchGlobals(flags);
   const appSpec = parseAppSpec(cmd.args[0], process.cwd());
   const handler = await loadApp(appSpec, flags.handler);
-  if (handler.kind !== 'fetch') undoFastResponse();
+  if (handler.kind !== 'fetch') fetchGlobals.undo();
   const backend = await chooseBackend(flags.backend, handler.kind, log, flags.uwsModule, [path.dirname(appSpec.file), process.cwd()]);
   const listening = await openListening(spec);
 
@@ -105,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
     backlog: flags.backlog,
     log,
     accessLog: flags.accessLog,
+    lazyRequest: flags.lazyRequest,
     onRequest: limit
       ? () => {
           if (++served === limit) lifecycle?.stop(`served ${limit} requests (--max-requests)`);
@@ -124,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
 
   // The start line is printed whatever the log level: supervisors and people look for it.
   process.stderr.write(`circus-worker[${process.pid}] serving ${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
-    (handler.kind === 'fetch' ? ` response=${flags.fastResponse ? 'fast' : 'native'}` : '') + '\n');
+    (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : '') + '\n');
   notify('READY=1');
   const code = await life.done;
   listening.cleanup();

@@ -26,6 +26,8 @@ export interface ServeOptions {
   /** Backlog to re-issue listen() with, for backends that do (node:http). */
   backlog: number;
   log: Logger;
+  /** fetch handlers get the lazy Request (fetch/request.ts), else undici's (--no-lazy-request). */
+  lazyRequest: boolean;
   /** Called once per request as it starts (drives --max-requests). */
   onRequest(): void;
   /** Whether to record access lines (the backend measures only then). */

@@ -36,33 +36,31 @@ interface LazyRequest {
   [CONSUMED]?: boolean;
 }
 
-function buildHeaders(self: LazyRequest): Headers {
-  let h = self[HEADERS];
-  if (!h) {
-    h = new Headers();
-    for (const [name, value] of self[SOURCE].headerPairs()) h.append(name, value);
-    self[HEADERS] = h;
-  }
+function headersOf(src: RequestSource): Headers {
+  const h = new Headers();
+  for (const [name, value] of src.headerPairs()) h.append(name, value);
   return h;
 }
 
-function materialize(self: LazyRequest): Request {
-  let real = self[REAL];
-  if (!real) {
-    const src = self[SOURCE];
-    const hasBody = src.method !== 'GET' && src.method !== 'HEAD';
-    const init: RequestInit & { duplex?: 'half' } = { method: src.method, headers: buildHeaders(self), signal: src.signal() };
-    if (hasBody && !self[CONSUMED]) {
-      const body = src.body();
-      if (body) {
-        init.body = body;
-        init.duplex = 'half';
-      }
+function buildHeaders(self: LazyRequest): Headers {
+  return (self[HEADERS] ??= headersOf(self[SOURCE]));
+}
+
+/** A real Request for `src`; `withBody` false once the body was read straight from the source. */
+function realRequest(src: RequestSource, headers: Headers, withBody: boolean): Request {
+  const init: RequestInit & { duplex?: 'half' } = { method: src.method, headers, signal: src.signal() };
+  if (withBody && src.method !== 'GET' && src.method !== 'HEAD') {
+    const body = src.body();
+    if (body) {
+      init.body = body;
+      init.duplex = 'half';
     }
-    real = new (nativeRequest ?? Request)(src.url, init);
-    self[REAL] = real;
   }
-  return real;
+  return new (nativeRequest ?? Request)(src.url, init);
+}
+
+function materialize(self: LazyRequest): Request {
+  return (self[REAL] ??= realRequest(self[SOURCE], buildHeaders(self), !self[CONSUMED]));
 }
 
 const decoder = new TextDecoder();
@@ -143,12 +141,16 @@ function wireToNative(Native: typeof Request): void {
  * Makes `lazyRequest instanceof Request` hold without loading undici up front: the first read
  * of globalThis.Request (by the app, or by materialize) loads it and wires the lazy prototype.
  * A Request global that is already a plain value (undici loaded, or the app's own) is wired now.
+ * Returns an undo function. Announced in the start line (request=lazy); --no-lazy-request skips it.
  */
-function watchRequestGlobal(): void {
+export function installLazyRequest(): () => void {
   const desc = Object.getOwnPropertyDescriptor(globalThis, 'Request');
+  const undo = () => {
+    if (desc) Object.defineProperty(globalThis, 'Request', desc);
+  };
   if (!desc?.get) {
     if (typeof desc?.value === 'function') wireToNative(desc.value as typeof Request);
-    return;
+    return undo;
   }
   const nodeGetter = desc.get;
   Object.defineProperty(globalThis, 'Request', {
@@ -164,17 +166,25 @@ function watchRequestGlobal(): void {
       Object.defineProperty(globalThis, 'Request', { configurable: true, enumerable: desc.enumerable, writable: true, value });
     },
   });
+  return undo;
 }
 
-let watching = false;
-
-/** A `Request` (instanceof holds) backed by `source`, built for real only when needed. */
+/** A `Request` (instanceof holds once installLazyRequest ran) backed by `source`, built for real only when needed. */
 export function createLazyRequest(source: RequestSource): Request {
-  if (!watching) {
-    watching = true;
-    watchRequestGlobal();
-  }
   const req = Object.create(lazyProto) as LazyRequest;
   req[SOURCE] = source;
   return req as unknown as Request;
+}
+
+/** How a fetch adapter makes the Request it hands the app. */
+export type NewRequest = (source: RequestSource) => Request;
+
+/** The lazy Request, or undici's (--no-lazy-request). */
+export function requestMaker(lazy: boolean): NewRequest {
+  return lazy ? createLazyRequest : createNativeRequest;
+}
+
+/** undici's own Request for `source`, built at once (--no-lazy-request). */
+export function createNativeRequest(source: RequestSource): Request {
+  return realRequest(source, headersOf(source), true);
 }

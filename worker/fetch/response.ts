@@ -1,7 +1,7 @@
 // A Response that defers the real (costly) undici Response until someone needs it, and
 // `responseParts` that lets a backend write status, headers and a simple body directly.
 // The worker installs FastResponse as globalThis.Response for fetch handlers unless
-// --no-fast-response is given (announced in the start line; see README).
+// --no-fast-response is given (fetch/globals.ts).
 import { adoptNative, forwardKnown } from './lazy-members.js';
 
 export type HeaderPairs = Array<[string, string]>;

@@ -6,11 +6,12 @@ import { WorkerError } from '../errors.js';
 import { fetchNodeListener } from './fetch.js';
 import { nodeStyleListener } from './node-style.js';
 import type { AppHandler, Backend, RunningServer, ServeOptions } from '../contract.js';
+import { requestMaker } from '../fetch/request.js';
 
 function listenerFor(handler: AppHandler, opts: ServeOptions) {
   switch (handler.kind) {
     case 'fetch':
-      return fetchNodeListener(handler.fetch, opts.maxBody, opts.log);
+      return fetchNodeListener(handler.fetch, opts.maxBody, opts.log, requestMaker(opts.lazyRequest));
     case 'node':
       return nodeStyleListener(handler.listener, opts.maxBody, opts.log);
     case 'uws':

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FetchFunction } from '../contract.js';
 import type { Logger } from '../log.js';
-import { createLazyRequest, joinChunks, type RequestSource } from '../fetch/request.js';
+import { joinChunks, type NewRequest, type RequestSource } from '../fetch/request.js';
 import { isResponse, responseParts, type ResponseParts } from '../fetch/response.js';
 import { BodyTooLargeError, declaresTooLarge, replyBadRequest, replyServerError, replyTooLarge } from './replies.js';
 import { badRequestTarget, requestUrl } from '../fetch/request-url.js';
@@ -189,7 +189,7 @@ function writeParts(parts: ResponseParts, req: IncomingMessage, res: ServerRespo
   return pump(body, res);
 }
 
-export function fetchNodeListener(fetch: FetchFunction, maxBody: number, log: Logger) {
+export function fetchNodeListener(fetch: FetchFunction, maxBody: number, log: Logger, newRequest: NewRequest) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     if (declaresTooLarge(req, maxBody)) return replyTooLarge(req, res);
     const bad = badRequestTarget(req.url ?? '/', req.headers.host);
@@ -216,7 +216,7 @@ export function fetchNodeListener(fetch: FetchFunction, maxBody: number, log: Lo
     };
     let out: Response | Promise<Response>;
     try {
-      out = fetch(createLazyRequest(new NodeRequestSource(req, res, maxBody)));
+      out = fetch(newRequest(new NodeRequestSource(req, res, maxBody)));
     } catch (err) {
       return fail(err);
     }

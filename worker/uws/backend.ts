@@ -10,6 +10,7 @@ import { WorkerError } from '../errors.js';
 import { fetchUwsHandler } from './fetch.js';
 import type { Exchange, ExchangeTracker } from './exchange.js';
 import type { AppHandler, Backend, RunningServer, ServeOptions } from '../contract.js';
+import { requestMaker } from '../fetch/request.js';
 import { loadUwsModule, type UwsModule } from './load-module.js';
 import { nativeTools, trackNativeApp, type NativeTracker } from './native.js';
 
@@ -109,7 +110,13 @@ function listenOnFd(uws: UwsModule, app: TemplatedApp, listen: FdDescription): u
 async function register(app: TemplatedApp, handler: AppHandler, opts: ServeOptions, flight: Flight): Promise<void> {
   switch (handler.kind) {
     case 'fetch':
-      app.any('/*', fetchUwsHandler(handler.fetch, { maxBody: opts.maxBody, bodyTimeoutMs: opts.idleTimeoutMs, log: opts.log, tracker: exchangeTracker(flight) }));
+      app.any('/*', fetchUwsHandler(handler.fetch, {
+        maxBody: opts.maxBody,
+        bodyTimeoutMs: opts.idleTimeoutMs,
+        log: opts.log,
+        tracker: exchangeTracker(flight),
+        newRequest: requestMaker(opts.lazyRequest),
+      }));
       return;
     case 'uws':
       await handler.register(trackNativeApp(app, nativeTracker(flight)), nativeTools);

@@ -7,7 +7,7 @@ import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { FetchFunction } from '../contract.js';
 import type { Logger } from '../log.js';
 import { BodyTooLargeError } from '../node/replies.js';
-import { createLazyRequest, type RequestSource } from '../fetch/request.js';
+import type { NewRequest, RequestSource } from '../fetch/request.js';
 import { badRequestTarget, requestUrl } from '../fetch/request-url.js';
 import { isResponse, responseParts } from '../fetch/response.js';
 import { Exchange, type ExchangeTracker } from './exchange.js';
@@ -27,6 +27,7 @@ export interface FetchUwsOptions {
   bodyTimeoutMs: number;
   log: Logger;
   tracker: ExchangeTracker;
+  newRequest: NewRequest;
 }
 
 /** What the synchronous part of the handler copied out of uWS's HttpRequest. */
@@ -95,7 +96,7 @@ function isAnswered(err: unknown): boolean {
 }
 
 export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
-  const { maxBody, bodyTimeoutMs, log, tracker } = opts;
+  const { maxBody, bodyTimeoutMs, log, tracker, newRequest } = opts;
   // Once the response is under way a 413 cannot be sent; rejectBody then cuts the connection.
   const tooLarge = (ex: Exchange) => ex.rejectBody(413, 'Payload Too Large\n', LINGER_MS);
 
@@ -149,7 +150,7 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
 
     let out: Response | Promise<Response>;
     try {
-      out = fetch(createLazyRequest(source(ex, copied, body)));
+      out = fetch(newRequest(source(ex, copied, body)));
     } catch (err) {
       return fail(err);
     }

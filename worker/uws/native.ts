@@ -1,12 +1,15 @@
 // uws-native handlers get the raw uWS app. The worker still has to count requests
 // (--max-requests), know which are in flight (drain) and close connections while draining, so
 // route handlers are wrapped as they are registered, and the HttpResponse methods that end a
-// response are wrapped once on their shared prototype. A response is marked with a symbol only
-// when it came through a wrapped route, so nothing else is affected.
+// response are wrapped once on their shared prototype. A response that came through a wrapped
+// route carries a record naming its app's tracker; the wrapped methods act only on such
+// responses, so other responses (another app instance's, one never tracked) are not affected,
+// and no state lives in this module.
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { SafeWriter } from './safe-writer.js';
 
 const TRACKED = Symbol('circus.tracked');
+const PATCHED = Symbol('circus.patched');
 const ROUTE_METHODS = ['get', 'post', 'options', 'del', 'patch', 'put', 'head', 'connect', 'trace', 'any'] as const;
 
 export interface NativeTracker {
@@ -18,6 +21,7 @@ export interface NativeTracker {
 }
 
 interface Pending {
+  tracker: NativeTracker;
   method: string;
   url: string;
   status: number;
@@ -27,24 +31,21 @@ interface Pending {
 type Tracked = HttpResponse & { [TRACKED]?: Pending };
 type Fn = (...args: any[]) => any;
 
-let tracker: NativeTracker | undefined;
-let patched = false;
-
 function settle(res: Tracked, status?: number): void {
   const rec = res[TRACKED];
   if (!rec) return;
   res[TRACKED] = undefined;
-  tracker?.end(rec.method, rec.url, status ?? rec.status, rec.t0);
+  rec.tracker.end(rec.method, rec.url, status ?? rec.status, rec.t0);
 }
 
 /** Wraps end/tryEnd/endWithoutBody/close/upgrade/onAborted/writeStatus on the shared prototype. */
 function patchPrototype(proto: object): void {
-  if (patched) return;
-  patched = true;
-  const p = proto as unknown as { [k: string]: Fn };
+  const p = proto as unknown as { [k: string]: Fn } & { [PATCHED]?: true };
+  if (p[PATCHED]) return;
+  p[PATCHED] = true;
   const { end, endWithoutBody, tryEnd, close, upgrade, onAborted, writeStatus } = p;
   p.end = function (this: Tracked, body?: unknown, closeConnection?: boolean) {
-    const out = end.call(this, body, closeConnection || (this[TRACKED] !== undefined && tracker?.draining));
+    const out = end.call(this, body, closeConnection || (this[TRACKED]?.tracker.draining ?? false));
     settle(this);
     return out;
   };
@@ -85,13 +86,12 @@ function withQuery(path: string, query: string | undefined): string {
   return query ? `${path}?${query}` : path;
 }
 
-function wrapRoute(handler: Fn): Fn {
+function wrapRoute(handler: Fn, t: NativeTracker): Fn {
   return (res: Tracked, req: { getCaseSensitiveMethod(): string; getUrl(): string; getQuery(): string | undefined }) => {
-    const t = tracker!;
-    if (!patched) patchPrototype(Object.getPrototypeOf(res));
+    patchPrototype(Object.getPrototypeOf(res));
     res[TRACKED] = t.accessLog
-      ? { method: req.getCaseSensitiveMethod(), url: withQuery(req.getUrl(), req.getQuery()), status: 200, t0: performance.now() }
-      : { method: '', url: '', status: 200, t0: 0 };
+      ? { tracker: t, method: req.getCaseSensitiveMethod(), url: withQuery(req.getUrl(), req.getQuery()), status: 200, t0: performance.now() }
+      : { tracker: t, method: '', url: '', status: 200, t0: 0 };
     t.begin();
     return handler(res, req);
   };
@@ -124,13 +124,12 @@ export const nativeTools: NativeTools = {
 
 /** Makes `app`'s route registration count and track what it serves. Returns the same app. */
 export function trackNativeApp(app: TemplatedApp, t: NativeTracker): TemplatedApp {
-  tracker = t;
   const a = app as unknown as { [k: string]: Fn };
   for (const name of ROUTE_METHODS) {
     const register = a[name];
     if (typeof register !== 'function') continue;
     a[name] = function (this: unknown, pattern: unknown, handler: Fn) {
-      return register.call(app, pattern, typeof handler === 'function' ? wrapRoute(handler) : handler);
+      return register.call(app, pattern, typeof handler === 'function' ? wrapRoute(handler, t) : handler);
     };
   }
   return app;
