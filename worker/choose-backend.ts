@@ -2,18 +2,15 @@
 import { WorkerError } from './errors.js';
 import type { Logger } from './log.js';
 import { nodeBackend } from './node/backend.js';
-import type { Backend, HandlerKind } from './contract.js';
+import { checkServes, type Backend, type HandlerKind } from './contract.js';
 import { loadUwsBackend } from './uws/backend.js';
 
 export type BackendChoice = 'auto' | 'node' | 'uws';
 
 /** `uwsFrom`: the folders a uWS build is looked up from, the app's first. */
 export async function chooseBackend(choice: BackendChoice, kind: HandlerKind, log: Logger, uwsModule?: string, uwsFrom?: readonly string[]): Promise<Backend> {
-  if (choice === 'node') {
-    if (kind === 'uws') throw new WorkerError('EHANDLER_BACKEND', 'the app exports a uws-native handler, which only the uws backend can serve; drop --backend node');
-    return nodeBackend;
-  }
-  if (choice === 'uws' && kind === 'node') throw new WorkerError('EHANDLER_BACKEND', 'node-style (req, res) handlers are not served by the uws backend; drop --backend uws (auto serves them with node)');
+  if (choice !== 'auto') checkServes(choice, kind);
+  if (choice === 'node') return nodeBackend;
   if (choice === 'uws' || kind === 'uws') {
     try {
       return await loadUwsBackend(uwsModule, uwsFrom);

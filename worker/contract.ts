@@ -1,6 +1,7 @@
 // The contract between the worker core and a backend (node:http, uWebSockets.js).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FdDescription } from '../sys/sockets.js';
+import { WorkerError } from './errors.js';
 import type { Logger } from './log.js';
 
 export type FetchFunction = (request: Request) => Response | Promise<Response>;
@@ -15,6 +16,19 @@ export type AppHandler =
 
 export type HandlerKind = AppHandler['kind'];
 export type BackendName = 'node' | 'uws';
+
+/** Which handler kinds each backend serves (fetch handlers run on both). */
+const SERVES: Record<BackendName, { kinds: readonly HandlerKind[]; others: string }> = {
+  node: { kinds: ['fetch', 'node'], others: 'uws-native handlers (uws(app))' },
+  uws: { kinds: ['fetch', 'uws'], others: 'node-style (req, res) handlers' },
+};
+
+/** Throws EHANDLER_BACKEND (exit 2) unless `backend` serves `kind` handlers. */
+export function checkServes(backend: BackendName, kind: HandlerKind): void {
+  if (SERVES[backend].kinds.includes(kind)) return;
+  const other: BackendName = backend === 'node' ? 'uws' : 'node';
+  throw new WorkerError('EHANDLER_BACKEND', `${SERVES[backend].others} are not served by the ${backend} backend; only the ${other} backend serves them (drop --backend ${backend})`);
+}
 
 export interface ServeOptions {
   /** An open, listening, validated socket fd. The backend takes ownership of it. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WorkerError } from './errors.js';
 import type { AppHandler, HandlerKind } from './contract.js';
+import { firstLine } from './log.js';
 
 const EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.tsx', '.jsx'];
 const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx', '.jsx']);
@@ -115,11 +116,6 @@ async function importModule(file: string): Promise<Loose> {
     return { ...(exports && typeof exports === 'object' ? exports : {}), default: exports } as Loose;
   }
   return (await import(pathToFileURL(file).href)) as Loose;
-}
-
-function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n').find((l) => l.trim()) ?? msg;
 }
 
 export async function loadApp(spec: AppSpec, override?: HandlerKind): Promise<AppHandler> {

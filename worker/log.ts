@@ -20,6 +20,12 @@ export interface AccessRecord {
   ms: number;
 }
 
+/** The first non-empty line of an error's message: how a caught error is quoted in a one-line message. */
+export function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n').find((l) => l.trim())?.trim() ?? msg;
+}
+
 export function createLogger(level: LogLevel, accessLog: boolean): Logger {
   const max = ORDER[level];
   const prefix = `circus-worker[${process.pid}]`;

@@ -2,21 +2,15 @@
 // a drain can close idle keep-alive sockets at once and busy ones as their response ends.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type Socket } from 'node:net';
-import { WorkerError } from '../errors.js';
 import { fetchNodeListener } from './fetch.js';
 import { nodeStyleListener } from './node-style.js';
-import type { AppHandler, Backend, RunningServer, ServeOptions } from '../contract.js';
+import { checkServes, type AppHandler, type Backend, type RunningServer, type ServeOptions } from '../contract.js';
 import { requestMaker } from '../fetch/request.js';
 
 function listenerFor(handler: AppHandler, opts: ServeOptions) {
-  switch (handler.kind) {
-    case 'fetch':
-      return fetchNodeListener(handler.fetch, opts.maxBody, opts.log, requestMaker(opts.lazyRequest));
-    case 'node':
-      return nodeStyleListener(handler.listener, opts.maxBody, opts.log);
-    case 'uws':
-      throw new WorkerError('EHANDLER_BACKEND', 'a uws-native handler (uws(app)) needs the uws backend; run with --backend uws');
-  }
+  checkServes('node', handler.kind);
+  if (handler.kind === 'fetch') return fetchNodeListener(handler.fetch, opts.maxBody, opts.log, requestMaker(opts.lazyRequest));
+  return nodeStyleListener((handler as Extract<AppHandler, { kind: 'node' }>).listener, opts.maxBody, opts.log);
 }
 
 function withAccessLog(inner: (req: IncomingMessage, res: ServerResponse) => void, opts: ServeOptions) {

@@ -3,18 +3,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FetchFunction } from '../contract.js';
 import type { Logger } from '../log.js';
+import { BodyTooLargeError, isOwnError } from '../fetch/body-limit.js';
 import { joinChunks, type NewRequest, type RequestSource } from '../fetch/request.js';
-import { isResponse, responseParts, type ResponseParts } from '../fetch/response.js';
-import { BodyTooLargeError, declaresTooLarge, replyBadRequest, replyServerError, replyTooLarge } from './replies.js';
 import { badRequestTarget, requestUrl } from '../fetch/request-url.js';
-
-const NO_BODY_STATUS = new Set([204, 205, 304]);
-
-function headerPairs(raw: string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i < raw.length; i += 2) out.push([raw[i], raw[i + 1]]);
-  return out;
-}
+import type { ResponseParts } from '../fetch/response.js';
+import { runHandler, type FetchReply } from '../fetch/run-handler.js';
+import { headerPairs, NO_BODY_STATUS } from '../fetch/wire.js';
+import { declaresTooLarge, replyBadRequest, replyServerError, replyTooLarge } from './replies.js';
 
 interface BodySink {
   chunk(chunk: Buffer): void;
@@ -87,14 +82,18 @@ function limitedBody(req: IncomingMessage, res: ServerResponse, limit: number): 
   });
 }
 
-/** What the lazy Request reads from node:http; a class so a request allocates one object, not closures. */
-class NodeRequestSource implements RequestSource {
+/**
+ * One fetch exchange on node:http: what the Request reads, and how the Response is written. A
+ * class, so that a request allocates one object, not closures.
+ */
+class NodeExchange implements RequestSource, FetchReply {
   #controller: AbortController | undefined;
   #url: string | undefined;
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly maxBody: number,
+    private readonly log: Logger,
   ) {}
 
   get method(): string {
@@ -127,6 +126,23 @@ class NodeRequestSource implements RequestSource {
       else res.once('close', () => res.writableFinished || c.abort());
     }
     return this.#controller.signal;
+  }
+
+  get writable(): boolean {
+    return !this.res.headersSent && !this.res.destroyed; // else: 413 already sent, or client gone
+  }
+
+  write(parts: ResponseParts): void | Promise<void> {
+    return writeParts(parts, this.req, this.res);
+  }
+
+  fail(err: unknown): void {
+    const { req, res, log } = this;
+    // The 413 path already answered; the handler merely saw its body stream fail.
+    if (isOwnError(err, BodyTooLargeError)) return;
+    if (res.headersSent && res.destroyed) return log.debug(`response to ${req.method} ${req.url} ended early: ${String(err)}`);
+    log.error(`handler failed on ${req.method} ${req.url}`, err);
+    replyServerError(res);
   }
 }
 
@@ -197,30 +213,7 @@ export function fetchNodeListener(fetch: FetchFunction, maxBody: number, log: Lo
       log.debug(`${req.method} ${(req.url ?? '').slice(0, 40)}: bad ${bad}; answered 400`);
       return replyBadRequest(res);
     }
-    const fail = (err: unknown) => {
-      // The 413 path already answered; the handler merely saw its body stream fail.
-      if (err instanceof BodyTooLargeError || (err as { cause?: unknown })?.cause instanceof BodyTooLargeError) return;
-      if (res.headersSent && res.destroyed) return log.debug(`response to ${req.method} ${req.url} ended early: ${String(err)}`);
-      log.error(`handler failed on ${req.method} ${req.url}`, err);
-      replyServerError(res);
-    };
-    const send = (r: unknown) => {
-      if (res.headersSent || res.destroyed) return; // 413 already sent, or client gone
-      if (!isResponse(r)) return fail(new TypeError(`fetch handler returned ${r === null ? 'null' : typeof r}, not a Response`));
-      try {
-        const done = writeParts(responseParts(r), req, res);
-        if (done) done.catch(fail);
-      } catch (err) {
-        fail(err);
-      }
-    };
-    let out: Response | Promise<Response>;
-    try {
-      out = fetch(newRequest(new NodeRequestSource(req, res, maxBody)));
-    } catch (err) {
-      return fail(err);
-    }
-    if (out instanceof Promise || typeof (out as { then?: unknown })?.then === 'function') (out as Promise<Response>).then(send, fail);
-    else send(out);
+    const ex = new NodeExchange(req, res, maxBody, log);
+    runHandler(fetch, newRequest, ex, ex);
   };
 }

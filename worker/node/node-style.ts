@@ -3,7 +3,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeListener } from '../contract.js';
 import type { Logger } from '../log.js';
-import { BodyTooLargeError, declaresTooLarge, limitBody, replyServerError, replyTooLarge } from './replies.js';
+import { BodyTooLargeError } from '../fetch/body-limit.js';
+import { declaresTooLarge, limitBody, replyServerError, replyTooLarge } from './replies.js';
 
 export function nodeStyleListener(listener: NodeListener, maxBody: number, log: Logger) {
   const fail = (req: IncomingMessage, res: ServerResponse, err: unknown) => {

@@ -1,12 +1,6 @@
 // Canned replies the worker itself writes on node:http (400, 413, 500), and the request-body limit.
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
-
-export class BodyTooLargeError extends Error {
-  readonly code = 'EBODYTOOLARGE';
-  constructor(limit: number) {
-    super(`request body exceeds --max-body (${limit} bytes)`);
-  }
-}
+import { LINGER_MS } from '../fetch/body-limit.js';
 
 function reply(res: ServerResponse, status: number, text: string, close: boolean): void {
   if (res.headersSent || res.destroyed) {
@@ -20,9 +14,6 @@ function reply(res: ServerResponse, status: number, text: string, close: boolean
   res.writeHead(status, STATUS_CODES[status], headers);
   res.end(text);
 }
-
-/** How long a connection that got a 413 may keep sending before it is cut. */
-const LINGER_MS = 2000;
 
 /**
  * Closing a socket with unread request bytes makes the kernel answer with RST, which can destroy

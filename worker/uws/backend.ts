@@ -9,7 +9,7 @@ import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { WorkerError } from '../errors.js';
 import { fetchUwsHandler } from './fetch.js';
 import type { Exchange, ExchangeTracker } from './exchange.js';
-import type { AppHandler, Backend, RunningServer, ServeOptions } from '../contract.js';
+import { checkServes, type AppHandler, type Backend, type RunningServer, type ServeOptions } from '../contract.js';
 import { requestMaker } from '../fetch/request.js';
 import { loadUwsModule, type UwsModule } from './load-module.js';
 import { nativeTools, trackNativeApp, type NativeTracker } from './native.js';
@@ -108,6 +108,7 @@ function listenOnFd(uws: UwsModule, app: TemplatedApp, listen: FdDescription): u
 }
 
 async function register(app: TemplatedApp, handler: AppHandler, opts: ServeOptions, flight: Flight): Promise<void> {
+  checkServes('uws', handler.kind);
   switch (handler.kind) {
     case 'fetch':
       app.any('/*', fetchUwsHandler(handler.fetch, {
@@ -120,9 +121,6 @@ async function register(app: TemplatedApp, handler: AppHandler, opts: ServeOptio
       return;
     case 'uws':
       await handler.register(trackNativeApp(app, nativeTracker(flight)), nativeTools);
-      return;
-    case 'node':
-      throw new WorkerError('EHANDLER_BACKEND', 'node-style (req, res) handlers are not served by the uws backend; use --backend node (or auto)');
   }
 }
 

@@ -6,18 +6,18 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { FetchFunction } from '../contract.js';
 import type { Logger } from '../log.js';
-import { BodyTooLargeError } from '../node/replies.js';
+import { BodyTooLargeError, isOwnError, LINGER_MS } from '../fetch/body-limit.js';
 import type { NewRequest, RequestSource } from '../fetch/request.js';
 import { badRequestTarget, requestUrl } from '../fetch/request-url.js';
-import { isResponse, responseParts } from '../fetch/response.js';
+import type { ResponseParts } from '../fetch/response.js';
+import { runHandler, type FetchReply } from '../fetch/run-handler.js';
+import { headerPairs } from '../fetch/wire.js';
 import { Exchange, type ExchangeTracker } from './exchange.js';
 import { BodyStalledError, UwsRequestBody } from './request-body.js';
 import { writeResponse } from './write-response.js';
 
 /** Total request header bytes (names, values, ': ' and CRLF) above which we answer 431. */
 export const MAX_HEADER_BYTES = 16 * 1024;
-/** How long a client refused with 413 may go on sending (discarded) before the connection is cut. */
-const LINGER_MS = 2000;
 /** Request targets longer than this get 414 (uWS would hand any length to the app). */
 export const MAX_TARGET_BYTES = 8 * 1024;
 
@@ -69,30 +69,59 @@ function badFraming(c: Copied): string | undefined {
   return undefined;
 }
 
-function pairs(flat: string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
-  return out;
-}
+/**
+ * One fetch exchange on uWS, for the fetch core: what the Request reads (copied out of uWS's
+ * HttpRequest, the body from UwsRequestBody) and how the Response is written (the Exchange).
+ */
+class UwsFetchExchange implements RequestSource, FetchReply {
+  #url: string | undefined;
+  constructor(
+    private readonly ex: Exchange,
+    private readonly copied: Copied,
+    private readonly requestBody: UwsRequestBody | undefined,
+    private readonly log: Logger,
+  ) {}
 
-function source(ex: Exchange, copied: Copied, body: UwsRequestBody | undefined): RequestSource {
-  let url: string | undefined;
-  return {
-    method: ex.method,
-    get url() {
-      return (url ??= requestUrl(ex.target, copied.host));
-    },
-    headerPairs: () => pairs(copied.headers),
-    body: () => (body ? body.stream() : null),
-    readAll: () => (body ? body.readAll() : Promise.resolve(new Uint8Array(0))),
-    signal: () => ex.signal(),
-  };
-}
+  get method(): string {
+    return this.ex.method;
+  }
 
-/** Body errors the worker raised itself and already acted on (413, stalled upload cut). */
-function isAnswered(err: unknown): boolean {
-  const cause = (err as { cause?: unknown })?.cause;
-  return err instanceof BodyTooLargeError || err instanceof BodyStalledError || cause instanceof BodyTooLargeError || cause instanceof BodyStalledError;
+  get url(): string {
+    return (this.#url ??= requestUrl(this.ex.target, this.copied.host));
+  }
+
+  headerPairs(): Array<[string, string]> {
+    return headerPairs(this.copied.headers);
+  }
+
+  body(): ReadableStream<Uint8Array> | null {
+    return this.requestBody ? this.requestBody.stream() : null;
+  }
+
+  readAll(): Promise<Uint8Array> {
+    return this.requestBody ? this.requestBody.readAll() : Promise.resolve(new Uint8Array(0));
+  }
+
+  signal(): AbortSignal {
+    return this.ex.signal();
+  }
+
+  get writable(): boolean {
+    return this.ex.writable;
+  }
+
+  write(parts: ResponseParts): void | Promise<void> {
+    return writeResponse(this.ex, parts);
+  }
+
+  fail(err: unknown): void {
+    const { ex, log } = this;
+    // Body errors the worker raised itself and already acted on (413, stalled upload cut).
+    if (isOwnError(err, BodyTooLargeError) || isOwnError(err, BodyStalledError)) return;
+    if (ex.aborted) return log.debug(`${ex.method} ${ex.path}: client went away: ${String(err)}`);
+    log.error(`handler failed on ${ex.method} ${ex.path}`, err);
+    ex.reply(500, 'Internal Server Error\n', false);
+  }
 }
 
 export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
@@ -127,34 +156,7 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
     const mayHaveBody = ex.method !== 'GET' && ex.method !== 'HEAD' && (copied.chunked || Number(copied.contentLength) > 0);
     const body = mayHaveBody ? new UwsRequestBody(ex, maxBody, () => tooLarge(ex), bodyTimeoutMs) : undefined;
 
-    const fail = (err: unknown) => {
-      if (isAnswered(err)) return; // already answered 413, or cut a stalled upload
-      if (ex.aborted) return log.debug(`${ex.method} ${ex.path}: client went away: ${String(err)}`);
-      log.error(`handler failed on ${ex.method} ${ex.path}`, err);
-      ex.reply(500, 'Internal Server Error\n', false);
-    };
-    const send = (r: unknown) => {
-      if (!ex.writable) {
-        // Client gone or 413 already sent: release a streamed body nobody will read.
-        if (isResponse(r) && r.body && !r.bodyUsed) r.body.cancel().catch(() => {});
-        return;
-      }
-      if (!isResponse(r)) return fail(new TypeError(`fetch handler returned ${r === null ? 'null' : typeof r}, not a Response`));
-      try {
-        const pending = writeResponse(ex, responseParts(r));
-        if (pending) pending.catch(fail);
-      } catch (err) {
-        fail(err);
-      }
-    };
-
-    let out: Response | Promise<Response>;
-    try {
-      out = fetch(newRequest(source(ex, copied, body)));
-    } catch (err) {
-      return fail(err);
-    }
-    if (out instanceof Promise || typeof (out as { then?: unknown })?.then === 'function') (out as Promise<Response>).then(send, fail);
-    else send(out);
+    const fx = new UwsFetchExchange(ex, copied, body, log);
+    runHandler(fetch, newRequest, fx, fx);
   };
 }

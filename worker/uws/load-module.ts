@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as Uws from 'uWebSockets.js';
+import { firstLine } from '../log.js';
 
 export type UwsModule = typeof Uws;
 
@@ -57,11 +58,6 @@ export interface LoadedUws {
 
 function isNativeFunction(fn: unknown): boolean {
   return typeof fn === 'function' && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(fn));
-}
-
-function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n').find((l) => l.trim())?.trim() ?? msg;
 }
 
 /**

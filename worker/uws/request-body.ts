@@ -2,7 +2,7 @@
 // ArrayBuffers are reused after each call, so chunks are copied as they come, counted against
 // --max-body as they come (413 the moment the limit is passed), and handed to a web stream.
 // uWS is paused while the stream's reader is behind and resumed when it pulls.
-import { BodyTooLargeError } from '../node/replies.js';
+import { BodyTooLargeError } from '../fetch/body-limit.js';
 import { joinChunks } from '../fetch/request.js';
 import type { Exchange } from './exchange.js';
 

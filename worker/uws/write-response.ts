@@ -4,9 +4,9 @@
 // of a declared length), and reading its stream. uWS writes its own Content-Length /
 // Transfer-Encoding / Connection, so the app's are consumed, not copied.
 import { isStreamBody, type ResponseParts } from '../fetch/response.js';
+import { NO_BODY_STATUS } from '../fetch/wire.js';
 import type { Exchange } from './exchange.js';
 
-const NO_BODY_STATUS = new Set([204, 205, 304]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\r\n\0]/;
 
