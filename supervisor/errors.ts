@@ -1,4 +1,6 @@
-// Errors with a stable `code` and the process exit code the CLI maps them to.
+// Errors with a stable `code` and the process exit code the CLI maps them to (the codes:
+// error-codes.ts).
+import { CodedError } from '../sys/coded-error.js';
 
 /** Exit codes of circus-supervisor (documented in the README). */
 export const EXIT = {
@@ -10,13 +12,13 @@ export const EXIT = {
   FORCED: 5,
 } as const;
 
-export class SupervisorError extends Error {
+export class SupervisorError extends CodedError {
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
     readonly exitCode: number = EXIT.INTERNAL,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

@@ -6,13 +6,10 @@
 // listing /proc/self/fd itself briefly takes a number.
 import fs from 'node:fs';
 import os from 'node:os';
+import { CodedError } from './coded-error.js';
 import { C, errnoName, libc } from './libc.js';
 
-export class AdoptError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
-  }
-}
+export class AdoptError extends CodedError {}
 
 export type SocketSnapshot = Map<number, string>;
 

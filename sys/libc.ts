@@ -2,6 +2,7 @@
 // Loaded lazily so a worker that never needs them never pays for (or fails on) the load.
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { CodedError } from './coded-error.js';
 
 const require = createRequire(import.meta.url);
 
@@ -22,8 +23,10 @@ export interface Libc {
 
 let cached: Libc | undefined;
 
-export class LibcUnavailableError extends Error {
-  readonly code = 'ELIBC';
+export class LibcUnavailableError extends CodedError {
+  constructor(message: string) {
+    super('ELIBC', message);
+  }
 }
 
 /** Returns the bound libc functions, or throws LibcUnavailableError with the reason. */

@@ -1,14 +1,12 @@
 // Raw listening sockets: create one without accepting on it (the supervisor's job),
 // and describe an inherited fd (the worker's first check).
 import fs from 'node:fs';
+import { CodedError } from './coded-error.js';
 import { C, errnoName, libc } from './libc.js';
 import { decodeSockaddr, encodeSockaddr, formatAddress, type SocketAddress } from './sockaddr.js';
 
-export class SocketError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
-  }
-}
+/** `code` is the errno name of the failed call, or one of describeListeningFd's. */
+export class SocketError extends CodedError {}
 
 export interface ListenOptions {
   address: SocketAddress;
@@ -111,7 +109,7 @@ export interface FdDescription {
 
 /**
  * Checks that `fd` is an open, listening stream socket and says where it listens.
- * Throws SocketError with code EBADFD_NOT_OPEN / ENOTSOCK / ENOTLISTENING / EFAMILY naming the fd.
+ * Throws SocketError with code EBADF (not open) / ENOTSOCK / ENOTSTREAM / ENOTLISTENING / EFAMILY naming the fd.
  */
 export function describeListeningFd(fd: number): FdDescription {
   let stat: fs.Stats;

@@ -1,5 +1,5 @@
 // Backend choice: explicit names must work or fail clearly; `auto` picks the fastest that loads.
-import { WorkerError } from './errors.js';
+import { WorkerError } from './error-codes.js';
 import type { Logger } from './log.js';
 import { nodeBackend } from './node/backend.js';
 import { checkServes, type Backend, type HandlerKind } from './contract.js';

@@ -8,7 +8,7 @@ import { notify } from '../sys/notify.js';
 import { packageVersion } from '../sys/package-version.js';
 import { chooseBackend, type BackendChoice } from './choose-backend.js';
 import type { HandlerKind } from './contract.js';
-import { EXIT_FAILURE, EXIT_USAGE, WorkerError } from './errors.js';
+import { EXIT_FAILURE, EXIT_USAGE, WorkerError } from './error-codes.js';
 import { createLifecycle, STOP_SIGNALS } from './lifecycle.js';
 import { listenSpec, openListening } from './listen-target.js';
 import { loadApp, parseAppSpec } from './load-app.js';

@@ -1,7 +1,7 @@
 // The contract between the worker core and a backend (node:http, uWebSockets.js).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FdDescription } from '../sys/sockets.js';
-import { WorkerError } from './errors.js';
+import { WorkerError } from './error-codes.js';
 import type { Logger } from './log.js';
 
 export type FetchFunction = (request: Request) => Response | Promise<Response>;

@@ -2,7 +2,7 @@
 // one place turns the first intent into a drain with a deadline and the second into an exit.
 import { notify } from '../sys/notify.js';
 import type { RunningServer } from './contract.js';
-import { EXIT_FAILURE, EXIT_OK } from './errors.js';
+import { EXIT_FAILURE, EXIT_OK } from './error-codes.js';
 import type { Logger } from './log.js';
 
 export interface LifecycleOptions {

@@ -4,7 +4,7 @@
 import dns from 'node:dns/promises';
 import fs from 'node:fs';
 import net from 'node:net';
-import { WorkerError } from './errors.js';
+import { WorkerError } from './error-codes.js';
 import { createListener, describeListeningFd, SocketError, type FdDescription } from '../sys/sockets.js';
 
 export interface ListenFlags {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { WorkerError } from './errors.js';
+import { WorkerError } from './error-codes.js';
 import type { AppHandler, HandlerKind } from './contract.js';
 import { firstLine } from './log.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { ROOT } from '../helpers/process.js';
 
 /** worker/ files everything may import: what a backend is, logging, error codes. */
-const BASE = new Set(['worker/contract.ts', 'worker/log.ts', 'worker/errors.ts', 'worker/error-codes.ts']);
+const BASE = new Set(['worker/contract.ts', 'worker/log.ts', 'worker/error-codes.ts']);
 
 function sources(dir: string): string[] {
   return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {

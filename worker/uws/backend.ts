@@ -6,7 +6,7 @@
 import { adoptOnto, newSocketFd, socketSnapshot } from '../../sys/adopt-fd.js';
 import type { FdDescription } from '../../sys/sockets.js';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
-import { WorkerError } from '../errors.js';
+import { WorkerError } from '../error-codes.js';
 import { fetchUwsHandler } from './fetch.js';
 import type { Exchange, ExchangeTracker } from './exchange.js';
 import { checkServes, type AppHandler, type Backend, type RunningServer, type ServeOptions } from '../contract.js';

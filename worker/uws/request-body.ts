@@ -2,6 +2,8 @@
 // ArrayBuffers are reused after each call, so chunks are copied as they come, counted against
 // --max-body as they come (413 the moment the limit is passed), and handed to a web stream.
 // uWS is paused while the stream's reader is behind and resumed when it pulls.
+import { CodedError } from '../../sys/coded-error.js';
+import type { WorkerCode } from '../error-codes.js';
 import { BodyTooLargeError } from '../fetch/body-limit.js';
 import { joinChunks } from '../fetch/request.js';
 import type { Exchange } from './exchange.js';
@@ -9,10 +11,9 @@ import type { Exchange } from './exchange.js';
 const QUEUE_HIGH_WATER = 64 * 1024;
 
 /** The body stopped arriving for the idle timeout; the worker has closed the connection. */
-export class BodyStalledError extends Error {
-  readonly code = 'EBODYSTALLED';
+export class BodyStalledError extends CodedError {
   constructor(ms: number) {
-    super(`the request body stalled for ${ms} ms`);
+    super('EBODYSTALLED' satisfies WorkerCode, `the request body stalled for ${ms} ms`);
   }
 }
 
