@@ -1,6 +1,7 @@
 // Property-based fuzzing of a running worker: random byte mutations of valid requests, thrown in
 // parallel batches; after every batch the process must be up and answer a good request.
 import fc from 'fast-check';
+import { failureText } from '../lib/fast-check-failure.js';
 import type { Target } from '../../helpers/http.js';
 import { exchange } from '../lib/raw-client.js';
 import { isAlive } from '../lib/proc-stats.js';
@@ -93,7 +94,7 @@ export async function fuzzWorker(target: Target, pid: number, budgetMs: number, 
     await fc.assert(property, { numRuns: 100_000, interruptAfterTimeLimit: budgetMs, markInterruptAsFailure: false, endOnFailure: true });
   } catch (err) {
     // fast-check reports a time limit reached before the first run ended as a failure; it is not one.
-    const message = (err as Error).message;
+    const message = failureText(err);
     if (!/^Property interrupted after 0 tests/.test(message)) result.failure = message.slice(0, 4000);
   }
   result.ms = performance.now() - t0;

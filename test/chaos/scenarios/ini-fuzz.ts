@@ -2,6 +2,7 @@
 // give either a clean start (status answers, SIGTERM exits 0) or a clean error (exit 2/3/4, one
 // "circus-supervisor: error: FILE:…" line naming where, no stack trace, no child left behind).
 import fc from 'fast-check';
+import { failureText } from '../lib/fast-check-failure.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { start, waitFor } from '../../helpers/process.js';
@@ -183,7 +184,7 @@ export async function fuzzIni(budgetMs: number): Promise<IniFuzzResult> {
   try {
     await fc.assert(property, { numRuns: 10_000, interruptAfterTimeLimit: budgetMs, markInterruptAsFailure: false, endOnFailure: true });
   } catch (err) {
-    result.failure = (err as Error).message.slice(0, 6000);
+    result.failure = failureText(err);
   }
   result.ms = performance.now() - t0;
   return result;
