@@ -1,7 +1,7 @@
 // Checks that fail on a backend for a reason outside this suite. They still run (as node:test
 // `todo`, so a fix shows up as a passing todo) and the chaos runner reports them; the assertion
 // itself is never weakened. Keyed by backend, then by check name.
-import type { BackendName } from './lib/worker-under-test.js';
+import type { BackendName } from './worker-matrix.js';
 
 const STALL =
   'uws backend: the uWebSockets.js 20.30 parser neither answers nor closes on this input; the request never reaches JavaScript, and uWS closes the connection at its built-in 10 s timeout (not --idle-timeout)';

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { LoadResult } from './lib/load.js';
+import type { LoadResult } from '../helpers/load.js';
 
 export type Verdict = 'pass' | 'FAIL' | 'known gap' | 'skipped';
 

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { killAll, ROOT } from '../helpers/process.js';
-import { workerMatrix } from './lib/worker-under-test.js';
+import { workerMatrix } from './worker-matrix.js';
 import { faultScenarios, supervisorInputScenarios, workerScenarios, type Scale } from './scenarios.js';
 import { table, write, type Row } from './report.js';
 

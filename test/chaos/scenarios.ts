@@ -2,9 +2,10 @@
 // The npm test versions (test/reliability) run the same code with durations of a few seconds.
 import { gapFor, SUPERVISOR_GAPS } from './known-gaps.js';
 import { loadFigures, type Row } from './report.js';
-import { isAlive } from './lib/proc-stats.js';
-import { answersGood, startChaosWorker, type Combo } from './lib/worker-under-test.js';
-import { exchange } from './lib/raw-client.js';
+import { alive, fdCount, rssKb, settledFdCount } from '../helpers/proc-stats.js';
+import { exchange } from '../helpers/raw.js';
+import { answersGood, seenPaths, startChaosWorker, type Combo } from './worker-matrix.js';
+import * as judge from './verdicts.js';
 import { HOSTILE_CASES } from './scenarios/hostile-requests.js';
 import { chunkedOverLimit, slowLoris, stalledBody, stalledReader } from './scenarios/slow-clients.js';
 import { idleFlood } from './scenarios/idle-flood.js';
@@ -12,8 +13,8 @@ import { fuzzWorker } from './scenarios/fuzz.js';
 import { crashLoop, incrDecrLoop, killAllAtOnce, killRandomWorker, manyRestarts, reloadLoop, unwritableStream, type FaultResult } from './scenarios/supervisor-faults.js';
 import { abuseControl, flood, oversized } from './scenarios/control-abuse.js';
 import { fuzzIni } from './scenarios/ini-fuzz.js';
-import { runningPids, superviseWeb } from './scenarios/supervisor-setup.js';
-import { fdCount, rssKb, settledFdCount } from './lib/proc-stats.js';
+import { superviseWeb } from './scenarios/supervisor-setup.js';
+import { runningPids } from '../helpers/supervisor.js';
 import { waitFor } from '../helpers/process.js';
 
 export interface Scale {
@@ -23,16 +24,14 @@ export interface Scale {
   idleConnections: number;
 }
 
-type Check = [ok: boolean, why: string];
-
-function verdictOf(checks: Check[], gap?: string): { verdict: Row['verdict']; notes: string[] } {
-  const failed = checks.filter(([ok]) => !ok).map(([, why]) => why);
-  if (!failed.length) return { verdict: 'pass', notes: [] };
-  return gap ? { verdict: 'known gap', notes: [`${failed.join('; ')} (known: ${gap})`] } : { verdict: 'FAIL', notes: failed };
+/** The row's verdict from what verdicts.ts found wrong: a pass, a known gap, or a FAIL. */
+function verdictOf(problems: string[], gap?: string): { verdict: Row['verdict']; notes: string[] } {
+  if (!problems.length) return { verdict: 'pass', notes: [] };
+  return gap ? { verdict: 'known gap', notes: [`${problems.join('; ')} (known: ${gap})`] } : { verdict: 'FAIL', notes: problems };
 }
 
-function faultRow(r: FaultResult, checks: Check[], gap: string | undefined, t0: number): Row {
-  const v = verdictOf(checks, gap);
+function faultRow(r: FaultResult, problems: string[], gap: string | undefined, t0: number): Row {
+  const v = verdictOf(problems, gap);
   const causes = Object.entries(r.load.causes).map(([k, n]) => `${k}×${n}`).join(' ');
   return {
     scenario: r.scenario, backend: r.backend, verdict: v.verdict, ...loadFigures(r.load),
@@ -42,11 +41,7 @@ function faultRow(r: FaultResult, checks: Check[], gap: string | undefined, t0: 
   };
 }
 
-const served = (r: FaultResult): Check[] => [
-  [r.load.refused === 0, `${r.load.refused} refused`],
-  [r.load.failed <= (r.failedBound ?? 0), `${r.load.failed} failed (bound ${r.failedBound ?? 0})`],
-  [r.load.ok > 0, 'nothing served'],
-];
+const served = judge.servedProblems;
 
 export function faultScenarios(backend: 'node' | 'uws', s: Scale): (() => Promise<Row>)[] {
   const d = s.durationMs;
@@ -79,23 +74,17 @@ export function faultScenarios(backend: 'node' | 'uws', s: Scale): (() => Promis
     async () => {
       const t0 = performance.now();
       const r = await manyRestarts(backend, 4, s.restarts, Math.max(d * 10, 60000));
-      const sup = r.supervisor!;
-      return faultRow(r, [
-        [r.faults === s.restarts, `only ${r.faults} restarts`],
-        [sup.fdsAfter === sup.fdsBefore, `supervisor fds ${sup.fdsBefore} → ${sup.fdsAfter}`],
-        [sup.rssAfterKb - sup.rssBeforeKb < 30 * 1024, `supervisor RSS ${sup.rssBeforeKb} → ${sup.rssAfterKb} kB`],
-        [r.load.failed + r.load.refused === 0, 'requests failed after the restarts'],
-      ], gapFor(backend, 'restarts'), t0);
+      return faultRow(r, judge.restartProblems(r, s.restarts), gapFor(backend, 'restarts'), t0);
     },
     async () => {
       const t0 = performance.now();
       const r = await crashLoop(backend, Math.max(d, 30000));
-      return faultRow(r, [...served(r), [r.crashStates['crash-start'] === 'stopped' && r.crashStates['crash-after'] === 'stopped', `crash watchers ${JSON.stringify(r.crashStates)}`]], gapFor(backend, 'crash loop'), t0);
+      return faultRow(r, judge.crashLoopProblems(r), gapFor(backend, 'crash loop'), t0);
     },
     async () => {
       const t0 = performance.now();
       const r = await unwritableStream(backend, Math.min(d, 30000));
-      return faultRow(r, [...served(r), [r.logged, 'not logged'], [r.respawned, 'no respawn']], gapFor(backend, 'unwritable stream'), t0);
+      return faultRow(r, judge.unwritableStreamProblems(r), gapFor(backend, 'unwritable stream'), t0);
     },
   ];
 }
@@ -107,8 +96,8 @@ export function workerScenarios(combo: Combo, s: Scale): (() => Promise<Row>)[] 
     const w = await startChaosWorker(combo, args);
     try {
       const row = await fn(w);
-      const alive = isAlive(w.pid) && (await answersGood(w.target).catch(() => false));
-      if (!alive) return { ...row, backend, verdict: 'FAIL', notes: [...row.notes, 'the worker died or stopped answering'], ms: performance.now() - t0 };
+      const up = alive(w.pid) && (await answersGood(w.target).catch(() => false));
+      if (!up) return { ...row, backend, verdict: 'FAIL', notes: [...row.notes, 'the worker died or stopped answering'], ms: performance.now() - t0 };
       return { ...row, backend, ms: performance.now() - t0 };
     } finally {
       w.proc.child.kill('SIGKILL');
@@ -119,11 +108,13 @@ export function workerScenarios(combo: Combo, s: Scale): (() => Promise<Row>)[] 
     () => withWorker(['--idle-timeout', '3', '--max-body', '64k'], async (w) => {
       const bad: string[] = [];
       const gaps: string[] = [];
+      const deadlineMs = 7000;
       await Promise.all(HOSTILE_CASES.map(async (c) => {
-        const r = await exchange(w.target, c.bytes, 7000);
-        const ok = r.closedByServer && r.statuses.length <= 1 && (r.statuses.length ? c.accept.includes(r.statuses[0]) : c.closeOk);
-        if (!ok) (gapFor(combo.backend, c.name) ? gaps : bad).push(`${c.name}: ${r.statuses.join(',') || (r.closedByServer ? 'closed' : 'left open')}`);
+        const r = await exchange(w.target, c.bytes, { timeoutMs: deadlineMs });
+        if (judge.hostileProblem(c, r, deadlineMs)) (gapFor(combo.backend, c.name) ? gaps : bad).push(`${c.name}: ${r.statuses.join(',') || (r.closedByServer ? 'closed' : 'left open')}`);
       }));
+      const leaked = judge.leakedMarkers(HOSTILE_CASES, await seenPaths(w.target));
+      (gapFor(combo.backend, 'no hostile request reached the app') ? gaps : bad).push(...leaked.map((l) => `reached the app: ${l}`));
       return { scenario: `${HOSTILE_CASES.length} hostile requests (framing, limits, smuggling)`, verdict: bad.length ? 'FAIL' : gaps.length ? 'known gap' : 'pass', notes: [...bad, ...gaps] };
     }),
     () => withWorker(['--idle-timeout', '2'], async (w) => {
@@ -132,27 +123,27 @@ export function workerScenarios(combo: Combo, s: Scale): (() => Promise<Row>)[] 
       const closedNote = r.closedAfterMs.length
         ? `${r.closedAfterMs.length} closed after ${Math.round(Math.min(...r.closedAfterMs))}–${Math.round(slowest)} ms`
         : 'none closed';
-      const v = verdictOf([[r.stillOpen === 0 && slowest <= 5000, `${r.stillOpen} still open after 10 s; ${closedNote}`], [r.goodOk === r.goodSent, `good ${r.goodOk}/${r.goodSent}`]], gapFor(combo.backend, 'slow-loris'));
+      const v = verdictOf(judge.slowLorisProblems(r, judge.slowLorisBoundMs(1000, 2)), gapFor(combo.backend, 'slow-loris'));
       return { scenario: 'slow-loris: 200 clients, 1 header byte/s, --idle-timeout 2', ...v, notes: [`${closedNote} with ${[...new Set(r.statuses)].join('/') || 'no answer'}; good requests meanwhile ${r.goodOk}/${r.goodSent}`, ...v.notes] };
     }),
     () => withWorker(['--idle-timeout', '2'], async (w) => {
       const closed = await stalledBody(w.target, 8000);
-      const v = verdictOf([[closed !== undefined && closed <= 4000, `closed after ${closed === undefined ? 'never' : Math.round(closed)} ms`]], gapFor(combo.backend, 'stalled body'));
+      const v = verdictOf(judge.stalledBodyProblems(closed, 2000 + 2000), gapFor(combo.backend, 'stalled body'));
       return { scenario: 'request body stalls after 3 bytes, --idle-timeout 2', ...v, notes: [`closed after ${closed === undefined ? '(never)' : Math.round(closed)} ms`, ...v.notes] };
     }),
     () => withWorker(['--max-body', '64k'], async (w) => {
       const r = await chunkedOverLimit(w.target, w.pid, 256 * 2 ** 20);
-      const v = verdictOf([[r.status === 413 && r.sentWhenAnswered < 16 * 2 ** 20, `status ${r.status} after ${r.sentWhenAnswered} bytes`]], gapFor(combo.backend, 'chunked 413'));
+      const v = verdictOf(judge.chunkedOverLimitProblems(r), gapFor(combo.backend, 'chunked 413'));
       return { scenario: 'chunked body over --max-body 64k (256 MiB offered)', ...v, rssKb: [r.rssBeforeKb, r.rssAfterKb], notes: [`${r.status} after ${(r.sentWhenAnswered / 1024).toFixed(0)} KiB sent`, ...v.notes] };
     }),
     () => withWorker([], async (w) => {
       const r = await stalledReader(w.target, w.pid, 1024, Math.min(s.durationMs, 10000));
-      const v = verdictOf([[r.producedMb < 64 && r.rssAfterKb - r.rssBeforeKb < 96 * 1024 && r.servedMeanwhile, `produced ${r.producedMb.toFixed(1)} MiB`]], gapFor(combo.backend, 'stalled reader'));
+      const v = verdictOf(judge.stalledReaderProblems(r), gapFor(combo.backend, 'stalled reader'));
       return { scenario: `reader stops during a 1 GiB streamed response (${r.stalledMs / 1000} s)`, ...v, rssKb: [r.rssBeforeKb, r.rssAfterKb], notes: [`app produced ${r.producedMb.toFixed(1)} MiB, client read ${r.receivedMb.toFixed(2)} MiB`, ...v.notes] };
     }),
     () => withWorker(['--idle-timeout', '120', '--log-level', 'error'], async (w) => {
       const r = await idleFlood(w.target, w.pid, s.idleConnections);
-      const v = verdictOf([[r.failedToConnect === 0 && r.goodStatus === 200 && r.goodMs < 5000, `good request ${r.goodStatus} in ${Math.round(r.goodMs)} ms, ${r.failedToConnect} failed to connect`]], gapFor(combo.backend, 'idle flood'));
+      const v = verdictOf(judge.idleFloodProblems(r), gapFor(combo.backend, 'idle flood'));
       return {
         scenario: `${r.opened} idle connections + one more client`, ...v, fds: [r.workerFdsBefore, r.workerFdsDuring], rssKb: [r.rssBeforeKb, r.rssDuringKb],
         notes: [`good request answered in ${Math.round(r.goodMs)} ms`, ...(r.scaledBecause ? [`scaled down: ${r.scaledBecause}`] : []), ...v.notes],
@@ -160,7 +151,7 @@ export function workerScenarios(combo: Combo, s: Scale): (() => Promise<Row>)[] 
     }),
     () => withWorker(['--max-body', '64k', '--log-level', 'error'], async (w) => {
       const r = await fuzzWorker(w.target, w.pid, s.durationMs);
-      const v = verdictOf([[r.failure === undefined, r.failure ?? '']], gapFor(combo.backend, 'fuzz'));
+      const v = verdictOf(judge.fuzzProblems(r), gapFor(combo.backend, 'fuzz'));
       return { scenario: `fast-check mutated requests, ${Math.round(r.ms / 1000)} s`, ...v, sent: r.requests, notes: [`${r.batches} batches; outcomes ${JSON.stringify(r.outcomes)}`, ...v.notes] };
     }),
   ];
@@ -188,11 +179,11 @@ export function supervisorInputScenarios(s: Scale): (() => Promise<Row>)[] {
         const fds1 = await settledFdCount(pid, 500);
         const bad = verdicts.filter((v) => v.problem).map((v) => `${v.name}: ${v.problem}`);
         const v = verdictOf([
-          [bad.length === 0, bad.join('; ')],
-          [big.closedAfterBytes !== undefined && big.closedAfterBytes < 16 * 2 ** 20, `64 MiB line read up to ${big.closedAfterBytes}`],
-          [status.status === 'ok' && statusMs < 5000, `status during the flood: ${status.status} in ${Math.round(statusMs)} ms`],
-          [fds1 <= fds0, `fds ${fds0} → ${fds1}`],
-          [isAlive(pid), 'daemon died'],
+          ...bad,
+          ...judge.oversizedProblems(big),
+          ...judge.statusDuringFloodProblems(status.status, statusMs),
+          ...(fds1 <= fds0 ? [] : [`fds ${fds0} → ${fds1}`]),
+          ...(alive(pid) ? [] : ['daemon died']),
         ]);
         return {
           scenario: `control endpoint: ${verdicts.length} malformed messages, a 64 MiB line, 5,000 idle connections`, backend: 'supervisor', ...v,
@@ -207,7 +198,7 @@ export function supervisorInputScenarios(s: Scale): (() => Promise<Row>)[] {
     async () => {
       const t0 = performance.now();
       const r = await fuzzIni(s.durationMs);
-      const v = verdictOf([[r.failure === undefined, r.failure ?? '']], SUPERVISOR_GAPS['ini fuzz']);
+      const v = verdictOf(r.failure === undefined ? [] : [r.failure], SUPERVISOR_GAPS['ini fuzz']);
       return { scenario: `fast-check mutated INI files, ${Math.round(r.ms / 1000)} s`, backend: 'supervisor', ...v, sent: r.runs, notes: [`outcomes ${JSON.stringify(r.outcomes)}`, ...v.notes], ms: performance.now() - t0 };
     },
   ];

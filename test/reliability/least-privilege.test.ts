@@ -8,12 +8,12 @@ import { spawn, type StdioOptions } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { killAll, start, waitFor } from '../helpers/process.js';
-import { CLI, get, startSupervisor, tempDir, type Running } from '../supervisor/harness.js';
+import { request } from '../helpers/http.js';
+import { runningPids, startSupervisor, SUPERVISOR_CLI as CLI, tempDir, type Running } from '../helpers/supervisor.js';
 import { request as ctlRequest } from '../../supervisor/client.js';
 import { SUPERVISOR_GAPS } from '../chaos/known-gaps.js';
-import { chaosApp } from '../chaos/lib/worker-under-test.js';
-import { credentials, listeningHost, listeningInode } from '../chaos/lib/proc-net.js';
-import { runningPids } from '../chaos/scenarios/supervisor-setup.js';
+import { chaosApp } from '../chaos/worker-matrix.js';
+import { credentials, listeningHost, listeningInode } from '../helpers/proc-net.js';
 
 after(killAll);
 
@@ -86,7 +86,7 @@ test('as root: a privileged port is bound by the supervisor, workers run as nobo
   assert.deepEqual(ids.gid, [nogroup, nogroup, nogroup, nogroup], 'real, effective, saved, fs gid');
   assert.ok(ids.groups.every((g) => g === nogroup), `root's supplementary groups leaked: ${ids.groups}`);
   assert.equal(credentials(r.proc.child.pid!).uid[1], 0, 'the supervisor itself stays root');
-  const reply = await get(`127.0.0.1:${port}`);
+  const reply = await request(`127.0.0.1:${port}`);
   assert.equal(reply.status, 200);
   assert.equal(reply.body, `ok ${pid}`);
 });
@@ -101,7 +101,7 @@ test('Unix listening sockets honour their umask', async () => {
   assert.equal(fs.statSync(`${dir}/a.sock`).mode & 0o777, 0o750);
   assert.equal(fs.statSync(`${dir}/b.sock`).mode & 0o777, 0o700);
   await waitFor(async () => (await runningPids(r, 'a')).length === 1, 'worker a', 30000);
-  const reply = await waitFor(() => get(`unix:${dir}/a.sock`).catch(() => undefined), 'an answer on a.sock');
+  const reply = await waitFor(() => request(`unix:${dir}/a.sock`).catch(() => undefined), 'an answer on a.sock');
   assert.equal(reply!.status, 200);
 });
 

@@ -3,12 +3,13 @@
 // the EPIPE of its own log line as an uncaught exception, which failed again, for ever, at 30% CPU.
 import { after, test } from 'node:test';
 import { killAll, waitFor } from '../helpers/process.js';
-import { isAlive } from '../chaos/lib/proc-stats.js';
-import { runningPids, superviseWeb } from '../chaos/scenarios/supervisor-setup.js';
-import { workerMatrix } from '../chaos/lib/worker-under-test.js';
+import { alive } from '../helpers/proc-stats.js';
+import { runningPids } from '../helpers/supervisor.js';
+import { superviseWeb } from '../chaos/scenarios/supervisor-setup.js';
+import { workerMatrix } from '../chaos/worker-matrix.js';
 
 after(async () => {
-  for (const pid of orphans) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of orphans) if (alive(pid)) process.kill(pid, 'SIGKILL');
   await killAll();
 });
 
@@ -26,6 +27,6 @@ for (const combo of (await workerMatrix()).filter((c) => c.handler === 'fetch'))
     // Nobody reads the workers' stderr any more: their next log line meets EPIPE.
     r.proc.child.stderr?.destroy();
     r.proc.child.stdout?.destroy();
-    await waitFor(() => pids!.every((p) => !isAlive(p)), 'the orphaned workers to exit', 10000, 100);
+    await waitFor(() => pids!.every((p) => !alive(p)), 'the orphaned workers to exit', 10000, 100);
   });
 }

@@ -4,9 +4,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { killAll } from '../helpers/process.js';
-import { isAlive } from '../chaos/lib/proc-stats.js';
-import { answersGood, comboName, startChaosWorker, workerMatrix, type ChaosWorker } from '../chaos/lib/worker-under-test.js';
+import { alive } from '../helpers/proc-stats.js';
+import { answersGood, comboName, startChaosWorker, workerMatrix, type ChaosWorker } from '../chaos/worker-matrix.js';
 import { chunkedOverLimit, declaredOverLimit, slowLoris, stalledBody, stalledReader } from '../chaos/scenarios/slow-clients.js';
+import { chunkedOverLimitProblems, slowLorisBoundMs, slowLorisProblems, stalledBodyProblems, stalledReaderProblems } from '../chaos/verdicts.js';
 import { gapFor } from '../chaos/known-gaps.js';
 
 after(killAll);
@@ -27,20 +28,15 @@ for (const combo of await workerMatrix()) {
     test('slow-loris (one header byte per 500 ms) is closed within the idle timeout, others still served', { skip: perBackend, todo: gapFor(combo.backend, 'slow-loris') }, async (t) => {
       // Bound: the first byte goes out after 500 ms, then the idle timeout, plus 2 s for the
       // server's check interval and timers on a loaded machine (without a bound it was 30 s).
-      const bound = IDLE_TIMEOUT_S * 1000 + 2500;
+      const bound = slowLorisBoundMs(500, IDLE_TIMEOUT_S);
       const r = await slowLoris(w.target, 20, 500, bound + 1000);
       t.diagnostic(JSON.stringify({ ...r, closedAfterMs: r.closedAfterMs.map(Math.round) }));
-      assert.equal(r.stillOpen, 0, `${r.stillOpen} slow connections still open after ${bound + 1000} ms`);
-      const slowest = Math.max(...r.closedAfterMs);
-      assert.ok(slowest <= bound, `slowest slow-loris connection closed after ${Math.round(slowest)} ms, bound ${bound} ms`);
-      assert.ok(r.statuses.every((s) => s === 408 || s === 400 || s === 431), `answered ${r.statuses.join(',')}`);
-      assert.ok(r.goodSent > 0 && r.goodOk === r.goodSent, `good requests meanwhile: ${r.goodOk}/${r.goodSent}`);
+      assert.deepEqual(slowLorisProblems(r, bound), []);
     });
 
     test('a request body that stalls is cut within the idle timeout', { skip: perBackend, todo: gapFor(combo.backend, 'stalled body') }, async () => {
       const bound = IDLE_TIMEOUT_S * 1000 + 2000;
-      const closedAfter = await stalledBody(w.target, bound + 2000);
-      assert.ok(closedAfter !== undefined && closedAfter <= bound, `closed after ${closedAfter === undefined ? 'never' : Math.round(closedAfter)} ms, bound ${bound} ms`);
+      assert.deepEqual(stalledBodyProblems(await stalledBody(w.target, bound + 2000), bound), []);
     });
 
     test('a declared Content-Length over --max-body gets 413 before any body byte', async () => {
@@ -50,22 +46,18 @@ for (const combo of await workerMatrix()) {
     test('a chunked body over --max-body gets 413 while it is still arriving', { todo: gapFor(combo.backend, 'chunked 413') }, async (t) => {
       const r = await chunkedOverLimit(w.target, w.pid, 64 * 2 ** 20);
       t.diagnostic(JSON.stringify(r));
-      assert.equal(r.status, 413, `no 413 after sending ${r.totalIfUnanswered} bytes`);
       // Loopback socket buffers can hold a few MB we wrote before the server read them.
-      assert.ok(r.sentWhenAnswered < 16 * 2 ** 20, `413 came only after ${r.sentWhenAnswered} bytes of a 64 MiB body`);
-      assert.ok(r.rssAfterKb - r.rssBeforeKb < 48 * 1024, `RSS grew ${r.rssBeforeKb} → ${r.rssAfterKb} kB`);
+      assert.deepEqual(chunkedOverLimitProblems(r), []);
     });
 
     test('a client that stops reading a 256 MiB streamed response costs bounded memory', { todo: gapFor(combo.backend, 'stalled reader') }, async (t) => {
       const r = await stalledReader(w.target, w.pid, 256, 2500);
       t.diagnostic(JSON.stringify(r));
-      assert.ok(r.servedMeanwhile, 'a good request was not served while the reader stalled');
-      assert.ok(r.producedMb < 64, `the app produced ${r.producedMb.toFixed(1)} MiB for a reader that stopped after ${r.receivedMb.toFixed(2)} MiB`);
-      assert.ok(r.rssAfterKb - r.rssBeforeKb < 96 * 1024, `RSS grew ${r.rssBeforeKb} → ${r.rssAfterKb} kB`);
+      assert.deepEqual(stalledReaderProblems(r), []);
     });
 
     test('the worker is still up and answers a good request', async () => {
-      assert.ok(isAlive(w.pid));
+      assert.ok(alive(w.pid));
       assert.ok(await answersGood(w.target));
     });
   });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { loadConfig } from '../../supervisor/config.js';
 import { start } from '../helpers/process.js';
-import { CLI, FIXTURES, fixtureEnv, tempDir, cleanup } from './harness.js';
+import { SUPERVISOR_CLI as CLI, FIXTURES, fixtureEnv, tempDir, cleanup } from '../helpers/supervisor.js';
 
 const CASES: [string, RegExp][] = [
   ['bad-unknown-socket.ini', /bad-unknown-socket\.ini:2 \[watcher:web\] cmd: refers to socket "nope" but there is no \[socket:nope\] \(defined: web\)/],

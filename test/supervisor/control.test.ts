@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { start, waitFor } from '../helpers/process.js';
-import { alive, CTL, startSupervisor, tempDir, waitForRunning, type Running, cleanup } from './harness.js';
+import { CTL, startSupervisor, tempDir, waitForRunning, type Running, cleanup } from '../helpers/supervisor.js';
+import { gone } from '../helpers/proc-stats.js';
 
 test.after(cleanup);
 
@@ -78,7 +79,7 @@ test('circus-ctl covers the everyday commands', async () => {
   const pids = JSON.parse((await ctl(r, '--json', 'list', 'web')).out).pids as number[];
   o = await ctl(r, 'signal', 'web', String(pids[0]), 'KILL');
   assert.match(o.out, new RegExp(`signalled ${pids[0]}`));
-  await waitFor(() => !alive(pids[0]), 'the signalled process to die');
+  await waitFor(() => gone(pids[0]), 'the signalled process to die');
   await waitForRunning(r, 'web', 3);
 
   assert.equal((await ctl(r, 'start', 'other')).code, 0);

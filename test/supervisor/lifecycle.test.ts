@@ -6,7 +6,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { closeFd, createListener } from '../../sys/sockets.js';
 import { start, waitFor } from '../helpers/process.js';
-import { alive, CLI, get, startSupervisor, tempDir, waitForRunning, watcherPids, workerWatcher, cleanup } from './harness.js';
+import { SUPERVISOR_CLI as CLI, startSupervisor, tempDir, waitForRunning, watcherPids, workerWatcher, cleanup } from '../helpers/supervisor.js';
+import { gone } from '../helpers/proc-stats.js';
+import { request } from '../helpers/http.js';
 
 test.afterEach(cleanup);
 
@@ -46,7 +48,7 @@ port = 0
     // One at a time: no other recycle started in between.
     assert.doesNotMatch(between, /reached max_age/);
   }
-  assert.equal((await get(r.sockets.get('web')!)).status, 200);
+  assert.equal((await request(r.sockets.get('web')!)).status, 200);
 });
 
 test('FileStream writes a watcher’s output to files rotated by size (max_bytes, backup_count)', async () => {
@@ -104,9 +106,9 @@ test('as root: a privileged port served by workers running as nobody; as nobody 
     assert.match(status, /^Gid:\s+65534\s+65534\s+65534\s+65534$/m);
     assert.match(status, /^Groups:\s*$/m);
   }
-  const a = await get(`127.0.0.1:${port}`);
+  const a = await request(`127.0.0.1:${port}`);
   assert.equal(a.status, 200);
-  assert.ok(pids.includes(a.body.pid));
+  assert.ok(pids.includes(a.json().pid));
   r.proc.child.kill('SIGTERM');
   assert.equal((await r.proc.exited).code, 0);
 
@@ -124,7 +126,7 @@ test('a supervisor killed with SIGKILL leaves no circus-worker behind (PR_SET_PD
   const pids = await waitForRunning(r, 'web', 3, 30000, false);
   r.proc.child.kill('SIGKILL');
   await r.proc.exited;
-  await waitFor(() => pids.every((p) => !alive(p)), 'every circus-worker to exit after its supervisor died', 15000);
+  await waitFor(() => pids.every((p) => gone(p)), 'every circus-worker to exit after its supervisor died', 15000);
   const [host, port] = r.sockets.get('web')!.split(':');
   const refused = await new Promise<boolean>((resolve) => {
     const c = net.connect(Number(port), host, () => { c.destroy(); resolve(false); });
@@ -174,9 +176,9 @@ test('a worker that drains on its own (--max-requests) is replaced, not counted 
   await waitForRunning(r, 'web', 1, 30000, false);
   const seen = new Set<number>();
   for (let i = 0; i < 50; i++) {
-    const a = await get(r.sockets.get('web')!, '/', 30000);
+    const a = await request(r.sockets.get('web')!, '/', { timeoutMs: 30000 });
     assert.equal(a.status, 200);
-    seen.add(a.body.pid);
+    seen.add(a.json().pid);
   }
   assert.ok(seen.size >= 3, `recycled by --max-requests (${seen.size} pids)`);
   assert.match(r.proc.stderr(), /web: process \d+ is draining; starting a replacement/);

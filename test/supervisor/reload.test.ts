@@ -4,7 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { waitFor } from '../helpers/process.js';
-import { alive, get, lineIndex, servingPids, startSupervisor, tempDir, waitForRunning, watcherPids, workerWatcher, cleanup } from './harness.js';
+import { lineIndex, servingPids, startSupervisor, tempDir, waitForRunning, watcherPids, workerWatcher, cleanup } from '../helpers/supervisor.js';
+import { gone } from '../helpers/proc-stats.js';
+import { request } from '../helpers/http.js';
 
 test.afterEach(cleanup);
 
@@ -23,7 +25,7 @@ test('reload waits for READY=1 from each new worker before stopping an old one; 
     const exited = lineIndex(log, new RegExp(`process ${old[k]} exited`));
     assert.ok(served !== -1 && exited !== -1 && served < exited, `new ${fresh[k]} served before old ${old[k]} stopped`);
   }
-  for (const p of old) assert.equal(alive(p), false);
+  for (const p of old) assert.ok(gone(p));
 
   // A new process slower than ready_timeout: reload fails, the old ones stay and serve.
   await r.ok('set', { name: 'web', options: { ready_timeout: 0.3 } });
@@ -43,7 +45,7 @@ test('SIGHUP replaces every worker while the supervisor and its socket stay', as
   await waitFor(() => /reloaded all watchers/.test(r.proc.stderr()), 'the SIGHUP reload to finish', 60000);
   const fresh = await waitForRunning(r, 'web', 2, 30000, false);
   assert.equal(fresh.filter((p) => old.includes(p)).length, 0);
-  assert.equal((await get(r.sockets.get('web')!)).status, 200);
+  assert.equal((await request(r.sockets.get('web')!)).status, 200);
   assert.equal(r.proc.child.exitCode, null);
 });
 
@@ -93,7 +95,7 @@ path = ${dir}/b.sock
   const web2 = await waitForRunning(r, 'web', 3);
   assert.deepEqual(web.filter((p) => web2.includes(p)).sort(), [...web].sort(), 'resizing kept the running processes');
   const [extra] = await waitForRunning(r, 'extra', 1);
-  assert.equal((await get(`unix:${dir}/b.sock`)).body.pid, extra);
+  assert.equal((await request(`unix:${dir}/b.sock`)).json().pid, extra);
   assert.equal(fs.existsSync(`${dir}/a.sock`), false, 'the old Unix socket is closed and removed');
   assert.deepEqual(((await r.ok('list')).watchers as string[]).sort(), ['extra', 'web']);
   assert.deepEqual(((await r.ok('listsockets')).sockets as { name: string }[]).map((s) => s.name).sort(), ['admin', 'web']);
@@ -103,7 +105,7 @@ path = ${dir}/b.sock
   assert.equal(bad.status, 'error');
   assert.match(String(bad.reason), /circus\.ini:\d+ \[watcher:web\] numprocess: unknown option/);
   assert.deepEqual((await watcherPids(r, 'web')).sort(), [...web2].sort());
-  assert.equal((await get(r.sockets.get('web')!)).status, 200);
+  assert.equal((await request(r.sockets.get('web')!)).status, 200);
 });
 
 test('a crash-looping app ends as a stopped watcher after max_retry; the supervisor keeps answering', async () => {
@@ -119,7 +121,7 @@ test('a crash-looping app ends as a stopped watcher after max_retry; the supervi
   const spawns = (r.proc.stderr().match(/crashy: spawned process/g) ?? []).length;
   assert.ok(spawns >= 6 && spawns <= 12, `bounded respawns (${spawns})`);
   assert.equal((await r.ctl('status', { name: 'web' })).status, 'active');
-  assert.equal((await get(r.sockets.get('web')!)).status, 200);
+  assert.equal((await request(r.sockets.get('web')!)).status, 200);
 });
 
 test('reloadconfig re-binds changed sockets and moves their watchers onto them', async () => {
@@ -154,8 +156,8 @@ backlog = ${backlog}
   const [staying2] = await waitForRunning(r, 'staying', 1);
   assert.notEqual(moving2, moving);
   assert.notEqual(staying2, staying);
-  assert.equal((await get(`unix:${dir}/two.sock`)).body.pid, moving2);
-  assert.equal((await get(`unix:${dir}/inplace.sock`)).body.pid, staying2);
+  assert.equal((await request(`unix:${dir}/two.sock`)).json().pid, moving2);
+  assert.equal((await request(`unix:${dir}/inplace.sock`)).json().pid, staying2);
   assert.equal(fs.existsSync(`${dir}/one.sock`), false);
   const sockets = (await r.ok('listsockets')).sockets as { name: string; backlog: number; address: string }[];
   assert.deepEqual(sockets.map((s) => [s.name, s.backlog, s.address]).sort(), [

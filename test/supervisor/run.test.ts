@@ -6,7 +6,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { closeFd, createListener } from '../../sys/sockets.js';
 import { start, waitFor } from '../helpers/process.js';
-import { alive, CLI, fixtureEnv, get, startSupervisor, tempDir, waitForRunning, workerWatcher, cleanup } from './harness.js';
+import { SUPERVISOR_CLI as CLI, fixtureEnv, startSupervisor, tempDir, waitForRunning, workerWatcher, cleanup } from '../helpers/supervisor.js';
+import { gone } from '../helpers/proc-stats.js';
+import { request } from '../helpers/http.js';
 
 test.afterEach(cleanup);
 
@@ -32,10 +34,10 @@ test('the seed configuration serves through 5 workers that all hold the one list
   for (const pid of pids) assert.equal(fdTarget(pid, 3), held, `worker ${pid} fd 3 is the supervisor's socket`);
   const address = r.sockets.get('foo')!;
   for (let i = 0; i < 20; i++) {
-    const a = await get(address);
+    const a = await request(address);
     assert.equal(a.status, 200);
-    assert.ok(pids.includes(a.body.pid), `answered by a watcher process (${a.body.pid})`);
-    assert.deepEqual(a.body.argv, ['3']);
+    assert.ok(pids.includes(a.json().pid), `answered by a watcher process (${a.json().pid})`);
+    assert.deepEqual(a.json().argv, ['3']);
   }
 });
 
@@ -72,13 +74,13 @@ port = 0
   );
   const both = await waitForRunning(r, 'both', 2);
   const [adminPid] = await waitForRunning(r, 'admin', 1);
-  const a = await get(r.sockets.get('web')!);
-  assert.deepEqual(a.body.argv, ['3', '4', `wid=${a.body.wid}`, `home=${dir}`]);
-  assert.ok(['1', '2'].includes(a.body.wid));
-  assert.equal(a.body.env, 'admin-fd-4');
-  const b = await get(`unix:${dir}/admin.sock`);
-  assert.deepEqual(b.body.argv, ['3']);
-  assert.equal(b.body.pid, adminPid);
+  const a = await request(r.sockets.get('web')!);
+  assert.deepEqual(a.json().argv, ['3', '4', `wid=${a.json().wid}`, `home=${dir}`]);
+  assert.ok(['1', '2'].includes(a.json().wid));
+  assert.equal(a.json().env, 'admin-fd-4');
+  const b = await request(`unix:${dir}/admin.sock`);
+  assert.deepEqual(b.json().argv, ['3']);
+  assert.equal(b.json().pid, adminPid);
   assert.equal(fs.statSync(`${dir}/admin.sock`).mode & 0o777, 0o700);
   // web + admin + readiness channel; the unused v6 socket never reaches a child.
   for (const pid of both) assert.deepEqual(socketFds(pid).filter((fd) => fd <= 5), [3, 4, 5]);
@@ -104,7 +106,7 @@ test('a killed worker is respawned at once; connections queue while no worker ru
     c.on('error', () => resolve(false));
   });
   assert.equal(connected, true);
-  const pending = get(r.sockets.get('foo')!, '/', 30000);
+  const pending = request(r.sockets.get('foo')!, '/', { timeoutMs: 30000 });
   await r.ok('start', { name: 'dummy' });
   assert.equal((await pending).status, 200);
 });
@@ -115,9 +117,9 @@ test('SIGTERM stops every worker gracefully and exits 0; the socket is closed', 
   r.proc.child.kill('SIGTERM');
   const { code } = await r.proc.exited;
   assert.equal(code, 0, r.proc.stderr());
-  for (const pid of pids) assert.equal(alive(pid), false, `worker ${pid} is gone`);
+  for (const pid of pids) assert.ok(gone(pid), `worker ${pid} is gone`);
   assert.match(r.proc.stderr(), /stopped \(exit 0\)/);
-  await assert.rejects(get(r.sockets.get('foo')!), /ECONNREFUSED/);
+  await assert.rejects(request(r.sockets.get('foo')!), /ECONNREFUSED/);
   assert.equal(fs.existsSync(path.join(r.dir, 'ctl.sock')), false);
 });
 
@@ -140,7 +142,7 @@ port = 0
   const t0 = Date.now();
   await r.ok('stop', { name: 'stubborn' });
   assert.ok(Date.now() - t0 >= 900, `waited graceful_timeout before SIGKILL: ${Date.now() - t0} ms; ${r.proc.stderr()}`);
-  assert.equal(alive(pid), false);
+  assert.ok(gone(pid));
   assert.match(r.proc.stderr(), new RegExp(`process ${pid} still running 1s after SIGTERM, sending SIGKILL`));
   r.proc.child.kill('SIGKILL');
   await r.proc.exited;
@@ -152,7 +154,7 @@ port = 0
   r2.proc.child.kill('SIGTERM');
   const { code } = await r2.proc.exited;
   assert.equal(code, 5);
-  assert.equal(alive(pid2), false);
+  assert.ok(gone(pid2));
 });
 
 test('bind failures stop startup with exit 3, naming the socket, address and errno', async () => {
@@ -186,7 +188,7 @@ test('Ctrl-C (SIGINT to the whole process group) drains each worker once and exi
   process.kill(-r.proc.child.pid!, 'SIGINT');
   const { code } = await r.proc.exited;
   assert.equal(code, 0, r.proc.stderr());
-  for (const pid of pids) assert.equal(alive(pid), false);
+  for (const pid of pids) assert.ok(gone(pid));
   for (const pid of pids) assert.match(r.proc.stderr(), new RegExp(`process ${pid} exited \\(code 0\\)`));
   assert.doesNotMatch(r.proc.stderr(), /while draining|SIGKILL|exited unexpectedly/);
   assert.equal((r.proc.stderr().match(/spawned process/g) ?? []).length, 2, 'no replacement was started during the stop');
@@ -199,5 +201,5 @@ test('as root: a socket bound to an interface (SO_BINDTODEVICE lo) serves on it'
     { dir },
   );
   await waitForRunning(r, 'web', 1);
-  assert.equal((await get(r.sockets.get('web')!)).status, 200);
+  assert.equal((await request(r.sockets.get('web')!)).status, 200);
 });

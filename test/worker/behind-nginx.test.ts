@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { gapFor } from '../chaos/known-gaps.js';
 import { killAll, ROOT, start, waitFor } from '../helpers/process.js';
-import { request, startFixtureWorker, type FixtureWorker } from './uws-support.js';
+import { request } from '../helpers/http.js';
+import { servingWorker, type ServingWorker } from '../helpers/worker.js';
 import { uwsSkip } from '../helpers/uws-available.js';
 
 const NGINX = '/usr/sbin/nginx';
@@ -53,7 +54,7 @@ http {
 
 for (const backend of ['node', 'uws'] as const) {
   describe(`${backend} backend behind nginx`, { skip: (backend === 'uws' && uwsSkip) || (!fs.existsSync(NGINX) && 'nginx is not installed') }, () => {
-    let worker: FixtureWorker | undefined;
+    let worker: ServingWorker | undefined;
     let front: { socketPath: string; dir: string } | undefined;
 
     after(async () => {
@@ -63,13 +64,13 @@ for (const backend of ['node', 'uws'] as const) {
     });
 
     test('proxy_http_version 1.1 with upstream keep-alive: every request answered', async () => {
-      worker = await startFixtureWorker(backend, [], APP);
+      worker = await servingWorker(backend, [], APP);
       front = await startNginx(worker.target.port);
       const target = { socketPath: front.socketPath };
       for (let i = 0; i < 40; i++) {
         const r = await request(target, '/v11/echo', { method: 'POST', body: `n${i}` });
         assert.equal(r.status, 200, `request ${i}`);
-        assert.equal(r.body.toString(), `POST n${i}`);
+        assert.equal(r.body, `POST n${i}`);
       }
       const json = await request(target, '/v11/json');
       assert.equal(json.status, 201);
@@ -80,7 +81,7 @@ for (const backend of ['node', 'uws'] as const) {
       assert.ok(front, 'nginx is up (previous test)');
       const r = await request({ socketPath: front.socketPath }, '/default/echo', { method: 'POST', body: 'old' });
       assert.equal(r.status, 200, `nginx answered ${r.status} (504: no answer from the worker within proxy_read_timeout)`);
-      assert.equal(r.body.toString(), 'POST old');
+      assert.equal(r.body, 'POST old');
     });
   });
 }

@@ -2,14 +2,14 @@
 // own with --no-lazy-request (request=native, the Request global left alone); both backends.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { killAll, ROOT } from '../helpers/process.js';
+import { killAll } from '../helpers/process.js';
 import { BACKENDS } from '../helpers/uws-available.js';
-import { request, startFixtureWorker } from './uws-support.js';
+import { request } from '../helpers/http.js';
+import { app, servingWorker } from '../helpers/worker.js';
 
 after(killAll);
 
-const LEAN = path.join(ROOT, 'test/fixtures/apps/fetch-lean.mjs');
+const LEAN = app('fetch-lean.mjs');
 // Node 22+ loads undici with node:http, so only Node 20 shows when a Request was built.
 const EAGER = Number(process.versions.node.split('.')[0]) >= 22;
 
@@ -17,14 +17,14 @@ for (const backend of BACKENDS) {
   for (const lazy of [true, false]) {
     const args = lazy ? [] : ['--no-lazy-request'];
     test(`${backend}${lazy ? '' : ' --no-lazy-request'}: the start line says request=${lazy ? 'lazy' : 'native'} and the app gets ${lazy ? 'the lazy Request' : "undici's Request"}`, async () => {
-      const { target, worker, release } = await startFixtureWorker(backend, args, LEAN);
+      const { target, proc: worker, release } = await servingWorker(backend, args, LEAN);
       try {
         assert.match(worker.stderr(), new RegExp(`handler=fetch response=fast request=${lazy ? 'lazy' : 'native'}\\n`));
         // The first request: undici's Request is built for it (and so loaded) only without the lazy one.
-        if (!EAGER) assert.equal((await request(target, '/undici')).body.toString(), String(!lazy));
+        if (!EAGER) assert.equal((await request(target, '/undici')).body, String(!lazy));
         const r = await request(target, '/request-kind', { method: 'POST', body: 'hello', headers: { 'x-probe': 'p' } });
         assert.equal(r.status, 200);
-        assert.deepEqual(JSON.parse(r.body.toString()), {
+        assert.deepEqual(r.json(), {
           lazy,
           instance: true,
           method: 'POST',

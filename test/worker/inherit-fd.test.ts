@@ -26,7 +26,7 @@ for (const [label, make] of [
       try {
         const w = await workerOnFd(listener, ['--backend', 'node', app(file)]);
         assert.match(w.proc.stderr(), new RegExp(`backend=node handler=${kind}`));
-        const r = await request(w.target, { path: '/' });
+        const r = await request(w.target, '/');
         assert.equal(r.status, 200);
         assert.equal(r.body, `ok ${w.proc.child.pid}`);
         w.proc.child.kill('SIGTERM');
@@ -91,7 +91,7 @@ test('systemd socket activation (systemd-socket-activate, LISTEN_FDS)', { skip: 
   const sd = start('systemd-socket-activate', ['-l', `127.0.0.1:${port}`, process.execPath, WORKER_CLI, '--backend', 'node', app('fetch-app.ts')]);
   await waitForOutput(sd, /Listening on/);
   // The first connection makes systemd-socket-activate exec the worker; it waits in the backlog.
-  const r = await request({ host: '127.0.0.1', port }, { timeoutMs: 30000 });
+  const r = await request({ host: '127.0.0.1', port }, '/', { timeoutMs: 30000 });
   assert.equal(r.status, 200);
   assert.match(sd.stderr(), new RegExp(`serving 127\\.0\\.0\\.1:${port} \\(systemd\\) backend=node`));
 });

@@ -7,8 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { killAll, start, waitFor, waitForOutput } from '../helpers/process.js';
-import { request } from '../helpers/http.js';
-import { app, closeFd, runWorker, tcpListener, targetOf, WORKER_CLI } from '../helpers/worker.js';
+import { request, targetOf } from '../helpers/http.js';
+import { alive } from '../helpers/proc-stats.js';
+import { app, closeFd, runWorker, tcpListener, WORKER_CLI } from '../helpers/worker.js';
 
 after(killAll);
 
@@ -72,15 +73,6 @@ print('CHILD', p.pid, flush=True)
 time.sleep(600)
 `;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 test('a worker exits when its parent is killed with SIGKILL (PR_SET_PDEATHSIG)', async () => {
   const py = start('python3', ['-c', DYING_PARENT, process.execPath, WORKER_CLI, app('fetch-app.ts')]);
   const [, pid] = await waitForOutput(py, /CHILD (\d+)/);
@@ -102,7 +94,7 @@ test('a closed log pipe (EPIPE) neither kills nor wedges the worker', async () =
     w.child.stdout!.destroy();
     w.child.stderr!.destroy();
     // The access line and the error log of /throw now hit a pipe nobody reads.
-    assert.equal((await request(targetOf(listener.address), { path: '/throw' })).status, 500);
+    assert.equal((await request(targetOf(listener.address), '/throw')).status, 500);
     assert.equal((await request(targetOf(listener.address))).status, 200);
     w.child.kill('SIGTERM');
     assert.deepEqual(await w.exited, { code: 0, signal: null });

@@ -3,20 +3,22 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { killAll } from '../helpers/process.js';
-import { raw, request, startFixtureWorker } from './uws-support.js';
+import { request } from '../helpers/http.js';
+import { raw } from '../helpers/raw.js';
+import { servingWorker } from '../helpers/worker.js';
 import { uwsSkip } from '../helpers/uws-available.js';
 
 after(killAll);
 
 const post = (target: { host: string; port: number }, as: string, body: string | Buffer[], headers: Record<string, string> = {}) =>
-  request(target, `/read?as=${as}`, { method: 'POST', body, headers }).then((r) => ({ status: r.status, json: r.status === 200 ? JSON.parse(r.body.toString()) : r.body.toString() }));
+  request(target, `/read?as=${as}`, { method: 'POST', body, headers }).then((r) => ({ status: r.status, json: r.status === 200 ? r.json() : r.body }));
 
 for (const backend of ['node', 'uws'] as const) {
   describe(`request bodies on the ${backend} backend`, { skip: backend === 'uws' && uwsSkip }, () => {
     let target: { host: string; port: number };
     let release = () => {};
     before(async () => {
-      ({ target, release } = await startFixtureWorker(backend, ['--max-body', '64k']));
+      ({ target, release } = await servingWorker(backend, ['--max-body', '64k']));
     });
     after(() => release());
 

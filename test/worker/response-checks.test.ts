@@ -3,18 +3,18 @@
 // status line — never a malformed response on the wire, and the worker keeps serving.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { killAll, ROOT } from '../helpers/process.js';
-import { request, startFixtureWorker } from './uws-support.js';
+import { killAll } from '../helpers/process.js';
+import { request } from '../helpers/http.js';
+import { app, servingWorker } from '../helpers/worker.js';
 import { uwsSkip } from '../helpers/uws-available.js';
 
 after(killAll);
 
-const APP = path.join(ROOT, 'test/fixtures/apps/fetch-lean.mjs');
+const APP = app('fetch-lean.mjs');
 
 for (const backend of ['node', 'uws'] as const) {
   test(`${backend}: forbidden responses answer 500 Internal Server Error, nothing of them on the wire`, { skip: backend === 'uws' && uwsSkip }, async () => {
-    const { target, worker, release } = await startFixtureWorker(backend, [], APP);
+    const { target, proc: worker, release } = await servingWorker(backend, [], APP);
     try {
       for (const p of ['/status-99', '/status-204-body', '/bad-status-text', '/bad-header-name']) {
         const r = await request(target, p);
@@ -22,7 +22,7 @@ for (const backend of ['node', 'uws'] as const) {
         assert.equal(r.statusText, 'Internal Server Error', p);
         assert.doesNotMatch(JSON.stringify(r.rawHeaders), /evil|bad name/, p);
       }
-      assert.equal((await request(target, '/echo', { method: 'POST', body: 'still' })).body.toString(), 'POST still');
+      assert.equal((await request(target, '/echo', { method: 'POST', body: 'still' })).body, 'POST still');
       assert.match(worker.stderr(), /handler failed on GET \/status-99[\s\S]*RangeError/);
     } finally {
       release();

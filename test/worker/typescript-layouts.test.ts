@@ -11,8 +11,8 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { killAll, ROOT, waitForOutput } from '../helpers/process.js';
-import { request } from '../helpers/http.js';
-import { closeFd, runWorker, targetOf, tcpListener } from '../helpers/worker.js';
+import { request, targetOf } from '../helpers/http.js';
+import { closeFd, runWorker, tcpListener } from '../helpers/worker.js';
 
 const PROJECT = path.join(ROOT, 'test/fixtures/ts-project');
 

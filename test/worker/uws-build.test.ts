@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { killAll, ROOT, waitForOutput } from '../helpers/process.js';
-import { request } from '../helpers/http.js';
-import { closeFd, runWorker, targetOf, tcpListener } from '../helpers/worker.js';
+import { request, targetOf } from '../helpers/http.js';
+import { closeFd, runWorker, tcpListener } from '../helpers/worker.js';
 import { uwsSkip } from '../helpers/uws-available.js';
 
 let dir = '';

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { closeFd, createListener } from '../../sys/sockets.js';
 import { killAll, start, waitFor, waitForOutput } from '../helpers/process.js';
-import { CLI, FETCH_APP, ready, request, startOnFd, type Target } from './uws-support.js';
+import { request, type Target } from '../helpers/http.js';
+import { FETCH_APP, ready, runWorkerOnFd, WORKER_CLI as CLI } from '../helpers/worker.js';
 import { uwsSkip } from '../helpers/uws-available.js';
 
 after(killAll);
@@ -42,13 +43,13 @@ for (const c of cases) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-uws-'));
     const { fd, target } = c.make(dir);
     try {
-      const w = startOnFd(fd, ['--backend', 'uws', FETCH_APP]);
+      const w = runWorkerOnFd(fd, ['--backend', 'uws', FETCH_APP]);
       assert.equal(await ready(w), 'uws');
       const r = await request(target, '/pid');
       assert.equal(r.status, 200);
-      assert.equal(r.body.toString(), String(w.child.pid));
+      assert.equal(r.body, String(w.child.pid));
       const h = await request(target, '/headers?x=1', { headers: { 'x-custom': 'yes' } });
-      const seen = JSON.parse(h.body.toString());
+      const seen = h.json();
       assert.equal(seen.custom, 'yes');
       assert.match(seen.url, /^http:\/\/.+\/headers\?x=1$/);
       w.child.kill('SIGTERM');
@@ -80,7 +81,7 @@ test('uws serves a socket inherited from a Python parent (pass_fds)', { skip: uw
   await waitForOutput(py, /serving .* backend=uws/, 30000);
   const r = await request({ host: '127.0.0.1', port: Number(m[1]) }, '/pid');
   assert.equal(r.status, 200);
-  assert.equal(r.body.toString(), m[2]);
+  assert.equal(r.body, m[2]);
   py.child.kill('SIGTERM');
   assert.equal((await py.exited).code, 0, 'the worker drained and exited 0 under the Python parent');
 });
@@ -89,13 +90,13 @@ test('several uws workers on one inherited socket all receive traffic', { skip: 
   const l = createListener({ address: { family: 'AF_INET', host: '127.0.0.1', port: 0 } });
   const target = { host: '127.0.0.1', port: (l.address as { port: number }).port };
   try {
-    const workers = [0, 1].map(() => startOnFd(l.fd, ['--backend', 'uws', FETCH_APP]));
+    const workers = [0, 1].map(() => runWorkerOnFd(l.fd, ['--backend', 'uws', FETCH_APP]));
     await Promise.all(workers.map(ready));
     const pids = new Set<string>();
     // Each request keeps its worker busy for 20 ms, so concurrent connections spread out.
     await waitFor(async () => {
       const replies = await Promise.all(Array.from({ length: 8 }, () => request(target, '/pid?spin=20')));
-      for (const r of replies) pids.add(r.body.toString());
+      for (const r of replies) pids.add(r.body);
       return pids.size === 2;
     }, 'both workers to answer', 30000, 0);
     assert.deepEqual([...pids].sort(), workers.map((w) => String(w.child.pid)).sort());
@@ -110,7 +111,7 @@ test('uws serves a Unix socket it binds itself (--unix)', { skip: uwsSkip }, asy
   try {
     const w = start(process.execPath, [CLI, '--unix', socketPath, '--backend', 'uws', FETCH_APP]);
     assert.equal(await ready(w), 'uws');
-    assert.equal((await request({ socketPath }, '/pid')).body.toString(), String(w.child.pid));
+    assert.equal((await request({ socketPath }, '/pid')).body, String(w.child.pid));
     w.child.kill('SIGTERM');
     assert.equal((await w.exited).code, 0);
   } finally {

@@ -2,10 +2,12 @@
 // request bodies and the limits the worker enforces (uWS itself would accept the input).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { killAll, type Spawned } from '../helpers/process.js';
 import { UWS_SPLIT_HEADERS } from '../chaos/known-gaps.js';
-import { raw, rawInTwo, request, startFixtureWorker } from './uws-support.js';
+import { request } from '../helpers/http.js';
+import { exchange, raw } from '../helpers/raw.js';
+import { servingWorker } from '../helpers/worker.js';
+import { chunkedOverLimit } from '../chaos/scenarios/slow-clients.js';
 import { uwsSkip } from '../helpers/uws-available.js';
 
 let worker: Spawned;
@@ -14,7 +16,7 @@ let release = () => {};
 
 before(async () => {
   if (uwsSkip) return; // every test here skips: nothing to start
-  ({ worker, target, release } = await startFixtureWorker('uws', ['--max-body', '64k']));
+  ({ proc: worker, target, release } = await servingWorker('uws', ['--max-body', '64k']));
 });
 
 after(async () => {
@@ -66,44 +68,20 @@ test('a handler error answers 500 and the worker keeps serving', { skip: uwsSkip
 
 test('request bodies arrive whole, declared or chunked', { skip: uwsSkip }, async () => {
   const data = Buffer.alloc(50_000, 7);
-  const declared = await request(target, '/echo', { method: 'POST', body: data, headers: { 'content-type': 'application/x-test' } });
-  assert.deepEqual(JSON.parse(declared.body.toString()), { length: 50_000, sum: (50_000 * 7) % 65521, method: 'POST', type: 'application/x-test' });
+  const declared = await request(target, '/digest', { method: 'POST', body: data, headers: { 'content-type': 'application/x-test' } });
+  assert.deepEqual(declared.json(), { length: 50_000, sum: (50_000 * 7) % 65521, method: 'POST', type: 'application/x-test' });
   const pieces = [Buffer.alloc(20_000, 1), Buffer.alloc(20_000, 2)];
-  const chunked = await request(target, '/echo', { method: 'PUT', body: pieces, headers: { 'transfer-encoding': 'chunked' } });
-  assert.equal(JSON.parse(chunked.body.toString()).length, 40_000);
+  const chunked = await request(target, '/digest', { method: 'PUT', body: pieces, headers: { 'transfer-encoding': 'chunked' } });
+  assert.equal(chunked.json().length, 40_000);
 });
 
 test('bodies over --max-body get 413, declared or streamed in chunks', { skip: uwsSkip }, async () => {
   const declared = await raw(target, 'POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 70000\r\n\r\n');
   assert.match(declared, /^HTTP\/1\.1 413 /);
-  // Chunked: no length up front, the limit trips while data arrives. Raw socket, paced writes:
-  // the server answers and closes mid-upload, which an HTTP client reports as EPIPE.
-  const r = await new Promise<string>((resolve) => {
-    const socket = net.connect(target.port, target.host);
-    let data = '';
-    let sent = 0;
-    const piece = Buffer.alloc(16 * 1024, 3);
-    const frame = Buffer.concat([Buffer.from(piece.length.toString(16) + '\r\n'), piece, Buffer.from('\r\n')]);
-    const finish = () => {
-      clearInterval(timer);
-      socket.destroy();
-      resolve(data);
-    };
-    socket.on('data', (d) => {
-      data += d;
-      if (/\r\n\r\n/.test(data)) finish();
-    });
-    socket.on('error', finish);
-    socket.on('close', finish);
-    socket.write('POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n');
-    // At most 1 MB, one 16 KB chunk every 5 ms; the server must have answered long before.
-    const timer = setInterval(() => {
-      if (sent >= 1024 * 1024) return finish();
-      sent += piece.length;
-      socket.write(frame);
-    }, 5);
-  });
-  assert.match(r, /^HTTP\/1\.1 413 /);
+  // Chunked: no length up front, the limit trips while data arrives (paced 16 KB chunks, at most 1 MB).
+  const r = await chunkedOverLimit(target, worker.child.pid!, 1024 * 1024);
+  assert.equal(r.status, 413, `no 413 after ${r.totalIfUnanswered} bytes`);
+  assert.ok(r.sentWhenAnswered < 1024 * 1024, `413 only after ${r.sentWhenAnswered} bytes`);
   assert.equal((await request(target, '/pid')).status, 200);
 });
 
@@ -112,13 +90,13 @@ test('request headers over 16 KB never reach the app: 431, or a close when they 
   // 4 KB header buffer overflows and it closes before JavaScript runs (see the todo below).
   const reply = await raw(target, `GET /big-header HTTP/1.1\r\nHost: t\r\nX-Big: ${'a'.repeat(70_000)}\r\n\r\n`);
   assert.ok(reply === '' || /^HTTP\/1\.1 431 /.test(reply), `answered ${JSON.stringify(reply.slice(0, 40))}`);
-  assert.equal((await request(target, '/seen?path=/big-header')).body.toString(), 'false');
+  assert.equal((await request(target, '/seen?path=/big-header')).body, 'false');
   assert.equal((await request(target, '/pid', { headers: { 'x-ok': 'b'.repeat(8000) } })).status, 200);
 });
 
 test('request headers over 4 KB arriving in two reads get an answer', { skip: uwsSkip, todo: UWS_SPLIT_HEADERS }, async () => {
   const text = `GET /pid HTTP/1.1\r\nHost: t\r\nConnection: close\r\nX-Cookie: ${'c'.repeat(5000)}\r\n\r\n`;
-  const reply = await rawInTwo(target, text, 200);
+  const reply = (await exchange(target, text, { gapMs: 200, timeoutMs: 2200 })).text;
   assert.match(reply, /^HTTP\/1\.1 200 /);
 });
 
@@ -133,6 +111,6 @@ test('ambiguous body framing is cut before the app, and what follows it is never
     assert.equal(reply, '', `${framing}: closed without serving anything`);
   }
   for (const path of ['/framed', '/smuggled']) {
-    assert.equal((await request(target, `/seen?path=${path}`)).body.toString(), 'false', `${path} reached the app`);
+    assert.equal((await request(target, `/seen?path=${path}`)).body, 'false', `${path} reached the app`);
   }
 });

@@ -4,12 +4,13 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import { connect } from '../helpers/raw.js';
 import os from 'node:os';
 import path from 'node:path';
 import { closeFd, createListener } from '../../sys/sockets.js';
 import { killAll, ROOT, start, waitFor, waitForOutput } from '../helpers/process.js';
-import { CLI, FETCH_APP, FIXTURES, ready, request, startOnFd } from './uws-support.js';
+import { request } from '../helpers/http.js';
+import { app, FETCH_APP, ready, runWorkerOnFd, WORKER_CLI as CLI } from '../helpers/worker.js';
 import { uwsSkip } from '../helpers/uws-available.js';
 
 after(killAll);
@@ -21,7 +22,7 @@ function listener() {
 
 /** A keep-alive connection that has served one request and now sits idle. */
 async function idleConnection(target: { host: string; port: number }): Promise<{ closed: Promise<void> }> {
-  const socket = net.connect(target.port, target.host);
+  const socket = connect(target);
   let data = '';
   const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
   socket.on('error', () => {});
@@ -34,7 +35,7 @@ async function idleConnection(target: { host: string; port: number }): Promise<{
 test('SIGTERM drains: the in-flight request finishes, idle keep-alive connections close, exit 0', { skip: uwsSkip }, async () => {
   const { fd, target } = listener();
   try {
-    const w = startOnFd(fd, ['--backend', 'uws', '--graceful-timeout', '20', FETCH_APP]);
+    const w = runWorkerOnFd(fd, ['--backend', 'uws', '--graceful-timeout', '20', FETCH_APP]);
     await ready(w);
     const idle = await idleConnection(target);
     // A keep-alive client: the server's Connection: close is what is being checked.
@@ -45,7 +46,7 @@ test('SIGTERM drains: the in-flight request finishes, idle keep-alive connection
     w.child.kill('SIGTERM');
     const r = await slow;
     assert.equal(r.status, 200);
-    assert.equal(r.body.toString(), 'slow-done a');
+    assert.equal(r.body, 'slow-done a');
     assert.equal(r.headers.connection, 'close');
     await idle.closed;
     const exit = await w.exited;
@@ -60,11 +61,11 @@ test('SIGTERM drains: the in-flight request finishes, idle keep-alive connection
 test('a request body that stops arriving is cut after --idle-timeout', { skip: uwsSkip }, async () => {
   const { fd, target } = listener();
   try {
-    const w = startOnFd(fd, ['--backend', 'uws', '--idle-timeout', '1', FETCH_APP]);
+    const w = runWorkerOnFd(fd, ['--backend', 'uws', '--idle-timeout', '1', FETCH_APP]);
     await ready(w);
     const t0 = Date.now();
     const closedAfter = await new Promise<number>((resolve) => {
-      const socket = net.connect(target.port, target.host, () => socket.write('POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\nabc'));
+      const socket = connect(target).on('connect', () => socket.write('POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\nabc'));
       socket.resume();
       socket.on('error', () => {});
       socket.on('close', () => resolve(Date.now() - t0));
@@ -80,7 +81,7 @@ test('a request body that stops arriving is cut after --idle-timeout', { skip: u
 test('--max-requests counts requests on uws and exits 0 after them', { skip: uwsSkip }, async () => {
   const { fd, target } = listener();
   try {
-    const w = startOnFd(fd, ['--backend', 'uws', '--max-requests', '3', '--access-log', FETCH_APP]);
+    const w = runWorkerOnFd(fd, ['--backend', 'uws', '--max-requests', '3', '--access-log', FETCH_APP]);
     await ready(w);
     for (let i = 0; i < 3; i++) assert.equal((await request(target, `/pid?n=${i}`)).status, 200);
     assert.equal((await w.exited).code, 0);
@@ -93,18 +94,18 @@ test('--max-requests counts requests on uws and exits 0 after them', { skip: uws
 test('uws-native apps get the raw app; the worker still counts, logs and drains', { skip: uwsSkip }, async () => {
   const { fd, target } = listener();
   try {
-    const example = startOnFd(fd, ['--access-log', path.join(ROOT, 'examples/uws-app.ts')]);
+    const example = runWorkerOnFd(fd, ['--access-log', path.join(ROOT, 'examples/uws-app.ts')]);
     assert.equal(await ready(example), 'uws');
     assert.match(example.stderr(), /handler=uws/);
     const hello = await request(target, '/');
-    assert.equal(hello.body.toString(), 'Hello from uWebSockets.js\n');
-    assert.equal((await request(target, '/later')).body.toString(), 'answered later\n');
+    assert.equal(hello.body, 'Hello from uWebSockets.js\n');
+    assert.equal((await request(target, '/later')).body, 'answered later\n');
     assert.equal((await request(target, '/missing')).status, 404);
     await waitFor(() => example.stdout().match(/"GET \/missing" 404/), 'the access log line');
     example.child.kill('SIGTERM');
     assert.equal((await example.exited).code, 0);
 
-    const w = startOnFd(fd, ['--backend', 'uws', path.join(FIXTURES, 'native-app.ts')]);
+    const w = runWorkerOnFd(fd, ['--backend', 'uws', app('native-app.ts')]);
     await ready(w);
     const slow = request(target, '/slow?ms=1000', { agent: new http.Agent({ keepAlive: true }) });
     await waitForOutput(w, /native-slow-begin/);
@@ -172,11 +173,11 @@ test('a uWS build that falls back to JavaScript counts as unavailable', async ()
 });
 
 test('node-style handlers are refused by --backend uws (exit 2) and served by auto', async () => {
-  const app = path.join(FIXTURES, 'node-app.cjs');
-  const refused = bindWorker(['--backend', 'uws', app]);
+  const nodeStyle = app('node-style.cjs');
+  const refused = bindWorker(['--backend', 'uws', nodeStyle]);
   assert.equal((await refused.exited).code, 2);
   assert.match(refused.stderr(), /node-style \(req, res\) handlers are not served by the uws backend/);
-  const auto = bindWorker([app]);
+  const auto = bindWorker([nodeStyle]);
   assert.equal(await ready(auto), 'node');
   auto.child.kill('SIGTERM');
   await auto.exited;

@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import { request } from '../helpers/http.js';
 import { uwsSkip } from '../helpers/uws-available.js';
 import { loadUwsModule, type UwsModule } from '../../worker/uws/load-module.js';
 import { trackNativeApp, type NativeTracker } from '../../worker/uws/native.js';
@@ -55,15 +56,7 @@ function serve(app: TemplatedApp, name: string): number {
 }
 
 function get(port: number, urlPath: string): Promise<{ body: string; connection?: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: urlPath, agent }, (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ body, connection: res.headers.connection }));
-      })
-      .on('error', reject);
-  });
+  return request({ host: '127.0.0.1', port }, urlPath, { agent }).then((r) => ({ body: r.body, connection: r.headers.connection }));
 }
 
 test('two tracked uws-native apps in one process keep their own counts and drain; an untracked one is untouched', { skip: uwsSkip }, async () => {

@@ -5,10 +5,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import path from 'node:path';
 import { killAll, waitFor, type Spawned } from '../helpers/process.js';
 import { uwsSkip } from '../helpers/uws-available.js';
-import { FIXTURES, request, startFixtureWorker } from './uws-support.js';
+import { request } from '../helpers/http.js';
+import { app, servingWorker } from '../helpers/worker.js';
 
 let worker: Spawned;
 let target: { host: string; port: number };
@@ -16,7 +16,7 @@ let release = () => {};
 
 before(async () => {
   if (uwsSkip) return; // every test here skips: nothing to start
-  ({ worker, target, release } = await startFixtureWorker('uws', ['--access-log'], path.join(FIXTURES, 'native-writer.ts')));
+  ({ proc: worker, target, release } = await servingWorker('uws', ['--access-log'], app('native-writer.ts')));
 });
 
 after(async () => {
@@ -91,7 +91,7 @@ test('the worker logs each of them, and the app hears of a client gone mid-strea
     });
     req.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(err)));
   });
-  await waitFor(async () => JSON.parse((await request(target, '/aborted')).body.toString()).includes('gone'), 'the app to hear of the abort');
+  await waitFor(async () => (await request(target, '/aborted')).json().includes('gone'), 'the app to hear of the abort');
   await waitFor(() => /"GET \/stream\?kb=65536&id=gone" 0/.test(worker.stdout()), 'the abort in the access log');
   const log = worker.stdout();
   assert.match(log, /"GET \/send\?kb=8192" 200/);

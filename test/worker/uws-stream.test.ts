@@ -2,10 +2,11 @@
 // bounded, and a client that goes away mid-stream aborts the request signal and the stream.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import http from 'node:http';
 import { killAll, waitFor, type Spawned } from '../helpers/process.js';
-import { request, startFixtureWorker } from './uws-support.js';
+import { request } from '../helpers/http.js';
+import { rssKb } from '../helpers/proc-stats.js';
+import { servingWorker } from '../helpers/worker.js';
 import { uwsSkip } from '../helpers/uws-available.js';
 
 let worker: Spawned;
@@ -14,7 +15,7 @@ let release = () => {};
 
 before(async () => {
   if (uwsSkip) return; // every test here skips: nothing to start
-  ({ worker, target, release } = await startFixtureWorker('uws'));
+  ({ proc: worker, target, release } = await servingWorker('uws'));
 });
 
 after(async () => {
@@ -22,10 +23,7 @@ after(async () => {
   release();
 });
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
-}
+const rssMb = (pid: number) => rssKb(pid) / 1024;
 
 /** Downloads `path`, pausing 40 ms after every 4 MB, while sampling the worker's RSS. */
 async function slowDownload(path: string, pid: number): Promise<{ bytes: number; peakMb: number }> {
@@ -98,7 +96,7 @@ test('a client going away mid-stream aborts the request signal and cancels the s
     req.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(err)));
   });
   const seen = await waitFor(async () => {
-    const list = JSON.parse((await request(target, '/aborted?id=gone')).body.toString()) as string[];
+    const list = (await request(target, '/aborted?id=gone')).json() as string[];
     return list.includes('signal') && list.includes('cancel') ? list : null;
   }, 'the app to record the abort');
   assert.deepEqual([...(seen as string[])].sort(), ['cancel', 'signal']);

@@ -1,7 +1,7 @@
 // Hostile clients of the supervisor's control endpoint: malformed and unknown messages, an
 // oversized message, and a flood of connections. Each costs its own connection at most.
 import net from 'node:net';
-import { exchange, type RawResult } from '../lib/raw-client.js';
+import { exchange, type RawResult } from '../../helpers/raw.js';
 
 export interface ControlCase {
   name: string;
@@ -65,7 +65,7 @@ export async function abuseControl(socketPath: string): Promise<ControlVerdict[]
 
 /** Like exchange(), but an answer followed by our deadline counts as a reply (the server may keep the connection). */
 async function exchangeHalfClose(socketPath: string, bytes: Buffer | string, ms: number): Promise<RawResult> {
-  const r = await exchange({ socketPath }, bytes, ms);
+  const r = await exchange({ socketPath }, bytes, { timeoutMs: ms });
   return { ...r, closedByServer: r.closedByServer || r.data.length > 0 };
 }
 

@@ -1,11 +1,11 @@
 // Property-based fuzzing of a running worker: random byte mutations of valid requests, thrown in
 // parallel batches; after every batch the process must be up and answer a good request.
 import fc from 'fast-check';
-import { failureText } from '../lib/fast-check-failure.js';
+import { failureText } from '../fast-check-failure.js';
 import type { Target } from '../../helpers/http.js';
-import { exchange } from '../lib/raw-client.js';
-import { isAlive } from '../lib/proc-stats.js';
-import { answersGood } from '../lib/worker-under-test.js';
+import { exchange } from '../../helpers/raw.js';
+import { alive } from '../../helpers/proc-stats.js';
+import { answersGood } from '../worker-matrix.js';
 
 const VALID = [
   'GET / HTTP/1.1\r\nHost: x\r\nUser-Agent: fuzz\r\nAccept: */*\r\n\r\n',
@@ -79,14 +79,14 @@ export async function fuzzWorker(target: Target, pid: number, budgetMs: number, 
   const result: FuzzResult = { batches: 0, requests: 0, outcomes: {}, ms: 0 };
   const t0 = performance.now();
   const property = fc.asyncProperty(fc.array(mutatedRequest, { minLength: batchSize, maxLength: batchSize }), async (batch) => {
-    const replies = await Promise.all(batch.map((bytes) => exchange(target, bytes, replyMs)));
+    const replies = await Promise.all(batch.map((bytes) => exchange(target, bytes, { timeoutMs: replyMs })));
     result.batches++;
     result.requests += batch.length;
     for (const r of replies) {
       const key = r.statuses.length ? String(r.statuses[0]) : r.closedByServer ? 'closed' : 'waiting';
       result.outcomes[key] = (result.outcomes[key] ?? 0) + 1;
     }
-    if (!isAlive(pid)) throw new Error('the worker process died');
+    if (!alive(pid)) throw new Error('the worker process died');
     if (!(await answersGood(target, 5000))) throw new Error('the worker no longer answers a good request');
   });
   try {

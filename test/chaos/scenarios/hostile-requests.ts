@@ -44,7 +44,7 @@ export const HOSTILE_CASES: HostileCase[] = [
   hostile('negative Content-Length', `POST /h-negcl HTTP/1.1\r\n${H}Content-Length: -1\r\n\r\n`, REJECT, false, ['/h-negcl']),
   hostile('non-numeric Content-Length', `POST /h-alphacl HTTP/1.1\r\n${H}Content-Length: 4x\r\n\r\nabcd`, REJECT, false, ['/h-alphacl']),
   hostile('unknown Transfer-Encoding with Content-Length', `POST /h-xchunked HTTP/1.1\r\n${H}Transfer-Encoding: xchunked\r\nContent-Length: 3\r\n\r\nabc${smuggled}`, [400, 501], false, ['/h-xchunked', '/smuggled']),
-  // Chunked bodies the app tries to read (/echo answers the byte count with 200 when it gets one).
+  // Chunked bodies the app tries to read (/echo answers 200 with the body when it gets one).
   hostile('non-hex chunk size', `POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n`, [400, 500], true),
   hostile('chunk size overflowing 64 bits', `POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\nfffffffffffffffffffff\r\nab\r\n0\r\n\r\n`, [400, 413, 500], true),
   hostile('negative chunk size', `POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n-5\r\nab\r\n0\r\n\r\n`, [400, 500], true),

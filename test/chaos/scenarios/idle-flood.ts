@@ -3,8 +3,8 @@ import type net from 'node:net';
 import type { Target } from '../../helpers/http.js';
 import { request } from '../../helpers/http.js';
 import { waitFor } from '../../helpers/process.js';
-import { connect } from '../lib/raw-client.js';
-import { fdCount, openFileLimit, rssKb, settledFdCount } from '../lib/proc-stats.js';
+import { connect } from '../../helpers/raw.js';
+import { fdCount, openFileLimit, rssKb, settledFdCount } from '../../helpers/proc-stats.js';
 
 export interface IdleFloodResult {
   asked: number;
@@ -52,7 +52,7 @@ export async function idleFlood(target: Target, workerPid: number, asked: number
     await waitFor(() => fdCount(workerPid) >= fdsBefore + n - failed, `worker to accept ${n} connections`, 30000, 100);
     const fdsDuring = fdCount(workerPid);
     const t0 = performance.now();
-    const good = await request(target, { path: '/', timeoutMs: 10000 });
+    const good = await request(target, '/', { timeoutMs: 10000 });
     return {
       asked, opened: n, scaledBecause: why, failedToConnect: failed, workerFdsBefore: fdsBefore, workerFdsDuring: fdsDuring,
       rssBeforeKb, rssDuringKb: rssKb(workerPid), goodStatus: good.status, goodMs: performance.now() - t0,

@@ -2,13 +2,13 @@
 // give either a clean start (status answers, SIGTERM exits 0) or a clean error (exit 2/3/4, one
 // "circus-supervisor: error: FILE:…" line naming where, no stack trace, no child left behind).
 import fc from 'fast-check';
-import { failureText } from '../lib/fast-check-failure.js';
+import { failureText } from '../fast-check-failure.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { start, waitFor } from '../../helpers/process.js';
-import { CLI, tempDir } from '../../supervisor/harness.js';
+import { SUPERVISOR_CLI as CLI, tempDir } from '../../helpers/supervisor.js';
 import { request } from '../../../supervisor/client.js';
-import { chaosApp } from '../lib/worker-under-test.js';
+import { chaosApp } from '../worker-matrix.js';
 
 function baseIni(dir: string): string {
   return `[circus]

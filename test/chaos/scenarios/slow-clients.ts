@@ -2,8 +2,8 @@
 // stops reading in the middle of a large streamed response.
 import type { Target } from '../../helpers/http.js';
 import { request } from '../../helpers/http.js';
-import { connect, statusesIn } from '../lib/raw-client.js';
-import { rssKb } from '../lib/proc-stats.js';
+import { connect, statusesIn } from '../../helpers/raw.js';
+import { rssKb } from '../../helpers/proc-stats.js';
 
 export interface SlowLorisResult {
   connections: number;
@@ -27,7 +27,7 @@ export async function slowLoris(target: Target, connections: number, byteInterva
     while (running) {
       result.goodSent++;
       try {
-        if ((await request(target, { path: '/', timeoutMs: 5000 })).status === 200) result.goodOk++;
+        if ((await request(target, '/', { timeoutMs: 5000 })).status === 200) result.goodOk++;
       } catch {
         // counted as not ok
       }
@@ -158,7 +158,7 @@ export interface StalledReaderResult {
 }
 
 async function produced(target: Target): Promise<number> {
-  return Number((await request(target, { path: '/produced' })).body);
+  return Number((await request(target, '/produced')).body);
 }
 
 /** Asks for a `mb`-MiB streamed response, reads the first bytes, then stops reading for `stallMs`. */
@@ -177,7 +177,7 @@ export async function stalledReader(target: Target, pid: number, mb: number, sta
     });
   });
   await new Promise((r) => setTimeout(r, stallMs));
-  const servedMeanwhile = (await request(target, { path: '/', timeoutMs: 5000 })).status === 200;
+  const servedMeanwhile = (await request(target, '/', { timeoutMs: 5000 })).status === 200;
   const result: StalledReaderResult = {
     responseMb: mb,
     stalledMs: stallMs,

@@ -1,13 +1,13 @@
 // Faults under load with circus-supervisor holding the socket: workers killed one at a time or
 // all at once, reloads, incr/decr, many restarts, a crash-looping app, an unwritable log file.
 import path from 'node:path';
-import { waitFor } from '../../helpers/process.js';
-import { get, type Running } from '../../supervisor/harness.js';
-import { startLoad, type LoadResult } from '../lib/load.js';
-import { rssKb, settledFdCount } from '../lib/proc-stats.js';
-import type { BackendName } from '../lib/worker-under-test.js';
-import { ROOT } from '../../helpers/process.js';
-import { every, runningPids, superviseWeb, targetOf } from './supervisor-setup.js';
+import { ROOT, waitFor } from '../../helpers/process.js';
+import { request, targetOf } from '../../helpers/http.js';
+import { startLoad, type LoadResult } from '../../helpers/load.js';
+import { rssKb, settledFdCount } from '../../helpers/proc-stats.js';
+import { runningPids, type Running } from '../../helpers/supervisor.js';
+import type { BackendName } from '../worker-matrix.js';
+import { every, superviseWeb } from './supervisor-setup.js';
 
 export interface FaultResult {
   scenario: string;
@@ -107,7 +107,7 @@ export async function killAllAtOnce(backend: BackendName, processes: number, dur
       for (const p of pids) process.kill(p, 'SIGKILL');
       const t0 = performance.now();
       // A fresh connection made while no worker is up waits in the backlog, then gets its answer.
-      const queued = await get(r.sockets.get('web')!, '/', 30000);
+      const queued = await request(r.sockets.get('web')!, '/', { timeoutMs: 30000 });
       backMs = performance.now() - t0;
       if (queued.status !== 200) throw new Error(`queued request answered ${queued.status}`);
       return pids.length;

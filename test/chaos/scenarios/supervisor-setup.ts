@@ -1,9 +1,6 @@
 // circus-supervisor running circus-worker on the chaos fixtures: INI text for each scenario.
-import { startSupervisor, tempDir, type Running } from '../../supervisor/harness.js';
-import type { BackendName } from '../lib/worker-under-test.js';
-import { chaosApp } from '../lib/worker-under-test.js';
-import { isAlive } from '../lib/proc-stats.js';
-import type { Target } from '../../helpers/http.js';
+import { startSupervisor, tempDir, type Running } from '../../helpers/supervisor.js';
+import { chaosApp, type BackendName } from '../worker-matrix.js';
 
 export interface WebWatcher {
   backend: BackendName;
@@ -30,16 +27,6 @@ export function header(dir: string, sockets = ['web']): string {
 export async function superviseWeb(w: WebWatcher, more = '', sockets = ['web']): Promise<Running> {
   const dir = tempDir();
   return startSupervisor(header(dir, sockets) + webWatcher('web', w) + more, { dir });
-}
-
-export function targetOf(address: string): Target {
-  return { host: address.slice(0, address.lastIndexOf(':')), port: Number(address.slice(address.lastIndexOf(':') + 1)) };
-}
-
-/** Pids of the watcher's processes that are running. */
-export async function runningPids(r: Running, watcher: string): Promise<number[]> {
-  const l = await r.ok('list', { name: watcher });
-  return (l.processes as { pid: number; state: string }[]).filter((p) => p.state === 'running' && isAlive(p.pid)).map((p) => p.pid);
 }
 
 /** Runs `fn` at t0 + everyMs, t0 + 2·everyMs … until `durationMs` (bounded; never overlapping: a late

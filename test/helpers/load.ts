@@ -1,7 +1,7 @@
 // A bounded HTTP load of our own (not autocannon) so every failure is classified: refused
 // (ECONNREFUSED: nobody was listening), failed (reset, hang-up, timeout, non-2xx), ok; plus p99.
 import http from 'node:http';
-import type { Target } from '../../helpers/http.js';
+import type { Target } from './http.js';
 
 export interface LoadOptions {
   connections: number;
@@ -40,6 +40,8 @@ function pidIn(body: string): string {
 }
 
 export interface RunningLoad {
+  /** Resolves once 50 requests were answered 200 (or the load ended): responses are flowing. */
+  started: Promise<void>;
   /** Resolves when the duration or the request cap is reached (or stop() was called). */
   done: Promise<LoadResult>;
   stop(): void;
@@ -55,6 +57,8 @@ export function startLoad(target: Target, opts: LoadOptions): RunningLoad {
   const t0 = performance.now();
   const deadline = t0 + opts.durationMs;
   let stopped = false;
+  let markStarted!: () => void;
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
   const fail = (cause: string) => {
     opts.onFailure?.(cause, performance.now() - t0);
     r.failed++;
@@ -72,7 +76,7 @@ export function startLoad(target: Target, opts: LoadOptions): RunningLoad {
         res.on('end', () => {
           latencies.push(performance.now() - start);
           if (res.statusCode === 200) {
-            r.ok++;
+            if (++r.ok === 50) markStarted();
             const pid = pidIn(body);
             r.byPid[pid] = (r.byPid[pid] ?? 0) + 1;
           } else fail(`status ${res.statusCode}`);
@@ -96,6 +100,7 @@ export function startLoad(target: Target, opts: LoadOptions): RunningLoad {
     while (!stopped && performance.now() < deadline && r.sent < cap) await one();
   };
   const done = Promise.all(Array.from({ length: opts.connections }, loop)).then(() => {
+    markStarted();
     agent.destroy();
     latencies.sort((a, b) => a - b);
     r.p50Ms = percentile(latencies, 50);
@@ -104,5 +109,5 @@ export function startLoad(target: Target, opts: LoadOptions): RunningLoad {
     r.ms = performance.now() - t0;
     return r;
   });
-  return { done, stop: () => (stopped = true), snapshot: () => ({ sent: r.sent, ok: r.ok, failed: r.failed, refused: r.refused }) };
+  return { started, done, stop: () => (stopped = true), snapshot: () => ({ sent: r.sent, ok: r.ok, failed: r.failed, refused: r.refused }) };
 }

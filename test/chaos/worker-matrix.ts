@@ -1,65 +1,53 @@
-// A circus-worker serving a chaos fixture on an inherited loopback socket, and the matrix of
-// backend × handler combinations the hostile-input checks run against.
-import path from 'node:path';
-import { ROOT } from '../../helpers/process.js';
-import { request, type Target } from '../../helpers/http.js';
-import { closeFd, runWorker, tcpListener, workerOnFd, type FdWorker } from '../../helpers/worker.js';
-import { waitFor } from '../../helpers/process.js';
+// The backend × handler combinations the reliability checks run against, and a worker serving
+// the test app for one of them.
+import { request, type Target } from '../helpers/http.js';
+import { waitFor } from '../helpers/process.js';
+import { app, closeFd, runWorkerOnFd, servingWorker, tcpListener, type ServingWorker } from '../helpers/worker.js';
 
 export type BackendName = 'node' | 'uws';
 export type HandlerName = 'fetch' | 'node';
 
-export const CHAOS_APPS = path.join(ROOT, 'test/fixtures/chaos');
 const APP_FILE: Record<HandlerName, string> = { fetch: 'fetch-app.mjs', node: 'node-app.mjs' };
 
 export interface Combo {
   backend: BackendName;
   handler: HandlerName;
-  /** Why this combination cannot run here (then the checks are skipped with this reason). */
+  /** Why this combination does not run here (then its checks are skipped with this reason). */
   skip?: string;
 }
 
-export interface ChaosWorker extends FdWorker {
-  pid: number;
+export interface ChaosWorker extends ServingWorker {
   combo: Combo;
-  /** Closes the test's copy of the listening fd (the worker keeps its own). */
-  release(): void;
 }
 
+/** The test app for a handler kind, as plain JavaScript (no tsx in the measured workers). */
 export function chaosApp(handler: HandlerName): string {
-  return path.join(CHAOS_APPS, APP_FILE[handler]);
+  return app(APP_FILE[handler]);
 }
 
 export async function startChaosWorker(combo: Combo, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ChaosWorker> {
-  const listener = tcpListener();
-  try {
-    const w = await workerOnFd(listener, ['--backend', combo.backend, '--handler', combo.handler, ...extra, chaosApp(combo.handler)], env);
-    return { ...w, pid: w.proc.child.pid!, combo, release: () => closeFd(listener.fd) };
-  } catch (err) {
-    closeFd(listener.fd);
-    throw err;
-  }
+  const w = await servingWorker(combo.backend, ['--handler', combo.handler, ...extra], chaosApp(combo.handler), env);
+  return { ...w, combo };
 }
 
 /** A good request still gets its 200 (the liveness probe after each hostile exchange). */
 export async function answersGood(target: Target, timeoutMs = 10000): Promise<boolean> {
-  const r = await request(target, { path: '/', timeoutMs });
+  const r = await request(target, '/', { timeoutMs });
   return r.status === 200 && r.body.startsWith('ok ');
 }
 
+/** How often each path reached the app. */
 export async function seenPaths(target: Target): Promise<Record<string, number>> {
-  return JSON.parse((await request(target, { path: '/seen' })).body) as Record<string, number>;
+  return (await request(target, '/seen')).json();
 }
 
 /** Starts the combination once; a worker that exits instead of serving gives the skip reason. */
 async function probe(combo: Combo): Promise<string | undefined> {
   const listener = tcpListener();
-  const proc = runWorker(['--fd', '3', '--backend', combo.backend, '--handler', combo.handler, chaosApp(combo.handler)], {
-    stdio: ['ignore', 'pipe', 'pipe', listener.fd],
-  });
+  const proc = runWorkerOnFd(listener.fd, ['--backend', combo.backend, '--handler', combo.handler, chaosApp(combo.handler)]);
   try {
     let exited = false;
-    proc.exited.then(() => (exited = true));
+    void proc.exited.then(() => (exited = true));
     await waitFor(() => exited || /serving \S+/.test(proc.stderr()), 'worker start or exit', 20000);
     if (!exited) return undefined;
     const line = proc.stderr().trim().split('\n').pop() ?? 'exited';

@@ -54,3 +54,4 @@ export function credentials(pid: number): { uid: number[]; gid: number[]; groups
   const ids = (key: string) => (new RegExp(`^${key}:[ \\t]*(.*)$`, 'm').exec(status)?.[1] ?? '').trim().split(/\s+/).filter(Boolean).map(Number);
   return { uid: ids('Uid'), gid: ids('Gid'), groups: ids('Groups') };
 }
+

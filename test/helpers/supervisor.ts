@@ -1,14 +1,15 @@
-// Shared helpers for supervisor tests: write an INI into a temp dir, start circus-supervisor on
-// it, wait for its "ready" line, talk to its control endpoint, fetch over loopback.
+// Running circus-supervisor in tests: write an INI into a temp dir, start the supervisor on it,
+// wait for its "ready" line, talk to its control endpoint, follow its watchers' processes.
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { request, type Reply } from '../../supervisor/client.js';
-import { BUILD, killAll, ROOT, start, waitFor, waitForOutput, type Spawned } from '../helpers/process.js';
+import { request as control, type Reply } from '../../supervisor/client.js';
+import { BUILD, killAll, ROOT, start, waitFor, waitForOutput, type Spawned } from './process.js';
+import { alive } from './proc-stats.js';
+import { request } from './http.js';
 
 export const FIXTURES = path.join(ROOT, 'test/fixtures');
-export const CLI = path.join(BUILD, 'supervisor/cli.js');
+export const SUPERVISOR_CLI = path.join(BUILD, 'supervisor/cli.js');
 export const CTL = path.join(BUILD, 'supervisor/ctl.js');
 
 export function tempDir(): string {
@@ -35,7 +36,7 @@ export async function startSupervisor(ini: string, opts: { dir?: string; env?: N
   const dir = opts.dir ?? tempDir();
   const file = ini.includes('\n') ? path.join(dir, 'circus.ini') : path.join(FIXTURES, ini);
   if (ini.includes('\n')) fs.writeFileSync(file, ini);
-  const proc = start(process.execPath, [CLI, file], { env: { ...fixtureEnv(dir), ...opts.env }, detached: opts.detached });
+  const proc = start(process.execPath, [SUPERVISOR_CLI, file], { env: { ...fixtureEnv(dir), ...opts.env }, detached: opts.detached });
   const m = await waitForOutput(proc, /ready: \d+ watchers, sockets \[(.*)\], endpoint (\S+)/, 30000);
   const sockets = new Map(
     m[1]
@@ -44,7 +45,7 @@ export async function startSupervisor(ini: string, opts: { dir?: string; env?: N
       .map((kv) => kv.split('=') as [string, string]),
   );
   const endpoint = m[2];
-  const ctl = (command: string, properties: Record<string, unknown> = {}) => request(endpoint, command, properties);
+  const ctl = (command: string, properties: Record<string, unknown> = {}) => control(endpoint, command, properties);
   const ok = async (command: string, properties: Record<string, unknown> = {}) => {
     const r = await ctl(command, properties);
     if (r.status === 'error') throw new Error(`${command} ${JSON.stringify(properties)} answered ${JSON.stringify(r)}`);
@@ -74,41 +75,10 @@ export async function cleanup(): Promise<void> {
   await killAll();
 }
 
-export function portOf(address: string): number {
-  return Number(address.slice(address.lastIndexOf(':') + 1));
-}
-
-export interface Answer {
-  status: number;
-  body: any;
-}
-
-/** One GET on a fresh connection (no keep-alive), to a TCP "host:port" or "unix:/path". */
-export function get(address: string, pathname = '/', timeoutMs = 10000): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const target = address.startsWith('unix:')
-      ? { socketPath: address.slice(5) }
-      : { host: address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, ''), port: portOf(address) };
-    const req = http.get({ ...target, path: pathname, agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(body) });
-        } catch {
-          resolve({ status: res.statusCode ?? 0, body });
-        }
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${address}${pathname} timed out`)));
-    req.on('error', reject);
-  });
-}
-
 /** Pids answering on `address` over `n` fresh connections. */
 export async function servingPids(address: string, n: number): Promise<Set<number>> {
   const pids = new Set<number>();
-  for (let i = 0; i < n; i++) pids.add((await get(address)).body.pid);
+  for (let i = 0; i < n; i++) pids.add((await request(address)).json().pid);
   return pids;
 }
 
@@ -130,28 +100,10 @@ export async function waitForRunning(r: Running, name: string, n: number, timeou
   }, `${n} running processes in watcher ${name}`, timeoutMs) as Promise<number[]>;
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Pids of processes whose command line contains `needle` (from /proc). */
-export function pidsMatching(needle: string): number[] {
-  const out: number[] = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmd.includes(needle)) out.push(Number(d));
-    } catch {
-      // gone already
-    }
-  }
-  return out;
+/** Pids of the watcher's processes that are running. */
+export async function runningPids(r: Running, watcher: string): Promise<number[]> {
+  const l = await r.ok('list', { name: watcher });
+  return (l.processes as { pid: number; state: string }[]).filter((p) => p.state === 'running' && alive(p.pid)).map((p) => p.pid);
 }
 
 export const WORKER_APP = path.join(FIXTURES, 'supervisor-app.mjs');

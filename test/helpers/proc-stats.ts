@@ -1,4 +1,4 @@
-// What a process costs, read from /proc: resident memory, open fds, liveness.
+// What a process costs and whether it runs, read from /proc: resident memory, open fds, liveness.
 import fs from 'node:fs';
 
 export function rssKb(pid: number): number {
@@ -10,7 +10,8 @@ export function fdCount(pid: number): number {
   return fs.readdirSync(`/proc/${pid}/fd`).length;
 }
 
-export function isAlive(pid: number): boolean {
+/** The process exists and is not a zombie (an exited child nobody has reaped yet is not alive). */
+export function alive(pid: number): boolean {
   try {
     return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   } catch {
@@ -35,3 +36,17 @@ export async function settledFdCount(pid: number, quietMs = 300, timeoutMs = 100
     last = now;
   }
 }
+
+/**
+ * No process with this pid exists any more, not even a zombie: its parent has reaped it (a
+ * supervisor that forgets to wait() for a child fails this, while alive() already says false).
+ */
+export function gone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
