@@ -47,9 +47,10 @@ for (const backend of ['node', 'uws'] as const) {
     });
 
     test('a chunked body over --max-body read with arrayBuffer() gets 413 and the worker serves on', async () => {
+      // A reset is not a 413: the worker drains the rest of the body so the client reads its answer.
       const big = Array.from({ length: 10 }, () => Buffer.alloc(16 * 1024, 120));
-      const r = await request(target, '/read?as=arrayBuffer', { method: 'POST', body: big }).catch((e: Error) => ({ status: 0, error: e.message }));
-      assert.ok(r.status === 413 || r.status === 0, `status ${r.status}`);
+      const r = await request(target, '/read?as=arrayBuffer', { method: 'POST', body: big });
+      assert.equal(r.status, 413);
       assert.equal((await request(target, '/pid')).status, 200);
     });
 
