@@ -55,3 +55,15 @@ export function credentials(pid: number): { uid: number[]; gid: number[]; groups
   return { uid: ids('Uid'), gid: ids('Gid'), groups: ids('Groups') };
 }
 
+/**
+ * Connections waiting in the accept queue of the TCP socket listening on 127.0.0.1/0.0.0.0:`port`:
+ * for a listening socket the kernel reports its accept backlog as rx_queue in /proc/net/tcp.
+ */
+export function acceptQueue(port: number): number | undefined {
+  for (const line of fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 10 || f[3] !== '0A' || parseInt(f[1].split(':')[1], 16) !== port) continue;
+    return parseInt(f[4].split(':')[1], 16);
+  }
+  return undefined;
+}

@@ -5,6 +5,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { closeFd, createListener, describeListeningFd } from '../../sys/sockets.js';
+import { acceptQueue } from '../helpers/proc-net.js';
+import { waitFor } from '../helpers/process.js';
 
 test('createListener binds TCP v4, v6 and Unix sockets that describeListeningFd recognises', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-sock-'));
@@ -22,16 +24,34 @@ test('createListener binds TCP v4, v6 and Unix sockets that describeListeningFd 
   }
 });
 
-test('a held socket queues connections without accepting them', async () => {
+test('a held socket queues connections without accepting them: they wait in its accept queue', async () => {
   const l = createListener({ address: { family: 'AF_INET', host: '127.0.0.1', port: 0 } });
+  const port = (l.address as { port: number }).port;
+  const clients: net.Socket[] = [];
+  let server: net.Server | undefined;
   try {
-    const port = (l.address as { port: number }).port;
-    await new Promise<void>((resolve, reject) => {
-      const c = net.connect(port, '127.0.0.1', () => { c.destroy(); resolve(); });
-      c.on('error', reject);
-    });
+    // The kernel completes the handshake whether or not anyone accepts, so a connect proves
+    // nothing by itself: the connections must still be counted in the accept queue.
+    for (let i = 0; i < 3; i++) {
+      const c = net.connect(port, '127.0.0.1');
+      clients.push(c);
+      await new Promise<void>((resolve, reject) => c.once('connect', resolve).once('error', reject));
+    }
+    await waitFor(() => acceptQueue(port) === 3, 'three connections in the accept queue', 5000);
+    // Watched for a while: nobody takes them.
+    const until = Date.now() + 500;
+    while (Date.now() < until) {
+      assert.equal(acceptQueue(port), 3, 'a connection left the accept queue: something accepted it');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // The measure can tell: a server accepting on the same fd empties the queue.
+    server = net.createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => server!.listen({ fd: l.fd }, resolve));
+    await waitFor(() => acceptQueue(port) === 0, 'the accepting server to empty the queue', 5000);
   } finally {
-    closeFd(l.fd);
+    clients.forEach((c) => c.destroy());
+    if (server) await new Promise((r) => server!.close(r)); // closes the fd it took over
+    else closeFd(l.fd);
   }
 });
 
