@@ -55,7 +55,11 @@ const only = values.only?.split(',');
 async function main(): Promise<number> {
   const started = new Date().toISOString();
   const rows: Row[] = [];
-  const matrix = await workerMatrix();
+  // A combination that must run here and does not start is a FAIL, never a skip.
+  const matrix = await workerMatrix().catch((err: Error) => {
+    rows.push({ scenario: 'all worker scenarios', backend: 'worker matrix', verdict: 'FAIL', notes: err.message.split('\n'), ms: 0 });
+    return [];
+  });
   const groups: [string, (() => Promise<Row>)[]][] = [];
   for (const c of matrix) {
     if (c.skip) {

@@ -3,6 +3,7 @@
 import { request, type Target } from '../helpers/http.js';
 import { waitFor } from '../helpers/process.js';
 import { app, closeFd, runWorkerOnFd, servingWorker, tcpListener, type ServingWorker } from '../helpers/worker.js';
+import { uwsExpectation } from '../helpers/uws-available.js';
 
 export type BackendName = 'node' | 'uws';
 export type HandlerName = 'fetch' | 'node';
@@ -41,17 +42,15 @@ export async function seenPaths(target: Target): Promise<Record<string, number>>
   return (await request(target, '/seen')).json();
 }
 
-/** Starts the combination once; a worker that exits instead of serving gives the skip reason. */
-async function probe(combo: Combo): Promise<string | undefined> {
+/** Starts the combination once; undefined when it serves, else its last line of stderr. */
+async function failureToStart(combo: Combo): Promise<string | undefined> {
   const listener = tcpListener();
   const proc = runWorkerOnFd(listener.fd, ['--backend', combo.backend, '--handler', combo.handler, chaosApp(combo.handler)]);
   try {
     let exited = false;
     void proc.exited.then(() => (exited = true));
-    await waitFor(() => exited || /serving \S+/.test(proc.stderr()), 'worker start or exit', 20000);
-    if (!exited) return undefined;
-    const line = proc.stderr().trim().split('\n').pop() ?? 'exited';
-    return `--backend ${combo.backend} with a ${combo.handler} handler does not start here: ${line}`;
+    await waitFor(() => exited || /serving \S+/.test(proc.stderr()), 'worker start or exit', 30000);
+    return exited ? (proc.stderr().trim().split('\n').pop() || `exited ${proc.child.exitCode}`) : undefined;
   } finally {
     proc.child.kill('SIGKILL');
     await proc.exited;
@@ -59,16 +58,29 @@ async function probe(combo: Combo): Promise<string | undefined> {
   }
 }
 
-/** Every backend × handler combination, each with a skip reason when it cannot run on this build. */
+/** Why a combination is not expected to run here, or undefined when it must. */
+function expectedSkip(c: Combo): string | undefined {
+  if (c.backend === 'node') return undefined;
+  if (c.handler === 'node') return 'node-style (req, res) handlers are not served by the uws backend, by design (--backend auto serves them with node:http)';
+  const uws = uwsExpectation();
+  return uws.run ? undefined : uws.why;
+}
+
+/**
+ * Every backend × handler combination, with a skip reason for the ones that cannot run on this
+ * Node. Throws when a combination that must run here does not start: a start-up regression
+ * must fail the reliability suites, never skip them.
+ */
 export async function workerMatrix(): Promise<Combo[]> {
   const combos: Combo[] = [
     { backend: 'node', handler: 'fetch' },
     { backend: 'node', handler: 'node' },
     { backend: 'uws', handler: 'fetch' },
     { backend: 'uws', handler: 'node' },
-  ];
-  const reasons = await Promise.all(combos.map(probe));
-  combos.forEach((c, i) => (c.skip = reasons[i]));
+  ].map((c) => ({ ...(c as Combo), skip: expectedSkip(c as Combo) }));
+  const failures = await Promise.all(combos.map((c) => (c.skip ? undefined : failureToStart(c))));
+  const broken = combos.flatMap((c, i) => (failures[i] ? [`${comboName(c)} must run here but did not start: ${failures[i]}`] : []));
+  if (broken.length) throw new Error(broken.join('\n'));
   return combos;
 }
 
