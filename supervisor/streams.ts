@@ -59,12 +59,32 @@ export class FileSink implements Sink {
   write(data: Buffer): void {
     if (this.fd === undefined) return;
     try {
-      if (this.maxBytes > 0 && this.backupCount > 0 && this.size > 0 && this.size + data.length > this.maxBytes) this.rotate();
-      fs.writeSync(this.fd, data);
-      this.size += data.length;
+      // A pipe read can carry many lines (64 KiB under load): split it at line ends so each file
+      // stays within maxBytes, as RotatingFileHandler does per record; a longer line goes whole.
+      for (let rest = data; rest.length > 0; ) {
+        const piece = this.rotating() ? this.fitting(rest) : rest;
+        if (this.rotating() && this.size > 0 && this.size + piece.length > this.maxBytes) this.rotate();
+        fs.writeSync(this.fd!, piece);
+        this.size += piece.length;
+        rest = rest.subarray(piece.length);
+      }
     } catch (err) {
       log.error(`cannot write to ${this.file}: ${(err as Error).message}`);
     }
+  }
+
+  private rotating(): boolean {
+    return this.maxBytes > 0 && this.backupCount > 0;
+  }
+
+  /** The longest run of whole lines of `data` that fits in the current file (or a fresh one). */
+  private fitting(data: Buffer): Buffer {
+    const room = this.size > 0 && this.size < this.maxBytes ? this.maxBytes - this.size : this.maxBytes;
+    if (data.length <= room) return data;
+    const end = data.lastIndexOf(0x0a, room - 1);
+    if (end >= 0) return data.subarray(0, end + 1);
+    const next = data.indexOf(0x0a);
+    return next === -1 ? data : data.subarray(0, next + 1);
   }
 
   private rotate(): void {
