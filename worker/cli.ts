@@ -7,7 +7,7 @@ import { dieWithParent } from '../sys/parent-death.js';
 import { notify } from '../sys/notify.js';
 import { packageVersion } from '../sys/package-version.js';
 import { chooseBackend, type BackendChoice } from './choose-backend.js';
-import type { HandlerKind } from './contract.js';
+import type { HandlerKind, WebSocketCloseTiming } from './contract.js';
 import { EXIT_FAILURE, EXIT_USAGE, WorkerError } from './error-codes.js';
 import { createLifecycle, STOP_SIGNALS } from './lifecycle.js';
 import { listenSpec, openListening } from './listen-target.js';
@@ -32,6 +32,7 @@ interface Flags {
   fastResponse: boolean;
   lazyRequest: boolean;
   uwsModule?: string;
+  wsClose: WebSocketCloseTiming;
 }
 
 function number(flag: string, min: number) {
@@ -69,6 +70,7 @@ function program(): Command {
     .option('--access-log', 'one line per request on stdout', false)
     .option('--no-fast-response', 'do not install the lightweight global Response for fetch handlers')
     .option('--no-lazy-request', 'hand fetch handlers undici\'s Request, built per request, and leave the Request global alone')
+    .addOption(new Option('--ws-close <when>', 'when a drain closes open WebSockets with 1001: once no HTTP request is in flight, or at once').choices(['after-requests', 'at-once']).default('after-requests'))
     .option('--uws-module <name>', 'module (name or path) to load uWebSockets.js from; env CIRCUS_UWS_MODULE', process.env.CIRCUS_UWS_MODULE || undefined)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`circus-worker: ${s}`) });
@@ -108,6 +110,7 @@ async function main(argv: string[]): Promise<number> {
     log,
     accessLog: flags.accessLog,
     lazyRequest: flags.lazyRequest,
+    webSocketClose: flags.wsClose,
     onRequest: limit
       ? () => {
           if (++served === limit) lifecycle?.stop(`served ${limit} requests (--max-requests)`);

@@ -4,13 +4,60 @@ import type { FdDescription } from '../sys/sockets.js';
 import { WorkerError } from './error-codes.js';
 import type { Logger } from './log.js';
 
-export type FetchFunction = (request: Request) => Response | Promise<Response>;
+/** Bun's `server`, fetch's second argument (fetch/server.ts). */
+export interface FetchServerApi {
+  upgrade(request: Request, options?: { data?: unknown; headers?: HeadersInit }): boolean;
+  publish(topic: string, data: string | ArrayBufferLike | ArrayBufferView, compress?: boolean): number;
+  subscriberCount(topic: string): number;
+  requestIP(request: Request): { address: string; family: 'IPv4' | 'IPv6'; port: number } | null;
+  readonly pendingRequests: number;
+  readonly pendingWebSockets: number;
+}
+
+/** Bun's fetch: after a successful server.upgrade() whatever it returns is ignored. */
+export type FetchFunction = (request: Request, server: FetchServerApi) => Response | undefined | Promise<Response | undefined>;
+
+/** Bun's WebSocketHandler, the app's `websocket` export; `WS` is the backend's ServerWebSocket. */
+export interface WebSocketHandler<WS = any> {
+  open?(ws: WS): unknown;
+  message?(ws: WS, message: string | Buffer | ArrayBufferLike | Uint8Array): unknown;
+  close?(ws: WS, code: number, reason: string): unknown;
+  drain?(ws: WS): unknown;
+  ping?(ws: WS, data: Buffer): unknown;
+  pong?(ws: WS, data: Buffer): unknown;
+  error?(ws: WS, error: unknown): unknown;
+  maxPayloadLength?: number;
+  idleTimeout?: number;
+  backpressureLimit?: number;
+  closeOnBackpressureLimit?: boolean;
+  perMessageDeflate?: boolean | { compress?: boolean | string; decompress?: boolean | string };
+  sendPings?: boolean;
+  publishToSelf?: boolean;
+}
+
+/** Compression as both backends can apply it: off, or a shared/dedicated (de)compressor. */
+export type Deflate = false | 'shared' | 'dedicated' | `${number}KB`;
+
+/** The `websocket` options with Bun's defaults applied (fetch/websocket-options.ts). */
+export interface WebSocketOptions {
+  /** Bytes (0: no limit); a larger message closes its connection (1009). */
+  maxPayloadLength: number;
+  /** Seconds without traffic before the connection is closed (0: never). */
+  idleTimeout: number;
+  /** Bytes queued for one client past which send() drops (0: no limit). */
+  backpressureLimit: number;
+  closeOnBackpressureLimit: boolean;
+  compress: Deflate;
+  decompress: Deflate;
+  sendPings: boolean;
+  publishToSelf: boolean;
+}
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => unknown;
 /** `uws(app, circus)`: the raw uWS app, and the worker's tools for it (uws/native.ts). */
 export type UwsRegister = (app: unknown, circus: unknown) => unknown;
 
 export type AppHandler =
-  | { kind: 'fetch'; fetch: FetchFunction }
+  | { kind: 'fetch'; fetch: FetchFunction; websocket?: { handler: WebSocketHandler; options: WebSocketOptions } }
   | { kind: 'node'; listener: NodeListener }
   | { kind: 'uws'; register: UwsRegister };
 
@@ -46,7 +93,14 @@ export interface ServeOptions {
   onRequest(): void;
   /** Whether to record access lines (the backend measures only then). */
   accessLog: boolean;
+  /**
+   * When a drain closes open WebSockets with 1001: once no HTTP request is in flight (so a
+   * request that publishes still reaches them), or at once.
+   */
+  webSocketClose: WebSocketCloseTiming;
 }
+
+export type WebSocketCloseTiming = 'after-requests' | 'at-once';
 
 export interface RunningServer {
   /** Stops accepting new connections at once. Idempotent. */
@@ -60,6 +114,8 @@ export interface RunningServer {
   forceClose(): void;
   /** Connections currently open (for logs). */
   connections(): number;
+  /** WebSockets currently open (for logs). */
+  webSockets(): number;
 }
 
 export interface Backend {

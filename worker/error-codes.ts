@@ -20,6 +20,7 @@ const BAD_INPUT = {
   EAPP_MISSING: 'the app file does not exist, or is not a file',
   EAPP_LOAD: 'importing the app failed (a syntax error, an exception while loading); the message quotes its first line',
   EAPP_EXPORT: 'the app exports no fetch, node-style or uws-native handler, or not the named export asked for',
+  EAPP_WEBSOCKET: "the app's `websocket` export has a handler that is not a function or an option of the wrong type or range (the message names the key)",
   ELISTEN: 'nowhere to listen, or more than one of `--fd`, `--bind`, `--unix`',
   EFD: 'the `--fd` value is not a number, or that fd is not open / not a socket / not a listening stream socket',
   EBIND: '`--bind` or `--unix` cannot be parsed, resolved or bound (the message names the errno)',

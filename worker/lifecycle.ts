@@ -40,10 +40,11 @@ export function createLifecycle(server: RunningServer, opts: LifecycleOptions): 
 
   const drain = (reason: string, exitCode: number) => {
     state = 'draining';
-    log.info(`stopping (${reason}): no new connections, draining ${server.connections()} open connection(s)`);
+    const ws = server.webSockets();
+    log.info(`stopping (${reason}): no new connections, draining ${server.connections()} open connection(s)${ws ? `, closing ${ws} WebSocket(s) with 1001` : ''}`);
     notify('STOPPING=1');
     const timer = setTimeout(() => {
-      log.warn(`graceful timeout (${opts.gracefulTimeoutMs / 1000}s) passed with ${server.connections()} connection(s) open; closing them`);
+      log.warn(`graceful timeout (${opts.gracefulTimeoutMs / 1000}s) passed with ${server.connections()} connection(s) and ${server.webSockets()} WebSocket(s) open; closing them`);
       server.forceClose();
       end(exitCode);
     }, opts.gracefulTimeoutMs);

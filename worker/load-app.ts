@@ -5,7 +5,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WorkerError } from './error-codes.js';
-import type { AppHandler, HandlerKind } from './contract.js';
+import type { AppHandler, FetchFunction, HandlerKind } from './contract.js';
+import { withBunPlaceholder } from './fetch/web-globals.js';
+import { readWebSocketHandler } from './fetch/websocket-options.js';
 import { firstLine } from './log.js';
 
 const EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.tsx', '.jsx'];
@@ -39,9 +41,11 @@ type Loose = Record<string, unknown> & { fetch?: unknown };
 /** Classifies an export. `override` (from --handler) skips guessing but still checks the shape. */
 export function classify(value: unknown, mod: Loose, override: HandlerKind | undefined, where: string, explicit = false): AppHandler {
   const fn = typeof value === 'function' ? (value as (...a: unknown[]) => unknown) : undefined;
-  const fetchObj = value && typeof (value as Loose).fetch === 'function' ? (value as { fetch: (r: Request) => Response }) : undefined;
+  const fetchObj = value && typeof (value as Loose).fetch === 'function' ? (value as { fetch: FetchFunction; websocket?: unknown }) : undefined;
   const asFetch = (): AppHandler | undefined =>
-    fetchObj ? { kind: 'fetch', fetch: (r) => fetchObj.fetch(r) } : fn ? { kind: 'fetch', fetch: fn as (r: Request) => Response } : undefined;
+    fetchObj
+      ? { kind: 'fetch', fetch: (r, server) => fetchObj.fetch(r, server), websocket: readWebSocketHandler(fetchObj.websocket, where) }
+      : fn ? { kind: 'fetch', fetch: fn as (r: Request) => Response } : undefined;
   const uwsFn = typeof mod.uws === 'function' ? (mod.uws as (app: unknown, circus: unknown) => unknown) : undefined;
 
   let out: AppHandler | undefined;
@@ -110,12 +114,14 @@ async function importModule(file: string): Promise<Loose> {
   }
   // A .cts is CommonJS by definition; Node 20's import() of it goes through the ESM translator,
   // whose require() skips tsx's CommonJS hook, so its own `import './x.js'` of a .ts file fails.
-  if (path.extname(file) === '.cts') {
-    const exports = createRequire(file)(file) as unknown;
-    // The shape import() gives a CommonJS module: module.exports as default, its keys beside it.
-    return { ...(exports && typeof exports === 'object' ? exports : {}), default: exports } as Loose;
-  }
-  return (await import(pathToFileURL(file).href)) as Loose;
+  return withBunPlaceholder(async () => {
+    if (path.extname(file) === '.cts') {
+      const exports = createRequire(file)(file) as unknown;
+      // The shape import() gives a CommonJS module: module.exports as default, its keys beside it.
+      return { ...(exports && typeof exports === 'object' ? exports : {}), default: exports } as Loose;
+    }
+    return (await import(pathToFileURL(file).href)) as Loose;
+  });
 }
 
 export async function loadApp(spec: AppSpec, override?: HandlerKind): Promise<AppHandler> {

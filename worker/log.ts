@@ -18,6 +18,9 @@ export interface AccessRecord {
   url: string;
   status: number;
   ms: number;
+  /** WebSocket close lines: message payload bytes received and sent over the connection's life. */
+  bytesIn?: number;
+  bytesOut?: number;
 }
 
 /** The first non-empty line of an error's message: how a caught error is quoted in a one-line message. */
@@ -41,7 +44,7 @@ export function createLogger(level: LogLevel, accessLog: boolean): Logger {
     info: (msg) => write('info', msg),
     debug: (msg) => write('debug', msg),
     access: accessLog
-      ? (r) => process.stdout.write(`${new Date().toISOString()} ${process.pid} "${r.method} ${r.url}" ${r.status} ${r.ms.toFixed(1)}ms\n`)
+      ? (r) => process.stdout.write(`${new Date().toISOString()} ${process.pid} "${r.method} ${r.url}" ${r.status} ${r.ms.toFixed(1)}ms${r.bytesIn === undefined ? '' : ` in=${r.bytesIn} out=${r.bytesOut ?? 0}`}\n`)
       : () => {},
   };
 }

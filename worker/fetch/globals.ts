@@ -5,6 +5,7 @@
 // (so its module scope sees them) and undone when it turns out not to be a fetch app.
 import { installLazyRequest } from './request.js';
 import { installFastResponse } from './response.js';
+import { installWebSocketGlobals } from './web-globals.js';
 
 export interface FetchGlobalChoice {
   fastResponse: boolean;
@@ -21,9 +22,12 @@ export interface FetchGlobals {
 export function installFetchGlobals(choice: FetchGlobalChoice): FetchGlobals {
   const undoResponse = choice.fastResponse ? installFastResponse() : () => {};
   const undoRequest = choice.lazyRequest ? installLazyRequest() : () => {};
+  // Code written for Bun (hono/bun) builds CloseEvents, which Node lacks before 23.
+  const undoWebSocket = installWebSocketGlobals();
   return {
     announce: `response=${choice.fastResponse ? 'fast' : 'native'} request=${choice.lazyRequest ? 'lazy' : 'native'}`,
     undo() {
+      undoWebSocket();
       undoRequest();
       undoResponse();
     },

@@ -5,6 +5,7 @@
 // (arrayBuffer/text/json/bytes) skips the web stream too: through undici's Request, a 4 KB body
 // cost several times what the rest of the exchange did.
 import { adoptNative, forwardKnown } from './lazy-members.js';
+import type { UpgradeOptions } from './websocket-options.js';
 
 export interface RequestSource {
   readonly method: string;
@@ -21,6 +22,19 @@ export interface RequestSource {
    * connection with --max-body enforced; called at most once, and then body() never is.
    */
   readAll(): Promise<Uint8Array>;
+  /**
+   * Present only on a request that asks for a WebSocket when the app has a websocket handler:
+   * completes the handshake (server.upgrade), true when it did.
+   */
+  upgrade?(options: UpgradeOptions): boolean;
+  /** The client's address (server.requestIP), null once the connection is gone. */
+  remote?(): RemoteInfo | null;
+}
+
+export interface RemoteInfo {
+  address: string;
+  family: 'IPv4' | 'IPv6';
+  port: number;
 }
 
 const SOURCE = Symbol('circus.requestSource');
@@ -186,5 +200,15 @@ export function requestMaker(lazy: boolean): NewRequest {
 
 /** undici's own Request for `source`, built at once (--no-lazy-request). */
 export function createNativeRequest(source: RequestSource): Request {
-  return realRequest(source, headersOf(source), true);
+  const req = realRequest(source, headersOf(source), true);
+  nativeSources.set(req, source);
+  return req;
+}
+
+/** Sources of undici Requests made with --no-lazy-request (a lazy one carries its own). */
+const nativeSources = new WeakMap<Request, RequestSource>();
+
+/** The source behind a Request the worker made (undefined for any other Request). */
+export function requestSourceOf(request: unknown): RequestSource | undefined {
+  return (request as Partial<LazyRequest> | null)?.[SOURCE] ?? nativeSources.get(request as Request);
 }

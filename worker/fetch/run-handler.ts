@@ -2,7 +2,7 @@
 // for its Response if it is a promise, check that it is one, and hand its parts to the backend
 // to write; every failure on the way goes to the backend's fail(), which decides between a 500,
 // cutting the connection and nothing (already answered, or the client left).
-import type { FetchFunction } from '../contract.js';
+import type { FetchFunction, FetchServerApi } from '../contract.js';
 import type { NewRequest, RequestSource } from './request.js';
 import { isResponse, responseParts, type ResponseParts } from './response.js';
 
@@ -31,11 +31,15 @@ function send(reply: FetchReply, r: unknown): void {
   }
 }
 
-/** Calls `fetch` with the Request `newRequest` makes of `source`, and sends what it answers through `reply`. */
-export function runHandler(fetch: FetchFunction, newRequest: NewRequest, source: RequestSource, reply: FetchReply): void {
-  let out: Response | Promise<Response>;
+/**
+ * Calls `fetch` with the Request `newRequest` makes of `source` (and Bun's `server`), and sends
+ * what it answers through `reply`; after a WebSocket upgrade `reply` is no longer writable, so
+ * the answer is dropped.
+ */
+export function runHandler(fetch: FetchFunction, newRequest: NewRequest, source: RequestSource, reply: FetchReply, server: FetchServerApi): void {
+  let out: ReturnType<FetchFunction>;
   try {
-    out = fetch(newRequest(source));
+    out = fetch(newRequest(source), server);
   } catch (err) {
     return reply.fail(err);
   }

@@ -4,21 +4,31 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type Socket } from 'node:net';
 import { fetchNodeListener } from './fetch.js';
 import { nodeStyleListener } from './node-style.js';
-import { checkServes, type AppHandler, type Backend, type RunningServer, type ServeOptions } from '../contract.js';
+import { upgradeHandler, type UpgradeListener } from './upgrade.js';
+import { NodeWebSockets } from './websocket.js';
+import { checkServes, type AppHandler, type Backend, type FetchServerApi, type RunningServer, type ServeOptions } from '../contract.js';
 import { requestMaker } from '../fetch/request.js';
+import { FetchServer, plainHost } from '../fetch/server.js';
 
-function listenerFor(handler: AppHandler, opts: ServeOptions) {
+type Tracked = Socket & { _httpMessage?: ServerResponse | null };
+
+function listenerFor(handler: AppHandler, opts: ServeOptions, server: () => FetchServerApi): UpgradeListener {
   checkServes('node', handler.kind);
-  if (handler.kind === 'fetch') return fetchNodeListener(handler.fetch, opts.maxBody, opts.log, requestMaker(opts.lazyRequest));
+  if (handler.kind === 'fetch') return fetchNodeListener(handler.fetch, opts.maxBody, opts.log, requestMaker(opts.lazyRequest), server());
   return nodeStyleListener((handler as Extract<AppHandler, { kind: 'node' }>).listener, opts.maxBody, opts.log);
 }
 
-function withAccessLog(inner: (req: IncomingMessage, res: ServerResponse) => void, opts: ServeOptions) {
+function withAccessLog(inner: UpgradeListener, opts: ServeOptions): UpgradeListener {
   if (!opts.accessLog) return inner;
-  return (req: IncomingMessage, res: ServerResponse) => {
+  return (req, res, upgrade) => {
     const t0 = performance.now();
-    res.once('finish', () => opts.log.access({ method: req.method ?? '-', url: req.url ?? '-', status: res.statusCode, ms: performance.now() - t0 }));
-    inner(req, res);
+    const line = (status: number) => opts.log.access({ method: req.method ?? '-', url: req.url ?? '-', status, ms: performance.now() - t0 });
+    res.once('finish', () => line(res.statusCode));
+    inner(req, res, upgrade && ((options) => {
+      const done = upgrade(options);
+      if (done) line(101);
+      return done;
+    }));
   };
 }
 
@@ -35,7 +45,9 @@ const DRAIN_GRACE_MS = 500;
 export const nodeBackend: Backend = {
   name: 'node',
   async serve(handler, opts) {
-    const inner = withAccessLog(listenerFor(handler, opts), opts);
+    const websockets = handler.kind === 'fetch' && handler.websocket ? new NodeWebSockets(handler.websocket.handler, handler.websocket.options, opts.log, opts.accessLog) : undefined;
+    const fetchServer = () => new FetchServer(websockets ? websockets.host(pendingRequests) : plainHost(pendingRequests));
+    const inner = withAccessLog(listenerFor(handler, opts, fetchServer), opts);
     const { onRequest } = opts;
     const server = http.createServer(
       {
@@ -67,6 +79,15 @@ export const nodeBackend: Backend = {
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
     });
+    /** Responses under way (server.pendingRequests; a drain closes WebSockets once there are none). */
+    function pendingRequests(): number {
+      let n = 0;
+      for (const s of sockets as Set<Tracked>) if (s._httpMessage && !s._httpMessage.writableFinished) n++;
+      return n;
+    }
+    if (websockets) {
+      server.on('upgrade', upgradeHandler({ websockets, listener: inner, log: opts.log, accessLog: opts.accessLog, draining: () => draining, onRequest }));
+    }
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       // Malformed input costs this connection only; answer 400/431 when the socket still can.
       if (!socket.writable || err.code === 'ECONNRESET') return socket.destroy();
@@ -110,15 +131,33 @@ export const nodeBackend: Backend = {
           server.closeIdleConnections();
           poll = setInterval(() => server.closeIdleConnections(), DRAIN_POLL_MS);
         }, DRAIN_GRACE_MS);
-        return closed!.finally(() => {
-          clearTimeout(grace);
-          clearInterval(poll);
-        });
+        // WebSockets get 1001 at once, or once no response is under way; each closes as its
+        // client answers (a client that does not is cut at the graceful timeout).
+        let wsPoll: NodeJS.Timeout | undefined;
+        if (websockets) {
+          const closeSockets = () => {
+            if (opts.webSocketClose === 'after-requests' && pendingRequests() > 0) return;
+            clearInterval(wsPoll);
+            websockets.hub.closeAll();
+          };
+          wsPoll = setInterval(closeSockets, DRAIN_POLL_MS);
+          closeSockets();
+        }
+        // ws reports a socket's close a tick or more after node has counted the connection gone:
+        // wait for the hub too, so every app close handler runs before the worker exits.
+        return closed!
+          .then(() => websockets?.hub.whenEmpty())
+          .finally(() => {
+            clearTimeout(grace);
+            clearInterval(poll);
+            clearInterval(wsPoll);
+          });
       },
       forceClose() {
         for (const socket of sockets) socket.destroy();
       },
       connections: () => sockets.size,
+      webSockets: () => websockets?.hub.size ?? 0,
     } satisfies RunningServer;
   },
 };

@@ -1,10 +1,11 @@
 // fetch-style handlers over node:http. The Request is lazy (see fetch/request.ts) and simple
 // Response bodies are written with one writeHead + end, never through a stream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FetchFunction } from '../contract.js';
+import type { FetchFunction, FetchServerApi } from '../contract.js';
+import type { UpgradeOptions } from '../fetch/websocket-options.js';
 import type { Logger } from '../log.js';
 import { BodyTooLargeError, isOwnError } from '../fetch/body-limit.js';
-import { joinChunks, type NewRequest, type RequestSource } from '../fetch/request.js';
+import { joinChunks, type NewRequest, type RemoteInfo, type RequestSource } from '../fetch/request.js';
 import { badRequestTarget, requestUrl } from '../fetch/request-url.js';
 import type { ResponseParts } from '../fetch/response.js';
 import { runHandler, type FetchReply } from '../fetch/run-handler.js';
@@ -89,12 +90,24 @@ function limitedBody(req: IncomingMessage, res: ServerResponse, limit: number): 
 class NodeExchange implements RequestSource, FetchReply {
   #controller: AbortController | undefined;
   #url: string | undefined;
+  /** server.upgrade() succeeded: the fetch result is dropped. */
+  #upgraded = false;
+  upgrade?: (options: UpgradeOptions) => boolean;
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly maxBody: number,
     private readonly log: Logger,
-  ) {}
+    upgrade?: (options: UpgradeOptions) => boolean,
+  ) {
+    if (upgrade) this.upgrade = (options) => !this.#upgraded && (this.#upgraded = upgrade(options));
+  }
+
+  remote(): RemoteInfo | null {
+    const s = this.req.socket;
+    if (s.destroyed || !s.remoteAddress) return null;
+    return { address: s.remoteAddress, family: s.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4', port: s.remotePort ?? 0 };
+  }
 
   get method(): string {
     return this.req.method ?? 'GET';
@@ -129,7 +142,7 @@ class NodeExchange implements RequestSource, FetchReply {
   }
 
   get writable(): boolean {
-    return !this.res.headersSent && !this.res.destroyed; // else: 413 already sent, or client gone
+    return !this.#upgraded && !this.res.headersSent && !this.res.destroyed; // else: a WebSocket now, 413 already sent, or client gone
   }
 
   write(parts: ResponseParts): void | Promise<void> {
@@ -205,15 +218,19 @@ function writeParts(parts: ResponseParts, req: IncomingMessage, res: ServerRespo
   return pump(body, res);
 }
 
-export function fetchNodeListener(fetch: FetchFunction, maxBody: number, log: Logger, newRequest: NewRequest) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
+/**
+ * `upgrade` is given for a request that asks for a WebSocket (on the 'upgrade' event, `res`
+ * then writes straight to its socket): it completes the handshake for server.upgrade().
+ */
+export function fetchNodeListener(fetch: FetchFunction, maxBody: number, log: Logger, newRequest: NewRequest, server: FetchServerApi) {
+  return (req: IncomingMessage, res: ServerResponse, upgrade?: (options: UpgradeOptions) => boolean): void => {
     if (declaresTooLarge(req, maxBody)) return replyTooLarge(req, res);
     const bad = badRequestTarget(req.url ?? '/', req.headers.host);
     if (bad) {
       log.debug(`${req.method} ${(req.url ?? '').slice(0, 40)}: bad ${bad}; answered 400`);
       return replyBadRequest(res);
     }
-    const ex = new NodeExchange(req, res, maxBody, log);
-    runHandler(fetch, newRequest, ex, ex);
+    const ex = new NodeExchange(req, res, maxBody, log, upgrade);
+    runHandler(fetch, newRequest, ex, ex, server);
   };
 }

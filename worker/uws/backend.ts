@@ -5,14 +5,16 @@
 // with Connection: close) and then close whatever idle keep-alive connections remain.
 import { adoptOnto, newSocketFd, socketSnapshot } from '../../sys/adopt-fd.js';
 import type { FdDescription } from '../../sys/sockets.js';
-import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import type { TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
 import { WorkerError } from '../error-codes.js';
 import { fetchUwsHandler } from './fetch.js';
 import type { Exchange, ExchangeTracker } from './exchange.js';
 import { checkServes, type AppHandler, type Backend, type RunningServer, type ServeOptions } from '../contract.js';
 import { requestMaker } from '../fetch/request.js';
+import { FetchServer, plainHost } from '../fetch/server.js';
 import { loadUwsModule, type UwsModule } from './load-module.js';
 import { nativeTools, trackNativeApp, type NativeTracker } from './native.js';
+import { UwsWebSockets } from './websocket.js';
 
 /** A drain closes the remaining (idle) connections once no request has started for this long. */
 const DRAIN_QUIET_MS = 250;
@@ -20,12 +22,20 @@ const DRAIN_QUIET_MS = 250;
 /** uWS closes keep-alive connections idle for this long; it is fixed at build time. */
 const UWS_IDLE_TIMEOUT_MS = 10_000;
 
+/**
+ * uWS does not say when a client answers a close frame (its close handler runs as the frame is
+ * sent), so a drain gives clients this long to answer before the rest are cut.
+ */
+const CLOSE_REPLY_MS = 1000;
+
 /** In-flight accounting shared by the fetch path and native handlers. */
 class Flight {
   inflight = 0;
   draining = false;
   /** When the latest request started (performance.now()). */
   lastBegin = 0;
+  /** WebSockets of a uws-native app's own ws() routes. */
+  readonly nativeSockets = new Set<WebSocket<unknown>>();
   private whenIdle?: () => void;
 
   constructor(private readonly opts: ServeOptions) {}
@@ -69,6 +79,8 @@ function exchangeTracker(flight: Flight): ExchangeTracker {
 
 function nativeTracker(flight: Flight): NativeTracker {
   return {
+    opened: (ws) => flight.nativeSockets.add(ws),
+    closed: (ws) => flight.nativeSockets.delete(ws),
     begin: () => flight.begin(),
     end: (method, url, status, t0) => flight.end(method, url, status, t0),
     get draining() {
@@ -107,21 +119,31 @@ function listenOnFd(uws: UwsModule, app: TemplatedApp, listen: FdDescription): u
   return socket;
 }
 
-async function register(app: TemplatedApp, handler: AppHandler, opts: ServeOptions, flight: Flight): Promise<void> {
+async function register(uws: UwsModule, app: TemplatedApp, handler: AppHandler, opts: ServeOptions, flight: Flight): Promise<UwsWebSockets | undefined> {
   checkServes('uws', handler.kind);
   switch (handler.kind) {
-    case 'fetch':
-      app.any('/*', fetchUwsHandler(handler.fetch, {
+    case 'fetch': {
+      const { websocket } = handler;
+      const ws = websocket && new UwsWebSockets(uws, app, websocket.handler, websocket.options, opts.log, opts.accessLog);
+      const pending = () => flight.inflight;
+      const serve = fetchUwsHandler(handler.fetch, {
         maxBody: opts.maxBody,
         bodyTimeoutMs: opts.idleTimeoutMs,
         log: opts.log,
         tracker: exchangeTracker(flight),
         newRequest: requestMaker(opts.lazyRequest),
-      }));
-      return;
+        server: new FetchServer(ws ? ws.host(pending) : plainHost(pending)),
+        websockets: ws,
+      });
+      // The ws route takes GETs with a WebSocket key and runs the same fetch path.
+      if (ws) app.ws('/*', ws.behavior(serve));
+      app.any('/*', serve);
+      return ws;
+    }
     case 'uws':
       await handler.register(trackNativeApp(app, nativeTracker(flight)), nativeTools);
   }
+  return undefined;
 }
 
 function createBackend(uws: UwsModule): Backend {
@@ -130,7 +152,7 @@ function createBackend(uws: UwsModule): Backend {
     async serve(handler, opts) {
       const app = uws.App();
       const flight = new Flight(opts);
-      await register(app, handler, opts, flight);
+      const hub = (await register(uws, app, handler, opts, flight))?.hub;
       if (opts.idleTimeoutMs !== UWS_IDLE_TIMEOUT_MS) {
         opts.log.debug(`the uws backend closes idle keep-alive connections after ${UWS_IDLE_TIMEOUT_MS / 1000}s (built into uWS); --idle-timeout bounds stalled request bodies only`);
       }
@@ -148,16 +170,25 @@ function createBackend(uws: UwsModule): Backend {
           // uWS does not expose idle connections; once nothing is in flight they all are. But a
           // keep-alive client may have its next request on the wire: wait until requests stop
           // for a moment (each one served meanwhile tells its client Connection: close).
+          // WebSockets get 1001 once that is so (or at once), and a moment to answer it.
+          let hadSockets = 0;
+          const closeSockets = () => {
+            hadSockets += (hub?.size ?? 0) + flight.nativeSockets.size;
+            hub?.closeAll();
+            for (const ws of [...flight.nativeSockets]) ws.end(1001, 'going away'); // its close leaves the set
+          };
+          if (opts.webSocketClose === 'at-once') closeSockets();
           return new Promise<void>((resolve) => {
             const settle = () =>
               flight.onIdle(() => {
                 const quietIn = flight.lastBegin + DRAIN_QUIET_MS - performance.now();
                 if (quietIn > 0) return void setTimeout(settle, quietIn);
+                closeSockets();
                 // One loop turn so the last response leaves uWS before its connection closes.
-                setImmediate(() => {
+                setTimeout(() => {
                   closeApp();
                   resolve();
-                });
+                }, hadSockets ? CLOSE_REPLY_MS : 0);
               });
             settle();
           });
@@ -167,6 +198,7 @@ function createBackend(uws: UwsModule): Backend {
           closeApp();
         },
         connections: () => flight.inflight,
+        webSockets: () => (hub?.size ?? 0) + flight.nativeSockets.size,
       };
       return running;
     },

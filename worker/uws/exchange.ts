@@ -104,10 +104,11 @@ export class Exchange extends SafeWriter {
     return close;
   }
 
-  /** A short text reply written by the worker itself (400, 414, 431, 500). */
-  reply(status: number, text: string, close: boolean): void {
+  /** A short text reply written by the worker itself (400, 414, 431, 500), with `extra` headers. */
+  reply(status: number, text: string, close: boolean, extra: ReadonlyArray<[string, string]> = []): void {
     if (!this.writable) return;
     if (this.headSent) return this.abort();
-    void this.send(textHead(status), text, close);
+    const head = textHead(status);
+    void this.send(extra.length ? { ...head, headers: [...head.headers, ...extra] } : head, text, close);
   }
 }

@@ -3,11 +3,12 @@
 // objects); the Request the app sees is lazy (fetch/request.ts) and simple Response bodies go out in
 // one cork (write-response.ts). Oversized headers (431) and bodies (413) are answered here because
 // uWS itself accepts them.
-import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import type { FetchFunction } from '../contract.js';
+import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
+import type { FetchFunction, FetchServerApi } from '../contract.js';
+import { handshakeProblem, REFUSAL_HEADERS, wantsWebSocket } from '../fetch/handshake.js';
 import type { Logger } from '../log.js';
 import { BodyTooLargeError, isOwnError, LINGER_MS } from '../fetch/body-limit.js';
-import type { NewRequest, RequestSource } from '../fetch/request.js';
+import type { NewRequest, RemoteInfo, RequestSource } from '../fetch/request.js';
 import { badRequestTarget, requestUrl } from '../fetch/request-url.js';
 import type { ResponseParts } from '../fetch/response.js';
 import { runHandler, type FetchReply } from '../fetch/run-handler.js';
@@ -15,6 +16,7 @@ import { headerPairs } from '../fetch/wire.js';
 import { Exchange, type ExchangeTracker } from './exchange.js';
 import { BodyStalledError, UwsRequestBody } from './request-body.js';
 import { writeResponse } from './write-response.js';
+import type { UwsHandshake, UwsWebSockets } from './websocket.js';
 
 /** Total request header bytes (names, values, ': ' and CRLF) above which we answer 431. */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -28,6 +30,10 @@ export interface FetchUwsOptions {
   log: Logger;
   tracker: ExchangeTracker;
   newRequest: NewRequest;
+  /** fetch's second argument. */
+  server: FetchServerApi;
+  /** Present when the app exports a websocket handler. */
+  websockets?: UwsWebSockets;
 }
 
 /** What the synchronous part of the handler copied out of uWS's HttpRequest. */
@@ -39,10 +45,11 @@ interface Copied {
   /** Two Content-Length headers that disagree: the framing is ambiguous (smuggling). */
   conflicting: boolean;
   chunked: boolean;
+  upgrade: string | undefined;
 }
 
 function copyHeaders(req: HttpRequest): Copied {
-  const c: Copied = { headers: [], bytes: 0, host: '', contentLength: undefined, conflicting: false, chunked: false };
+  const c: Copied = { headers: [], bytes: 0, host: '', contentLength: undefined, conflicting: false, chunked: false, upgrade: undefined };
   req.forEach((name, value) => {
     c.headers.push(name, value);
     c.bytes += name.length + value.length + 4;
@@ -53,6 +60,7 @@ function copyHeaders(req: HttpRequest): Copied {
       c.contentLength = value;
     }
     else if (name === 'transfer-encoding') c.chunked = true;
+    else if (name === 'upgrade') c.upgrade = value;
   });
   return c;
 }
@@ -75,12 +83,20 @@ function badFraming(c: Copied): string | undefined {
  */
 class UwsFetchExchange implements RequestSource, FetchReply {
   #url: string | undefined;
+  /** server.upgrade(), on a WebSocket handshake when the app has a websocket handler. */
+  upgrade?: RequestSource['upgrade'];
   constructor(
     private readonly ex: Exchange,
     private readonly copied: Copied,
     private readonly requestBody: UwsRequestBody | undefined,
     private readonly log: Logger,
   ) {}
+
+  remote(): RemoteInfo | null {
+    const address = this.ex.remoteAddress();
+    // uWS 20.30 has no way to read the client's port.
+    return address === undefined ? null : { address, family: address.includes(':') ? 'IPv6' : 'IPv4', port: 0 };
+  }
 
   get method(): string {
     return this.ex.method;
@@ -125,12 +141,22 @@ class UwsFetchExchange implements RequestSource, FetchReply {
 }
 
 export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
-  const { maxBody, bodyTimeoutMs, log, tracker, newRequest } = opts;
+  const { maxBody, bodyTimeoutMs, log, tracker, newRequest, server, websockets } = opts;
   // Once the response is under way a 413 cannot be sent; rejectBody then cuts the connection.
   const tooLarge = (ex: Exchange) => ex.rejectBody(413, 'Payload Too Large\n', LINGER_MS);
 
-  return (res: HttpResponse, req: HttpRequest): void => {
+  /** A request on the ws route (uWS sends it there only with a 24-character key): its sec-websocket-* headers. */
+  const handshake = (req: HttpRequest, context: us_socket_context_t): UwsHandshake => ({
+    key: req.getHeader('sec-websocket-key'),
+    protocol: req.getHeader('sec-websocket-protocol'),
+    extensions: req.getHeader('sec-websocket-extensions'),
+    context,
+  });
+
+  return (res: HttpResponse, req: HttpRequest, context?: us_socket_context_t): void => {
     const query = req.getQuery() ?? '';
+    const hs = context ? handshake(req, context) : undefined;
+    const version = websockets ? req.getHeader('sec-websocket-version') : '';
     const ex = new Exchange(res, tracker, req.getCaseSensitiveMethod(), req.getUrl(), query);
     const copied = copyHeaders(req);
     if (copied.bytes > MAX_HEADER_BYTES) return ex.reply(431, 'Request Header Fields Too Large\n', true);
@@ -147,6 +173,17 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
       log.debug(`${ex.method} ${ex.path.slice(0, 40)}: bad ${bad}; answered 400`);
       return ex.reply(400, 'Bad Request\n', true);
     }
+    let upgrade: RequestSource['upgrade'];
+    if (websockets && (hs || wantsWebSocket(copied.upgrade))) {
+      // key undefined (not the ws route) is a problem too, so past this check hs is set.
+      const problem = handshakeProblem(ex.method, hs?.key, version);
+      if (problem) {
+        log.debug(`${ex.method} ${ex.path.slice(0, 40)}: ${problem}; answered 400`);
+        return ex.reply(400, `Bad Request: ${problem}\n`, true, REFUSAL_HEADERS);
+      }
+      if (tracker.draining) return websockets.refuse(ex, hs!);
+      upgrade = (options) => websockets.upgrade(ex, hs!, options);
+    }
     if (copied.contentLength !== undefined && Number(copied.contentLength) > maxBody) {
       const close = tooLarge(ex);
       ex.onData((_chunk, isLast) => isLast && close());
@@ -157,6 +194,7 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
     const body = mayHaveBody ? new UwsRequestBody(ex, maxBody, () => tooLarge(ex), bodyTimeoutMs) : undefined;
 
     const fx = new UwsFetchExchange(ex, copied, body, log);
-    runHandler(fetch, newRequest, fx, fx);
+    if (upgrade) fx.upgrade = upgrade;
+    runHandler(fetch, newRequest, fx, fx, server);
   };
 }

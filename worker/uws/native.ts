@@ -5,7 +5,7 @@
 // route carries a record naming its app's tracker; the wrapped methods act only on such
 // responses, so other responses (another app instance's, one never tracked) are not affected,
 // and no state lives in this module.
-import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { HttpResponse, TemplatedApp, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
 import { SafeWriter } from './safe-writer.js';
 
 const TRACKED = Symbol('circus.tracked');
@@ -18,6 +18,9 @@ export interface NativeTracker {
   end(method: string, url: string, status: number, t0: number): void;
   readonly draining: boolean;
   readonly accessLog: boolean;
+  /** A WebSocket of the app's own ws() routes opened / closed (a drain closes them with 1001). */
+  opened?(ws: WebSocket<unknown>): void;
+  closed?(ws: WebSocket<unknown>): void;
 }
 
 interface Pending {
@@ -87,13 +90,13 @@ function withQuery(path: string, query: string | undefined): string {
 }
 
 function wrapRoute(handler: Fn, t: NativeTracker): Fn {
-  return (res: Tracked, req: { getCaseSensitiveMethod(): string; getUrl(): string; getQuery(): string | undefined }) => {
+  return (res: Tracked, req: { getCaseSensitiveMethod(): string; getUrl(): string; getQuery(): string | undefined }, ...rest: unknown[]) => {
     patchPrototype(Object.getPrototypeOf(res));
     res[TRACKED] = t.accessLog
       ? { tracker: t, method: req.getCaseSensitiveMethod(), url: withQuery(req.getUrl(), req.getQuery()), status: 200, t0: performance.now() }
       : { tracker: t, method: '', url: '', status: 200, t0: 0 };
     t.begin();
-    return handler(res, req);
+    return handler(res, req, ...rest); // a ws() upgrade handler also gets the socket context
   };
 }
 
@@ -122,9 +125,41 @@ export const nativeTools: NativeTools = {
   },
 };
 
+/**
+ * The app's ws() routes: an upgrade counts as a request (through its upgrade handler when it has
+ * one, else at open), and every socket is known to the tracker until it closes. A socket opened
+ * while draining is closed with 1001 at once.
+ */
+function wrapBehavior(pattern: string, behavior: WebSocketBehavior<unknown>, t: NativeTracker): WebSocketBehavior<unknown> {
+  const { open, close, upgrade } = behavior;
+  return {
+    ...behavior,
+    upgrade: typeof upgrade === 'function' ? (wrapRoute(upgrade, t) as typeof upgrade) : undefined,
+    open: (ws) => {
+      if (!upgrade) {
+        t.begin();
+        t.end('GET', pattern, 101, performance.now());
+      }
+      t.opened?.(ws);
+      if (t.draining) return ws.end(1001, 'going away');
+      return open?.(ws);
+    },
+    close: (ws, code, message) => {
+      t.closed?.(ws);
+      return close?.(ws, code, message);
+    },
+  };
+}
+
 /** Makes `app`'s route registration count and track what it serves. Returns the same app. */
 export function trackNativeApp(app: TemplatedApp, t: NativeTracker): TemplatedApp {
   const a = app as unknown as { [k: string]: Fn };
+  const ws = a.ws;
+  if (typeof ws === 'function') {
+    a.ws = function (this: unknown, pattern: string, behavior: WebSocketBehavior<unknown>) {
+      return ws.call(app, pattern, behavior && typeof behavior === 'object' ? wrapBehavior(pattern, behavior, t) : behavior);
+    };
+  }
   for (const name of ROUTE_METHODS) {
     const register = a[name];
     if (typeof register !== 'function') continue;

@@ -197,6 +197,21 @@ export class SafeWriter {
     this.#res.close(); // runs onAborted synchronously
   }
 
+  /** To a uWS WebSocket: `upgrade` calls res.upgrade(); `extra` headers follow our 101 line (uWS writes one only if none was). */
+  upgrade(extra: ReadonlyArray<[string, string]>, upgrade: (res: HttpResponse) => void): boolean {
+    if (!this.writable || this.#headSent) return false;
+    this.#headSent = true;
+    this.#status = 101;
+    this.#cork(() => upgrade(extra.reduce((res, [k, v]) => res.writeHeader(k, v), extra.length ? this.#res.writeStatus('101 Switching Protocols') : this.#res)));
+    this.#finish();
+    return true;
+  }
+
+  /** The client's address, while the response is valid. */
+  remoteAddress(): string | undefined {
+    return this.writable ? Buffer.from(this.#res.getRemoteAddressAsText()).toString() : undefined;
+  }
+
   #takeHead(head: ResponseHead): void {
     if (this.#headSent) throw new Error(`the head of this response has already been written; cannot write status ${head.status}`);
   }
