@@ -28,7 +28,7 @@ for (const { name, skip } of BACKENDS) {
       try {
         const a = await member(w, 'a');
         const b = await member(w, 'b');
-        const slow = slowRequest(w, 1500);
+        const slow = slowRequest(w, 800);
         await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${w.port}/stats`)).json()) as { pendingRequests: number }).pendingRequests >= 2, 'the slow request in flight');
         w.proc.child.kill('SIGTERM');
         const [done, ca, cb] = await Promise.all([slow, a.closedAt, b.closedAt]);
@@ -49,13 +49,13 @@ for (const { name, skip } of BACKENDS) {
       const w = await startWsWorker(name, ['--graceful-timeout', '20', '--ws-close', 'at-once']);
       try {
         const a = await member(w, 'a');
-        const slow = slowRequest(w, 1500);
+        const slow = slowRequest(w, 800);
         await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${w.port}/stats`)).json()) as { pendingRequests: number }).pendingRequests >= 2, 'the slow request in flight');
         w.proc.child.kill('SIGTERM');
         const [done, ca] = await Promise.all([slow, a.closedAt]);
         assert.equal(ca.code, 1001);
         assert.equal(done.status, 200, 'the in-flight request still completes');
-        assert.ok(ca.at < done.at - 500, `the 1001 came only ${done.at - ca.at} ms before the slow response`);
+        assert.ok(ca.at < done.at - 300, `the 1001 came only ${done.at - ca.at} ms before the slow response`);
         assert.equal((await w.proc.exited).code, 0);
       } finally {
         w.release();
@@ -63,7 +63,7 @@ for (const { name, skip } of BACKENDS) {
     });
 
     test('a client that never answers the close is cut, by the graceful timeout at the latest', async () => {
-      const w = await startWsWorker(name, ['--graceful-timeout', '3']);
+      const w = await startWsWorker(name, ['--graceful-timeout', '2']);
       try {
         const raw = await rawWebSocket(w.port, '/ws?name=deaf');
         await waitFor(() => raw.received().length > 0, 'the hello frame');
@@ -72,13 +72,13 @@ for (const { name, skip } of BACKENDS) {
         await raw.closed;
         const exit = await w.proc.exited;
         const took = Date.now() - t0;
-        assert.ok(took < 3000 + 2500, `the worker took ${took} ms`);
+        assert.ok(took < 2000 + 2500, `the worker took ${took} ms`);
         // node waits for the answer until the graceful timeout; uWS gives clients 1 s (it cannot
         // tell when a client answers) and cuts the rest.
         if (name === 'node') {
-          assert.ok(took >= 2800, `cut after ${took} ms, before the graceful timeout`);
+          assert.ok(took >= 1800, `cut after ${took} ms, before the graceful timeout`);
           assert.equal(exit.code, 0);
-          assert.match(w.proc.stderr(), /graceful timeout \(3s\) passed with .* 1 WebSocket\(s\) open/);
+          assert.match(w.proc.stderr(), /graceful timeout \(2s\) passed with .* 1 WebSocket\(s\) open/);
         } else assert.equal(exit.code, 0);
       } finally {
         w.release();
@@ -128,7 +128,7 @@ for (const { name, skip } of BACKENDS) {
         const closed = new Promise((resolve) => s.on('close', resolve));
         s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
         await waitFor(() => got.toString().endsWith('hello'), 'the first response');
-        const slow = slowRequest(w, 1500);
+        const slow = slowRequest(w, 800);
         await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${w.port}/stats`)).json()) as { pendingRequests: number }).pendingRequests >= 2, 'the slow request in flight');
         w.proc.child.kill('SIGTERM');
         await waitForOutput(w.proc, /stopping \(SIGTERM\)/);
