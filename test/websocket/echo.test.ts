@@ -145,6 +145,23 @@ for (const { name, skip } of BACKENDS) {
       await stillServes(w);
     });
 
+    test('perMessageDeflate: true negotiates permessage-deflate and takes compressed messages', async () => {
+      const z = await startWsWorker(name, [], { perMessageDeflate: true });
+      try {
+        const c = new Client(z.url('/ws?name=zip'), undefined, { perMessageDeflate: true });
+        await c.opened;
+        assert.match(c.ws.extensions, /permessage-deflate/);
+        await c.next();
+        const text = 'compress me '.repeat(2000); // over ws's 1 KB threshold: sent compressed
+        c.ws.send(text);
+        assert.equal(await c.nextText(), `echo:${text}`);
+        c.close();
+        await c.closed;
+      } finally {
+        z.release();
+      }
+    });
+
     test('Node\'s global WebSocket client talks to it too', { skip: typeof globalThis.WebSocket !== 'function' && 'this Node has no global WebSocket' }, async () => {
       const ws = new globalThis.WebSocket(w.url('/ws?name=native'));
       const got: string[] = [];
