@@ -1,67 +1,20 @@
 // Circus INI → validated CircusConfig. Every error names file, [section] and key; nothing starts
 // half-configured. Options Circus accepts that mean nothing here are kept as warnings.
-import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { configError } from './errors.js';
 import { DEFAULT_ENDPOINT, isLoopback, parseEndpoint } from './endpoint.js';
 import { expandIncludes } from './include.js';
 import { readIniFile, type IniSection } from './ini-file.js';
-import { socketsIn, splitCommand, substitute, variablesIn } from './substitute.js';
-import { lookupGroup, lookupUser } from './users.js';
-import { toBool, toInt, toOctal, toSeconds, toSignal, type Where } from './values.js';
-import type { CircusConfig, FlappingConfig, SocketConfig, StreamConfig, WatcherConfig } from './config-types.js';
+import { socketsIn, variablesIn } from './substitute.js';
+import type { CircusConfig, FlappingConfig, SocketConfig, WatcherConfig } from './config-types.js';
+import { expandEnv, IGNORED, Section } from './config-section.js';
+import { readWatcher } from './config-watcher.js';
+import { CIRCUS_OPTIONS, FLAPPING_OPTIONS, SOCKET_OPTIONS, type Values } from './options.js';
 
-/** Most processes one watcher may run, from the config or incr/set (a typo must not fork-bomb the host). */
-export const MAX_PROCESSES = 10000;
+export { MAX_PROCESSES } from './options.js';
 
 export type { CircusConfig, SocketConfig, WatcherConfig, StreamConfig } from './config-types.js';
-
-/** Accepted for compatibility, no effect here (each logged once as a warning). */
-const IGNORED = {
-  circus: ['logoutput', 'loggerconfig', 'debug', 'debug_gc', 'statsd', 'stats_close_outputs', 'multicast_endpoint', 'httpd', 'httpd_host', 'httpd_port', 'httpd_close_outputs', 'papa_endpoint', 'endpoint_owner', 'fqdn_prefix', 'umask_inherit'],
-  watcher: ['stop_children', 'virtualenv', 'virtualenv_py_ver', 'on_demand', 'use_papa', 'stdin_socket', 'shell_args', 'send_hup', 'umask', 'rlimit_*', 'hooks.*', 'stdout_stream.time_format', 'stderr_stream.time_format', 'stdout_stream.refresh_time', 'stderr_stream.refresh_time', 'stdout_stream.when', 'stderr_stream.when', 'stdout_stream.interval', 'stderr_stream.interval', 'stdout_stream.utc', 'stderr_stream.utc', 'stdout_stream.color', 'stderr_stream.color'],
-  socket: ['proto', 'so_reuseaddr'],
-};
-
-const KNOWN = {
-  circus: ['check_delay', 'endpoint', 'endpoint_allow_remote', 'pubsub_endpoint', 'stats_endpoint', 'umask', 'include', 'include_dir', 'warmup_delay', 'pidfile', 'loglevel'],
-  socket: ['host', 'port', 'family', 'type', 'path', 'umask', 'backlog', 'so_reuseport', 'replace', 'interface', 'blocking'],
-  watcher: ['cmd', 'args', 'shell', 'numprocesses', 'use_sockets', 'warmup_delay', 'working_dir', 'copy_env', 'copy_path', 'env', 'uid', 'gid', 'stop_signal', 'graceful_timeout', 'respawn', 'max_retry', 'max_age', 'max_age_variance', 'singleton', 'autostart', 'priority', 'close_child_stdin', 'close_child_stdout', 'close_child_stderr', 'notify', 'ready_timeout', 'flapping.attempts', 'flapping.window', 'flapping.retry_in', 'flapping.max_retry', 'stdout_stream.class', 'stdout_stream.filename', 'stdout_stream.max_bytes', 'stdout_stream.backup_count', 'stderr_stream.class', 'stderr_stream.filename', 'stderr_stream.max_bytes', 'stderr_stream.backup_count'],
-  flapping: ['use', 'attempts', 'window', 'retry_in', 'max_retry', 'active'],
-};
-
-/** Circus's flapping plugin defaults. */
-export const FLAPPING_DEFAULTS: FlappingConfig = { attempts: 2, window: 1, retryIn: 7, maxRetry: 5 };
-
-class Section {
-  readonly used = new Set<string>();
-  constructor(readonly s: IniSection) {}
-  where(key: string): Where {
-    return { file: this.s.file, section: this.s.name, key, line: this.s.entries.get(key)?.line };
-  }
-  raw(key: string): string | undefined {
-    const e = this.s.entries.get(key);
-    if (e) this.used.add(key);
-    return e?.value;
-  }
-  get<T>(key: string, parse: (raw: string, w: Where) => T, fallback: T): T {
-    const v = this.raw(key);
-    return v === undefined ? fallback : parse(v, this.where(key));
-  }
-  /** Unknown keys are errors, ignored-but-accepted ones are warnings. */
-  check(known: string[], ignored: string[], warnings: string[]): void {
-    for (const key of this.s.entries.keys()) {
-      if (known.includes(key)) continue;
-      const w = this.where(key);
-      if (ignored.some((p) => (p.endsWith('*') ? key.startsWith(p.slice(0, -1)) : p === key))) {
-        warnings.push(`${w.file} [${w.section}] ${key}: accepted for Circus compatibility, has no effect here`);
-        continue;
-      }
-      throw configError('EUNKNOWNKEY', w, `unknown option (known: ${known.join(', ')})`);
-    }
-  }
-}
 
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): CircusConfig {
   const main = path.resolve(file);
@@ -89,7 +42,7 @@ function build(main: string, files: string[], all: IniSection[], circus: Section
   }
   const cfg = readCircus(main, files, circus, env, warnings);
   const flappingSection = all.find((s) => s.name === 'plugin:flapping');
-  const flapping = flappingSection ? readFlapping(new Section(flappingSection), warnings) : FLAPPING_DEFAULTS;
+  const flapping = readFlapping(flappingSection && new Section(flappingSection), warnings);
   for (const s of all) {
     const [kind, ...rest] = s.name.split(':');
     const name = rest.join(':').trim();
@@ -112,62 +65,56 @@ function build(main: string, files: string[], all: IniSection[], circus: Section
 }
 
 function readCircus(main: string, files: string[], c: Section, env: NodeJS.ProcessEnv, warnings: string[]): CircusConfig {
-  c.raw('include');
-  c.raw('include_dir');
-  c.check(KNOWN.circus, IGNORED.circus, warnings);
-  const endpointRaw = c.raw('endpoint') ?? DEFAULT_ENDPOINT;
-  const endpoint = parseEndpoint(expandEnv(endpointRaw, env));
+  c.check(CIRCUS_OPTIONS, IGNORED.circus, warnings);
+  const v = c.values(CIRCUS_OPTIONS);
+  const endpoint = parseEndpoint(expandEnv(v.endpoint ?? DEFAULT_ENDPOINT, env));
   if (typeof endpoint === 'string') throw configError('EBADVALUE', c.where('endpoint'), endpoint);
-  const allowRemote = c.get('endpoint_allow_remote', toBool, false);
-  if (endpoint.kind === 'tcp' && !isLoopback(endpoint.host) && !allowRemote) {
+  if (endpoint.kind === 'tcp' && !isLoopback(endpoint.host) && !v.endpoint_allow_remote) {
     throw configError('EREMOTEENDPOINT', c.where('endpoint'), `${endpoint.url} is not a loopback address; the control endpoint has no authentication, so set endpoint_allow_remote = true to expose it on purpose`);
   }
   if (endpoint.kind === 'tcp' && !isLoopback(endpoint.host)) {
     warnings.push(`${main} [circus] endpoint: the control endpoint ${endpoint.url} is reachable from other hosts and has no authentication (endpoint_allow_remote = true)`);
   }
-  for (const key of ['pubsub_endpoint', 'stats_endpoint']) {
-    if (c.raw(key) !== undefined) warnings.push(`${main} [circus] ${key}: accepted; nothing is published there (use circus-ctl status/stats on the control endpoint)`);
+  for (const key of ['pubsub_endpoint', 'stats_endpoint'] as const) {
+    if (v[key] !== undefined) warnings.push(`${main} [circus] ${key}: accepted; nothing is published there (use circus-ctl status/stats on the control endpoint)`);
   }
-  if (c.raw('check_delay') !== undefined) warnings.push(`${main} [circus] check_delay: accepted; exits are handled as they happen, not polled`);
-  const pidfile = c.raw('pidfile');
+  if (c.s.entries.has('check_delay')) warnings.push(`${main} [circus] check_delay: accepted; exits are handled as they happen, not polled`);
   return {
     file: main,
     files,
     endpoint,
-    endpointAllowRemote: allowRemote,
-    checkDelay: c.get('check_delay', toSeconds, 5),
-    warmupDelay: c.get('warmup_delay', toSeconds, 0),
-    umask: c.get<number | undefined>('umask', toOctal, undefined),
-    pidfile: pidfile ? path.resolve(path.dirname(main), pidfile) : undefined,
-    loglevel: c.raw('loglevel'),
-    pubsubEndpoint: c.raw('pubsub_endpoint'),
-    statsEndpoint: c.raw('stats_endpoint'),
+    endpointAllowRemote: v.endpoint_allow_remote!,
+    checkDelay: v.check_delay!,
+    warmupDelay: v.warmup_delay!,
+    umask: v.umask,
+    pidfile: v.pidfile ? path.resolve(path.dirname(main), v.pidfile) : undefined,
+    loglevel: v.loglevel,
+    pubsubEndpoint: v.pubsub_endpoint,
+    statsEndpoint: v.stats_endpoint,
     sockets: new Map(),
     watchers: new Map(),
     warnings,
   };
 }
 
-function readFlapping(s: Section, warnings: string[]): FlappingConfig {
-  s.check(KNOWN.flapping, [], warnings);
-  return {
-    attempts: s.get('attempts', (v, w) => toInt(v, w, 1), FLAPPING_DEFAULTS.attempts),
-    window: s.get('window', toSeconds, FLAPPING_DEFAULTS.window),
-    retryIn: s.get('retry_in', toSeconds, FLAPPING_DEFAULTS.retryIn),
-    maxRetry: s.get('max_retry', (v, w) => toInt(v, w, -1), FLAPPING_DEFAULTS.maxRetry),
-  };
+/** Circus's flapping plugin defaults, for files without [plugin:flapping]. */
+const FLAPPING_DEFAULTS = Object.fromEntries(Object.entries(FLAPPING_OPTIONS).map(([k, o]) => [k, o.fallback])) as Values<typeof FLAPPING_OPTIONS>;
+
+function readFlapping(s: Section | undefined, warnings: string[]): FlappingConfig {
+  s?.check(FLAPPING_OPTIONS, [], warnings);
+  const v = s ? s.values(FLAPPING_OPTIONS) : FLAPPING_DEFAULTS;
+  return { attempts: v.attempts!, window: v.window!, retryIn: v.retry_in!, maxRetry: v.max_retry! };
 }
 
 function readSocket(s: Section, name: string, warnings: string[], env: NodeJS.ProcessEnv): SocketConfig {
-  s.check(KNOWN.socket, IGNORED.socket, warnings);
-  const type = s.raw('type');
-  if (type !== undefined && type.trim().toUpperCase() !== 'SOCK_STREAM') {
-    throw configError('EBADVALUE', s.where('type'), `only SOCK_STREAM sockets are supported, got "${type}"`);
+  s.check(SOCKET_OPTIONS, IGNORED.socket, warnings);
+  const v = s.values(SOCKET_OPTIONS);
+  if (v.type !== undefined && v.type.toUpperCase() !== 'SOCK_STREAM') {
+    throw configError('EBADVALUE', s.where('type'), `only SOCK_STREAM sockets are supported, got "${v.type}"`);
   }
-  const rawPath = s.raw('path');
-  const sockPath = rawPath === undefined ? undefined : expandEnv(rawPath, env);
-  const familyRaw = s.raw('family')?.trim().toUpperCase();
-  const host = expandEnv(s.raw('host') ?? (familyRaw === 'AF_INET6' ? '::1' : '127.0.0.1'), env).trim();
+  const sockPath = v.path === undefined ? undefined : expandEnv(v.path, env);
+  const familyRaw = v.family;
+  const host = expandEnv(v.host ?? (familyRaw === 'AF_INET6' ? '::1' : '127.0.0.1'), env).trim();
   let family: SocketConfig['family'];
   if (familyRaw === undefined) family = sockPath ? 'AF_UNIX' : net.isIPv6(host) ? 'AF_INET6' : 'AF_INET';
   else if (familyRaw === 'AF_INET' || familyRaw === 'AF_INET6' || familyRaw === 'AF_UNIX') family = familyRaw;
@@ -176,138 +123,20 @@ function readSocket(s: Section, name: string, warnings: string[], env: NodeJS.Pr
   if (family !== 'AF_UNIX' && sockPath) throw configError('EBADVALUE', s.where('path'), `path is only for AF_UNIX sockets (family is ${family})`);
   if (family === 'AF_INET' && net.isIPv6(host)) throw configError('EBADVALUE', s.where('host'), `${host} is an IPv6 address but family is AF_INET`);
   if (family === 'AF_INET6' && net.isIPv4(host)) throw configError('EBADVALUE', s.where('host'), `${host} is an IPv4 address but family is AF_INET6`);
-  const port = s.get('port', (v, w) => {
-    if (!/^\s*\d+\s*$/.test(v)) throw configError('EBADPORT', w, `port must be a number from 0 to 65535, got "${v}"`);
-    return toInt(v, w, 0, 65535);
-  }, 8080);
   return {
     name,
     family,
     host,
-    port,
+    port: v.port!,
     path: sockPath ? path.resolve(path.dirname(s.s.file), sockPath) : undefined,
-    backlog: s.get('backlog', (v, w) => toInt(v, w, 1, 65535), 2048),
-    reuseport: s.get('so_reuseport', toBool, false),
-    replace: s.get('replace', toBool, false),
-    interface: s.raw('interface')?.trim() || undefined,
-    blocking: s.get('blocking', toBool, false),
-    umask: s.get<number | undefined>('umask', toOctal, undefined),
+    backlog: v.backlog!,
+    reuseport: v.so_reuseport!,
+    replace: v.replace!,
+    interface: v.interface || undefined,
+    blocking: v.blocking!,
+    umask: v.umask,
     file: s.s.file,
   };
-}
-
-function readWatcher(s: Section, name: string, cfg: CircusConfig, flap: FlappingConfig, env: NodeJS.ProcessEnv, warnings: string[]): WatcherConfig {
-  s.check(KNOWN.watcher, IGNORED.watcher, warnings);
-  const cmd = s.raw('cmd');
-  if (cmd === undefined || !cmd.trim()) throw configError('EMISSINGKEY', s.where('cmd'), 'every watcher needs a cmd');
-  const args = s.raw('args') ?? '';
-  for (const key of ['cmd', 'args']) {
-    try {
-      splitCommand(s.raw(key) ?? '');
-    } catch (err) {
-      throw configError('EBADVALUE', s.where(key), (err as Error).message);
-    }
-  }
-  const singleton = s.get('singleton', toBool, false);
-  const numprocesses = s.get('numprocesses', (v, w) => toInt(v, w, 0, MAX_PROCESSES), 1);
-  if (singleton && numprocesses > 1) throw configError('EBADVALUE', s.where('numprocesses'), 'a singleton watcher runs at most 1 process');
-  const { uid, gid } = readIds(s);
-  const maxRetry = s.get('max_retry', (v, w) => toInt(v, w, -1), flap.maxRetry);
-  const workingDir = s.raw('working_dir');
-  if (workingDir !== undefined && !isDirectory(path.resolve(path.dirname(s.s.file), workingDir))) {
-    throw configError('EBADVALUE', s.where('working_dir'), `${workingDir} is not a directory`);
-  }
-  const envPairs = s.raw('env');
-  return {
-    name,
-    file: s.s.file,
-    cmd: cmd.trim(),
-    args: args.trim(),
-    shell: s.get('shell', toBool, false),
-    numprocesses,
-    useSockets: s.get('use_sockets', toBool, false),
-    sockets: [],
-    warmupDelay: s.get('warmup_delay', toSeconds, cfg.warmupDelay),
-    workingDir: workingDir === undefined ? undefined : path.resolve(path.dirname(s.s.file), workingDir),
-    copyEnv: s.get('copy_env', toBool, false),
-    copyPath: s.get('copy_path', toBool, false),
-    env: envPairs ? parseEnvList(envPairs, s.where('env'), env) : {},
-    uid,
-    gid,
-    stopSignal: s.get('stop_signal', toSignal, 'SIGTERM'),
-    gracefulTimeout: s.get('graceful_timeout', toSeconds, 30),
-    respawn: s.get('respawn', toBool, true),
-    maxAge: s.get('max_age', toSeconds, 0),
-    maxAgeVariance: s.get('max_age_variance', toSeconds, 30),
-    singleton,
-    autostart: s.get('autostart', toBool, true),
-    priority: s.get('priority', (v, w) => toInt(v, w, -1e6, 1e6), 0),
-    closeStdin: s.get('close_child_stdin', toBool, true),
-    stdout: readStream(s, 'stdout_stream', s.get('close_child_stdout', toBool, false)),
-    stderr: readStream(s, 'stderr_stream', s.get('close_child_stderr', toBool, false)),
-    notify: s.get('notify', (v, w) => (v.trim().toLowerCase() === 'auto' ? 'auto' : toBool(v, w) ? 'yes' : 'no'), 'auto' as const),
-    readyTimeout: s.get('ready_timeout', toSeconds, 30),
-    flapping: {
-      attempts: s.get('flapping.attempts', (v, w) => toInt(v, w, 1), flap.attempts),
-      window: s.get('flapping.window', toSeconds, flap.window),
-      retryIn: s.get('flapping.retry_in', toSeconds, flap.retryIn),
-      maxRetry: s.get('flapping.max_retry', (v, w) => toInt(v, w, -1), maxRetry),
-    },
-  };
-}
-
-function readIds(s: Section): { uid?: number; gid?: number } {
-  const uidRaw = s.raw('uid')?.trim();
-  const gidRaw = s.raw('gid')?.trim();
-  let uid: number | undefined;
-  let gid: number | undefined;
-  if (uidRaw) {
-    const u = lookupUser(uidRaw);
-    if (!u) throw configError('EBADUSER', s.where('uid'), `no such user "${uidRaw}" in /etc/passwd`);
-    uid = u.uid;
-    gid = u.gid;
-  }
-  if (gidRaw) {
-    gid = lookupGroup(gidRaw);
-    if (gid === undefined) throw configError('EBADGROUP', s.where('gid'), `no such group "${gidRaw}" in /etc/group`);
-  }
-  const me = process.getuid?.() ?? 0;
-  if (me !== 0 && ((uid !== undefined && uid !== me) || (gid !== undefined && gid !== process.getgid?.()))) {
-    throw configError('EPERM', s.where(uid !== undefined ? 'uid' : 'gid'), 'switching user or group needs circus-supervisor to run as root');
-  }
-  return { uid, gid };
-}
-
-function readStream(s: Section, prefix: string, closed: boolean): StreamConfig {
-  const cls = s.raw(`${prefix}.class`)?.trim();
-  const filename = s.raw(`${prefix}.filename`);
-  const maxBytes = s.get(`${prefix}.max_bytes`, (v, w) => toInt(v, w, 0), 0);
-  const backupCount = s.get(`${prefix}.backup_count`, (v, w) => toInt(v, w, 0, 1000), 0);
-  const base = { maxBytes, backupCount };
-  if (closed) return { kind: 'null', ...base };
-  if (cls === undefined) {
-    if (filename !== undefined) throw configError('EMISSINGKEY', s.where(`${prefix}.class`), `${prefix}.filename is set but ${prefix}.class is not (use FileStream)`);
-    return { kind: 'inherit', ...base };
-  }
-  const short = cls.replace(/^circus\.stream\./, '');
-  if (short === 'StdoutStream') return { kind: 'stdout', ...base };
-  if (short === 'FancyStdoutStream') return { kind: 'fancy', ...base };
-  if (['FileStream', 'WatchedFileStream', 'TimedRotatingFileStream'].includes(short)) {
-    if (!filename) throw configError('EMISSINGKEY', s.where(`${prefix}.filename`), `${short} needs ${prefix}.filename`);
-    return { kind: 'file', filename: path.resolve(path.dirname(s.s.file), filename), ...base };
-  }
-  throw configError('EBADVALUE', s.where(`${prefix}.class`), `unknown stream class "${cls}" (FileStream, WatchedFileStream, TimedRotatingFileStream, StdoutStream, FancyStdoutStream)`);
-}
-
-/** Circus's env option: "KEY=value, KEY2=value2". */
-function parseEnvList(raw: string, w: Where, env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) throw configError('EBADVALUE', w, `expected KEY=value pairs separated by commas, got "${part}"`);
-    out[part.slice(0, eq).trim()] = expandEnv(part.slice(eq + 1).trim(), env);
-  }
-  return out;
 }
 
 /** [env:NAME] (NAME may be a comma list of watchers) adds variables to those watchers. */
@@ -346,16 +175,4 @@ function resolveSockets(w: WatcherConfig, s: IniSection, cfg: CircusConfig): voi
   }
   // use_sockets = true with no reference passes every socket, as Circus does.
   w.sockets = used.length || !w.useSockets ? used : [...cfg.sockets.keys()];
-}
-
-function expandEnv(text: string, env: NodeJS.ProcessEnv): string {
-  return substitute(text, { sockets: new Map(), wid: 0, env });
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
