@@ -1,13 +1,16 @@
-// Owns the sockets and the watchers. Signals and control commands become operations run one at
-// a time on a single queue, so a reload never races a stop.
+// Owns the sockets and the watchers. Every operation (control commands, signals, reloadconfig,
+// stop) runs on one queue, one at a time; a stop also tells every watcher at once, so work under
+// way ends at its next step, and whatever the queue still holds refuses to run.
 import fs from 'node:fs';
 import { loadConfig } from './config.js';
-import type { CircusConfig, SocketConfig } from './config-types.js';
-import { diffConfigs, sameAddress } from './config-diff.js';
+import type { CircusConfig, WatcherConfig } from './config-types.js';
 import { CommandError, EXIT } from './errors.js';
 import { log } from './log.js';
+import type { Settings } from './options.js';
+import { applyReload, planReload } from './reload-config.js';
 import { Serial } from './serial.js';
-import { bindSocket, closeSocket, SocketRegistry, type BoundSocket } from './sockets.js';
+import { SocketRegistry } from './sockets.js';
+import { procStats } from './stats.js';
 import { Watcher } from './watcher.js';
 import { notify } from '../sys/notify.js';
 
@@ -17,22 +20,25 @@ export class Arbiter {
   readonly sockets = new SocketRegistry();
   readonly watchers = new Map<string, Watcher>();
   readonly startedAt = Date.now();
-  private readonly serial = new Serial();
-  private stopping = false;
+  private readonly queue = new Serial();
+  stopping = false;
   private resolveDone!: (code: number) => void;
   /** Resolves with the process exit code once everything has stopped. */
   readonly done = new Promise<number>((r) => (this.resolveDone = r));
   /** Called after stop, before `done` resolves (closes the control endpoint). */
   onStopped?: () => Promise<void> | void;
 
+  /** `config` is the file as last applied; what changed since at run time lives in the watchers. */
   constructor(public config: CircusConfig) {}
 
   /** Binds every socket (all or none), then starts autostart watchers by priority. */
-  async start(): Promise<void> {
-    await this.sockets.bindAll(this.config.sockets.values());
-    for (const cfg of this.config.watchers.values()) this.watchers.set(cfg.name, this.newWatcher(cfg));
-    if (this.config.pidfile) fs.writeFileSync(this.config.pidfile, `${process.pid}\n`);
-    for (const w of this.ordered()) if (w.config.autostart) await w.start();
+  start(): Promise<void> {
+    return this.run(async () => {
+      await this.sockets.bindAll(this.config.sockets.values());
+      for (const cfg of this.config.watchers.values()) this.watchers.set(cfg.name, this.newWatcher(cfg));
+      if (this.config.pidfile) fs.writeFileSync(this.config.pidfile, `${process.pid}\n`);
+      for (const w of this.ordered()) if (w.config.autostart) await w.start();
+    });
   }
 
   /** Watchers from highest to lowest priority (Circus's order for whole-arbiter operations). */
@@ -55,27 +61,75 @@ export class Arbiter {
     });
   }
 
+  /** Queues `op`; refused once the supervisor is stopping, also when its turn comes after that. */
   run<T>(op: () => Promise<T>): Promise<T> {
-    if (this.stopping) return Promise.reject(new CommandError('ESTOPPING', 'the supervisor is shutting down'));
-    return this.serial.run(op);
+    if (this.stopping) return Promise.reject(stoppingError());
+    return this.queue.run(() => (this.stopping ? Promise.reject(stoppingError()) : op()));
   }
 
   reload(name?: string): Promise<void> {
     return this.run(async () => {
       log.info(`reloading ${name ?? 'all watchers'}`);
-      const targets = name ? [this.watcher(name)] : this.ordered();
-      for (const w of targets) await w.reload();
+      for (const w of this.targets(name)) await w.reload();
       log.info(`reloaded ${name ?? 'all watchers'}`);
     });
   }
 
-  /** Graceful stop of everything, then the sockets; resolves `done` with 0. */
+  startWatchers(name?: string): Promise<void> {
+    return this.run(async () => {
+      for (const w of this.targets(name)) await w.start();
+    });
+  }
+
+  stopWatchers(name?: string): Promise<void> {
+    return this.run(async () => void (await Promise.all(this.targets(name).map((w) => w.stop()))));
+  }
+
+  restartWatchers(name?: string): Promise<void> {
+    return this.run(async () => {
+      for (const w of this.targets(name)) await w.restart();
+    });
+  }
+
+  /** incr (positive) or decr (negative); answers the new target. */
+  resize(name: string, by: number): Promise<number> {
+    return this.run(() => (by >= 0 ? this.watcher(name).incr(by) : this.watcher(name).decr(-by)));
+  }
+
+  /** `circus-ctl set`, with values already parsed. */
+  setOptions(name: string, values: [keyof Settings, Settings[keyof Settings]][]): Promise<void> {
+    return this.run(async () => {
+      const w = this.watcher(name);
+      for (const [key, value] of values) await w.set(key, value);
+    });
+  }
+
+  /** Re-reads the INI; a broken file leaves everything as it is and says why. */
+  reloadConfig(): Promise<string[]> {
+    return this.run(async () => {
+      const next = loadConfig(this.config.file);
+      next.warnings.forEach((w) => log.warn(w));
+      const changes = await applyReload(planReload(this.config, next), this);
+      changes.forEach((c) => log.info(`reloadconfig: ${c}`));
+      return changes;
+    });
+  }
+
+  /** The supervisor's own figures (`circus-ctl dstats`). */
+  stats(): Record<string, unknown> {
+    return { ...procStats(process.pid), children: [...this.watchers.values()].reduce((t, w) => t + w.procs.size, 0), uptime: (Date.now() - this.startedAt) / 1000 };
+  }
+
+  /** Graceful stop of everything, then the sockets; resolves `done` with `code`. */
   async stop(code: number = EXIT.OK): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     notify('STOPPING=1');
     log.info('stopping all watchers');
-    await Promise.all([...this.watchers.values()].map((w) => w.stop()));
+    // At once, so a reload or start under way ends at its next step instead of running to the end.
+    for (const w of this.watchers.values()) void w.stop();
+    // On the queue, after the operation under way: it may have added watchers.
+    await this.queue.run(async () => void (await Promise.all([...this.watchers.values()].map((w) => w.stop()))));
     this.finish(code);
   }
 
@@ -83,8 +137,7 @@ export class Arbiter {
   kill(): void {
     log.warn('second stop signal: killing all processes');
     this.stopping = true;
-    for (const w of this.watchers.values()) for (const p of w.procs) p.kill();
-    void Promise.all([...this.watchers.values()].flatMap((w) => [...w.procs].map((p) => p.exited))).then(() => this.finish(EXIT.FORCED));
+    void Promise.all([...this.watchers.values()].map((w) => w.kill())).then(() => this.finish(EXIT.FORCED));
   }
 
   private finished = false;
@@ -97,93 +150,11 @@ export class Arbiter {
     void Promise.resolve(this.onStopped?.()).finally(() => this.resolveDone(code));
   }
 
-  /** Re-reads the INI; a broken file leaves everything as it is and says why. */
-  reloadConfig(): Promise<string[]> {
-    return this.run(async () => {
-      const next = loadConfig(this.config.file);
-      next.warnings.forEach((w) => log.warn(w));
-      const d = diffConfigs(this.config, next);
-      const changes: string[] = [];
-      if (next.endpoint.url !== this.config.endpoint.url) changes.push(`endpoint change to ${next.endpoint.url} needs a supervisor restart (ignored)`);
-      // 1. Bind new sockets first, so a bind failure changes nothing.
-      const moved = d.socketsChanged.filter((s) => !sameAddress(this.config.sockets.get(s.name)!, s));
-      const inPlace = d.socketsChanged.filter((s) => sameAddress(this.config.sockets.get(s.name)!, s));
-      const fresh = new Map<string, BoundSocket>();
-      try {
-        for (const s of [...d.socketsAdded, ...moved]) fresh.set(s.name, await bindSocket(s));
-      } catch (err) {
-        fresh.forEach(closeSocket);
-        throw err;
-      }
-      // 2. Watchers that go away stop before their sockets close.
-      for (const name of d.watchersRemoved) {
-        await this.watchers.get(name)!.stop();
-        this.watchers.get(name)!.close();
-        this.watchers.delete(name);
-        changes.push(`removed watcher ${name}`);
-      }
-      // 3. A socket changed in place (same address) cannot be bound twice: stop its users first.
-      const restart = new Set<Watcher>();
-      for (const s of inPlace) {
-        for (const w of this.watchers.values()) if (w.config.sockets.includes(s.name) && w.state !== 'stopped') {
-          await w.stop();
-          restart.add(w);
-        }
-        fresh.set(s.name, await this.rebindInPlace(s));
-      }
-      const retired: BoundSocket[] = [];
-      for (const [name, s] of fresh) {
-        const old = this.sockets.sockets.get(name);
-        if (old && !inPlace.some((x) => x.name === name)) retired.push(old);
-        this.sockets.sockets.set(name, s);
-        changes.push(`${old ? 'rebound' : 'bound'} socket ${name} on ${s.label}`);
-      }
-      for (const w of d.watchersChanged) {
-        const watcher = this.watchers.get(w.name)!;
-        watcher.updateConfig(w);
-        if (restart.has(watcher)) await watcher.start();
-        else if (watcher.state === 'active') await watcher.reload();
-        changes.push(`reloaded watcher ${w.name}`);
-      }
-      for (const w of d.watchersResized) {
-        await this.watchers.get(w.name)!.setTarget(w.numprocesses);
-        changes.push(`watcher ${w.name} now runs ${w.numprocesses} processes`);
-      }
-      for (const w of d.watchersAdded) {
-        const watcher = this.newWatcher(w);
-        this.watchers.set(w.name, watcher);
-        if (w.autostart) await watcher.start();
-        changes.push(`added watcher ${w.name}`);
-      }
-      for (const name of d.socketsRemoved) {
-        retired.push(this.sockets.sockets.get(name)!);
-        this.sockets.sockets.delete(name);
-        changes.push(`closed socket ${name}`);
-      }
-      retired.forEach(closeSocket);
-      for (const w of this.watchers.values()) if (!d.watchersChanged.some((c) => c.name === w.name)) {
-        const cfg = next.watchers.get(w.name);
-        if (cfg) Object.assign(cfg, { numprocesses: w.config.numprocesses });
-        if (cfg) w.config = cfg;
-      }
-      this.config = next;
-      changes.forEach((c) => log.info(`reloadconfig: ${c}`));
-      return changes;
-    });
+  private targets(name?: string): Watcher[] {
+    return name ? [this.watcher(name)] : this.ordered();
   }
 
-  private async rebindInPlace(cfg: SocketConfig): Promise<BoundSocket> {
-    const old = this.sockets.sockets.get(cfg.name)!;
-    closeSocket(old);
-    try {
-      return await bindSocket(cfg);
-    } catch (err) {
-      log.error(`reloadconfig: ${(err as Error).message}; restoring the previous socket`);
-      return bindSocket(old.config);
-    }
-  }
-
-  private newWatcher(cfg: CircusConfig['watchers'] extends Map<string, infer W> ? W : never): Watcher {
+  newWatcher(cfg: WatcherConfig): Watcher {
     return new Watcher(cfg, (names) =>
       names.map((n) => {
         const s = this.sockets.get(n);
@@ -192,4 +163,8 @@ export class Arbiter {
       }),
     );
   }
+}
+
+function stoppingError(): CommandError {
+  return new CommandError('ESTOPPING', 'the supervisor is shutting down');
 }

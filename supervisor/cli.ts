@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   installSignalHandlers((i) => arbiter.enqueue(i));
-  const sockets = [...arbiter.sockets.sockets.values()].map((s) => `${s.name}=${s.label}`).join(' ');
+  const sockets = arbiter.sockets.summary();
   log.info(`ready: ${arbiter.watchers.size} watchers, sockets [${sockets}], endpoint ${control.address}`);
   notify('READY=1');
   const code = await arbiter.done;

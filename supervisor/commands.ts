@@ -1,59 +1,43 @@
 // Control commands with Circus's message shape: {command, properties} in, {status, ...} out.
 import type { Arbiter } from './arbiter.js';
-import { CommandError } from './errors.js';
-import { procStats } from './stats.js';
+import { CommandError, ConfigError } from './errors.js';
+import { readable, settable, watcherOption, type Settings } from './options.js';
 import { signalName } from './values.js';
 import type { Watcher } from './watcher.js';
 
 export type Props = Record<string, unknown>;
 type Handler = (a: Arbiter, p: Props) => Promise<Record<string, unknown>> | Record<string, unknown>;
 
-/** Options readable with get/options and writable with set. */
-const OPTIONS: Record<string, { get: (w: Watcher) => unknown; set?: (w: Watcher, v: unknown) => Promise<void> | void }> = {
-  numprocesses: { get: (w) => w.config.numprocesses, set: async (w, v) => void (await w.setTarget(count(v, 'numprocesses'))) },
-  graceful_timeout: { get: (w) => w.config.gracefulTimeout, set: (w, v) => void (w.config.gracefulTimeout = seconds(v, 'graceful_timeout')) },
-  warmup_delay: { get: (w) => w.config.warmupDelay, set: (w, v) => void (w.config.warmupDelay = seconds(v, 'warmup_delay')) },
-  max_age: { get: (w) => w.config.maxAge, set: (w, v) => { w.config.maxAge = seconds(v, 'max_age'); w.refreshAges(); } },
-  max_age_variance: { get: (w) => w.config.maxAgeVariance, set: (w, v) => { w.config.maxAgeVariance = seconds(v, 'max_age_variance'); w.refreshAges(); } },
-  ready_timeout: { get: (w) => w.config.readyTimeout, set: (w, v) => void (w.config.readyTimeout = seconds(v, 'ready_timeout')) },
-  respawn: { get: (w) => w.config.respawn, set: (w, v) => void (w.config.respawn = bool(v, 'respawn')) },
-  stop_signal: { get: (w) => w.config.stopSignal, set: (w, v) => void (w.config.stopSignal = signal(v)) },
-  cmd: { get: (w) => w.config.cmd },
-  args: { get: (w) => w.config.args },
-  priority: { get: (w) => w.config.priority },
-  singleton: { get: (w) => w.config.singleton },
-  autostart: { get: (w) => w.config.autostart },
-  use_sockets: { get: (w) => w.config.useSockets },
-  sockets: { get: (w) => w.config.sockets },
-  working_dir: { get: (w) => w.config.workingDir ?? null },
-  uid: { get: (w) => w.config.uid ?? null },
-  gid: { get: (w) => w.config.gid ?? null },
-  copy_env: { get: (w) => w.config.copyEnv },
-  notify: { get: (w) => w.config.notify },
-  max_retry: { get: (w) => w.config.flapping.maxRetry },
-};
-
 function count(v: unknown, key: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new CommandError('EBADVALUE', `${key} must be a whole number >= 0, got ${JSON.stringify(v)}`);
   return n;
 }
-function seconds(v: unknown, key: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new CommandError('EBADVALUE', `${key} must be a number of seconds >= 0, got ${JSON.stringify(v)}`);
-  return n;
-}
-function bool(v: unknown, key: string): boolean {
-  if (typeof v === 'boolean') return v;
-  const s = String(v).toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(s)) return true;
-  if (['false', '0', 'no', 'off'].includes(s)) return false;
-  throw new CommandError('EBADVALUE', `${key} must be true or false, got ${JSON.stringify(v)}`);
-}
+
 function signal(v: unknown): NodeJS.Signals {
   const s = signalName(String(v));
   if (!s) throw new CommandError('EBADSIGNAL', `unknown signal ${JSON.stringify(v)}`);
   return s;
+}
+
+/** A `set` value, read with the same parser as the INI file. */
+function settingValue(watcher: string, key: string, v: unknown): [keyof Settings, Settings[keyof Settings]] {
+  const o = watcherOption(key);
+  if (!o?.setting) throw new CommandError('EREADONLY', `option "${key}" cannot be set at run time (settable: ${settable().join(', ')})`);
+  try {
+    return [o.setting, o.parse(String(v), { file: `watcher ${watcher}`, section: '', key }) as Settings[keyof Settings]];
+  } catch (err) {
+    throw err instanceof ConfigError ? new CommandError('EBADVALUE', err.message) : err;
+  }
+}
+
+/** What `get`/`options` answer for `key`: the running value of a settable option, else the file's. */
+function optionValue(w: Watcher, key: string): unknown {
+  if (key === 'sockets') return w.config.sockets;
+  const o = watcherOption(key);
+  if (o?.setting) return w.settings[o.setting];
+  if (o?.value) return o.value(w.config);
+  throw new CommandError('EUNKNOWNOPTION', `unknown option "${key}" (known: ${readable().join(', ')}, sockets)`);
 }
 
 function name(p: Props, required = true): string | undefined {
@@ -63,15 +47,6 @@ function name(p: Props, required = true): string | undefined {
     return undefined;
   }
   return String(n);
-}
-
-function watcherStats(w: Watcher): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const p of w.procs) {
-    const s = procStats(p.pid);
-    if (s) out[p.pid] = { ...s, wid: p.spec.wid, state: p.state };
-  }
-  return out;
 }
 
 const handlers: Record<string, Handler> = {
@@ -89,30 +64,18 @@ const handlers: Record<string, Handler> = {
     return { watchers: [...a.watchers.keys()] };
   },
   listsockets(a) {
-    return {
-      sockets: [...a.sockets.sockets.values()].map((s) => ({
-        name: s.name,
-        fd: s.fd,
-        family: s.address.family,
-        ...(s.address.family === 'AF_UNIX' ? { path: s.address.path } : { host: s.address.host, port: s.address.port }),
-        address: s.label,
-        backlog: s.config.backlog,
-      })),
-    };
+    return { sockets: a.sockets.describe() };
   },
   async start(a, p) {
-    const n = name(p, false);
-    await a.run(async () => { for (const w of n ? [a.watcher(n)] : a.ordered()) await w.start(); });
+    await a.startWatchers(name(p, false));
     return {};
   },
   async stop(a, p) {
-    const n = name(p, false);
-    await a.run(async () => { await Promise.all((n ? [a.watcher(n)] : a.ordered()).map((w) => w.stop())); });
+    await a.stopWatchers(name(p, false));
     return {};
   },
   async restart(a, p) {
-    const n = name(p, false);
-    await a.run(async () => { for (const w of n ? [a.watcher(n)] : a.ordered()) await w.restart(); });
+    await a.restartWatchers(name(p, false));
     return {};
   },
   async reload(a, p) {
@@ -123,17 +86,15 @@ const handlers: Record<string, Handler> = {
     return { changes: await a.reloadConfig() };
   },
   async incr(a, p) {
-    const w = a.watcher(name(p)!);
-    return { numprocesses: await a.run(() => w.incr(p.nb === undefined ? 1 : count(p.nb, 'nb'))) };
+    return { numprocesses: await a.resize(name(p)!, p.nb === undefined ? 1 : count(p.nb, 'nb')) };
   },
   async decr(a, p) {
-    const w = a.watcher(name(p)!);
-    return { numprocesses: await a.run(() => w.decr(p.nb === undefined ? 1 : count(p.nb, 'nb'))) };
+    return { numprocesses: await a.resize(name(p)!, -(p.nb === undefined ? 1 : count(p.nb, 'nb'))) };
   },
   numprocesses(a, p) {
     const n = name(p, false);
-    if (n) return { numprocesses: a.watcher(n).config.numprocesses };
-    return { numprocesses: [...a.watchers.values()].reduce((t, w) => t + w.config.numprocesses, 0) };
+    if (n) return { numprocesses: a.watcher(n).settings.numprocesses };
+    return { numprocesses: [...a.watchers.values()].reduce((t, w) => t + w.settings.numprocesses, 0) };
   },
   numwatchers(a) {
     return { numwatchers: a.watchers.size };
@@ -142,27 +103,19 @@ const handlers: Record<string, Handler> = {
     const w = a.watcher(name(p)!);
     const keys = Array.isArray(p.keys) ? p.keys.map(String) : [];
     if (!keys.length) throw new CommandError('EMISSING', 'get needs at least one option name');
-    const options: Record<string, unknown> = {};
-    for (const k of keys) {
-      const o = OPTIONS[k];
-      if (!o) throw new CommandError('EUNKNOWNOPTION', `unknown option "${k}" (known: ${Object.keys(OPTIONS).join(', ')})`);
-      options[k] = o.get(w);
-    }
-    return { options };
+    return { options: Object.fromEntries(keys.map((k) => [k, optionValue(w, k)])) };
   },
   async set(a, p) {
-    const w = a.watcher(name(p)!);
+    const n = name(p)!;
+    a.watcher(n);
     const opts = p.options && typeof p.options === 'object' ? (p.options as Record<string, unknown>) : {};
     if (!Object.keys(opts).length) throw new CommandError('EMISSING', 'set needs at least one option and value');
-    for (const k of Object.keys(opts)) {
-      if (!OPTIONS[k]?.set) throw new CommandError('EREADONLY', `option "${k}" cannot be set at run time (settable: ${Object.keys(OPTIONS).filter((x) => OPTIONS[x].set).join(', ')})`);
-    }
-    await a.run(async () => { for (const [k, v] of Object.entries(opts)) await OPTIONS[k].set!(w, v); });
+    await a.setOptions(n, Object.entries(opts).map(([k, v]) => settingValue(n, k, v)));
     return {};
   },
   options(a, p) {
     const w = a.watcher(name(p)!);
-    return { options: Object.fromEntries(Object.entries(OPTIONS).map(([k, o]) => [k, o.get(w)])) };
+    return { options: Object.fromEntries([...readable(), 'sockets'].map((k) => [k, optionValue(w, k)])) };
   },
   signal(a, p) {
     const w = a.watcher(name(p)!);
@@ -172,12 +125,11 @@ const handlers: Record<string, Handler> = {
   },
   stats(a, p) {
     const n = name(p, false);
-    if (n) return { name: n, info: watcherStats(a.watcher(n)) };
-    return { infos: Object.fromEntries([...a.watchers].map(([k, w]) => [k, watcherStats(w)])) };
+    if (n) return { name: n, info: a.watcher(n).stats() };
+    return { infos: Object.fromEntries([...a.watchers].map(([k, w]) => [k, w.stats()])) };
   },
   dstats(a) {
-    const s = procStats(process.pid);
-    return { info: { ...s, children: [...a.watchers.values()].reduce((t, w) => t + w.procs.size, 0), uptime: (Date.now() - a.startedAt) / 1000 } };
+    return { info: a.stats() };
   },
   quit(a) {
     a.enqueue('stop');

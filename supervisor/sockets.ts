@@ -61,19 +61,24 @@ export function closeSocket(s: BoundSocket): void {
   if (s.address.family === 'AF_UNIX') fs.rmSync(s.address.path, { force: true });
 }
 
-export class SocketRegistry {
-  readonly sockets = new Map<string, BoundSocket>();
+/** Binds every config or none: on the first failure, the ones already bound are closed again. */
+export async function bindAllOrNone(configs: Iterable<SocketConfig>): Promise<BoundSocket[]> {
+  const fresh: BoundSocket[] = [];
+  try {
+    for (const cfg of configs) fresh.push(await bindSocket(cfg));
+  } catch (err) {
+    fresh.forEach(closeSocket);
+    throw err;
+  }
+  return fresh;
+}
 
-  /** Binds all or none: on the first failure, the ones already bound are closed again. */
+/** The sockets by name. Only this registry (and the functions above) touch their fds. */
+export class SocketRegistry {
+  private readonly sockets = new Map<string, BoundSocket>();
+
   async bindAll(configs: Iterable<SocketConfig>): Promise<void> {
-    const fresh: BoundSocket[] = [];
-    try {
-      for (const cfg of configs) fresh.push(await bindSocket(cfg));
-    } catch (err) {
-      fresh.forEach(closeSocket);
-      throw err;
-    }
-    for (const s of fresh) {
+    for (const s of await bindAllOrNone(configs)) {
       this.sockets.set(s.name, s);
       log.info(`socket ${s.name} listening on ${s.label} (fd ${s.fd})`);
     }
@@ -81,6 +86,53 @@ export class SocketRegistry {
 
   get(name: string): BoundSocket | undefined {
     return this.sockets.get(name);
+  }
+
+  /** Puts `s` under its name; returns the socket it replaces, for the caller to close once unused. */
+  install(s: BoundSocket): BoundSocket | undefined {
+    const old = this.sockets.get(s.name);
+    this.sockets.set(s.name, s);
+    return old;
+  }
+
+  /** Forgets `name`; returns its socket, for the caller to close once unused. */
+  remove(name: string): BoundSocket | undefined {
+    const old = this.sockets.get(name);
+    this.sockets.delete(name);
+    return old;
+  }
+
+  /** A changed socket on the same address cannot be bound twice: close it, bind the new config,
+   * and bind the old one again if that fails. Installs and returns what is now bound. */
+  async rebindInPlace(cfg: SocketConfig): Promise<BoundSocket> {
+    const old = this.sockets.get(cfg.name)!;
+    closeSocket(old);
+    let next: BoundSocket;
+    try {
+      next = await bindSocket(cfg);
+    } catch (err) {
+      log.error(`reloadconfig: ${(err as Error).message}; restoring the previous socket`);
+      next = await bindSocket(old.config);
+    }
+    this.sockets.set(cfg.name, next);
+    return next;
+  }
+
+  /** `circus-ctl listsockets`. */
+  describe(): Record<string, unknown>[] {
+    return [...this.sockets.values()].map((s) => ({
+      name: s.name,
+      fd: s.fd,
+      family: s.address.family,
+      ...(s.address.family === 'AF_UNIX' ? { path: s.address.path } : { host: s.address.host, port: s.address.port }),
+      address: s.label,
+      backlog: s.config.backlog,
+    }));
+  }
+
+  /** "name=address …" for the ready line. */
+  summary(): string {
+    return [...this.sockets.values()].map((s) => `${s.name}=${s.label}`).join(' ');
   }
 
   closeAll(): void {

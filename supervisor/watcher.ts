@@ -1,15 +1,18 @@
-// One [watcher:NAME]: keeps `numprocesses` children running, respawns exits at once, replaces
-// children one at a time (reload, max_age) only after the new one is ready, and applies the
-// flapping rule. All changes go through one serial queue so operations never interleave.
+// One [watcher:NAME]: keeps its target number of children running, respawns exits at once,
+// replaces children one at a time (reload, max_age) only after the new one is ready, and applies
+// the flapping rule. The parsed section stays as it was read; what can change at run time (the
+// target count, `set` values, flapping state) lives here. Requests only record what is wanted and
+// wake the reconcile loop, the one place that starts and stops processes.
 import type { WatcherConfig } from './config-types.js';
 import { CommandError } from './errors.js';
-import { MAX_PROCESSES } from './config.js';
 import { FlappingDetector } from './flapping.js';
 import { log } from './log.js';
+import { MAX_PROCESSES, type Settings } from './options.js';
 import { Proc, type ExitInfo } from './process.js';
-import { Serial, sleep } from './serial.js';
+import { Reconciler } from './reconciler.js';
+import { sleep } from './serial.js';
 import type { BoundSocket } from './sockets.js';
-import { forget as forgetStats } from './stats.js';
+import { forget as forgetStats, procStats } from './stats.js';
 import { createSink, type Sink } from './streams.js';
 
 /** Delay before replacing a child that started draining on its own. */
@@ -17,19 +20,28 @@ const DRAIN_GRACE_MS = 200;
 
 export type WatcherState = 'active' | 'stopped' | 'stopping' | 'flapping';
 
+export function settingsOf(c: WatcherConfig): Settings {
+  const { numprocesses, gracefulTimeout, warmupDelay, maxAge, maxAgeVariance, readyTimeout, respawn, stopSignal } = c;
+  return { numprocesses, gracefulTimeout, warmupDelay, maxAge, maxAgeVariance, readyTimeout, respawn, stopSignal };
+}
+
 export class Watcher {
   state: WatcherState = 'stopped';
   readonly procs = new Set<Proc>();
   /** Unexpected exits so far. */
   restarts = 0;
+  /** The running values of the options `set` may change (numprocesses is the target count). */
+  settings: Settings;
   private desired: 'active' | 'stopped' = 'stopped';
-  private readonly serial = new Serial();
+  /** Stopped by the flapping rule until the retry timer fires. */
+  private paused = false;
   private readonly flapping: FlappingDetector;
+  private readonly loop: Reconciler;
+  private readonly reloads: { done: () => void; failed: (err: Error) => void }[] = [];
   private stdout: Sink;
   private stderr: Sink;
   private retryTimer?: NodeJS.Timeout;
   private ageTimer?: NodeJS.Timeout;
-  private manageQueued = false;
   /** Any child of this watcher has sent READY=1: reloads wait for it from then on. */
   private sawNotify = false;
 
@@ -37,16 +49,18 @@ export class Watcher {
     public config: WatcherConfig,
     private readonly socketsFor: (names: string[]) => BoundSocket[],
   ) {
+    this.settings = settingsOf(config);
     this.flapping = new FlappingDetector(config.flapping);
     this.stdout = createSink(config.stdout, process.stdout);
     this.stderr = createSink(config.stderr, process.stderr);
+    this.loop = new Reconciler(() => this.reconcile(), (err) => log.error(`${this.name}: ${err.message}`));
   }
 
   get name(): string {
     return this.config.name;
   }
 
-  /** Processes that count toward numprocesses (not stopping, not draining). */
+  /** Processes that count toward the target (not stopping, not draining). */
   get live(): Proc[] {
     return [...this.procs].filter((p) => p.state === 'starting' || p.state === 'running');
   }
@@ -57,18 +71,16 @@ export class Watcher {
 
   start(): Promise<void> {
     this.desired = 'active';
+    this.paused = false;
+    this.flapping.reset();
     clearTimeout(this.retryTimer);
-    return this.serial.run(async () => {
-      this.flapping.reset();
-      this.state = 'active';
-      await this.manage();
-    });
+    return this.loop.settle();
   }
 
   stop(): Promise<void> {
     this.desired = 'stopped';
     clearTimeout(this.retryTimer);
-    return this.serial.run(() => this.stopAll('stopped'));
+    return this.loop.settle();
   }
 
   async restart(): Promise<void> {
@@ -76,35 +88,38 @@ export class Watcher {
     await this.start();
   }
 
-  /** Rolling replacement: new child, wait until ready, then stop one old child. */
+  /** Rolling replacement of every process: new child, wait until ready, then stop one old child. */
   reload(): Promise<void> {
-    return this.serial.run(async () => {
-      if (this.state !== 'active') return this.manage();
-      const old = this.live.sort((a, b) => a.startedAt - b.startedAt);
-      for (const p of old) {
-        if (this.desired !== 'active') break;
-        await this.replace(p);
-      }
-      await this.manage();
+    return new Promise((done, failed) => {
+      this.reloads.push({ done, failed });
+      this.loop.wake();
     });
   }
 
   incr(n: number): Promise<number> {
-    return this.setTarget(this.config.numprocesses + n);
+    return this.setTarget(this.settings.numprocesses + n);
   }
 
   decr(n: number): Promise<number> {
-    return this.setTarget(Math.max(0, this.config.numprocesses - n));
+    return this.setTarget(Math.max(0, this.settings.numprocesses - n));
   }
 
-  setTarget(n: number): Promise<number> {
-    if (this.config.singleton && n > 1) return Promise.reject(new CommandError('ESINGLETON', `watcher ${this.name} is a singleton (at most 1 process)`));
-    if (n > MAX_PROCESSES) return Promise.reject(new CommandError('EBADVALUE', `watcher ${this.name}: ${n} processes is over the limit of ${MAX_PROCESSES}`));
-    this.config.numprocesses = n;
-    return this.serial.run(async () => {
-      await this.manage();
-      return this.config.numprocesses;
-    });
+  async setTarget(n: number): Promise<number> {
+    if (this.config.singleton && n > 1) throw new CommandError('ESINGLETON', `watcher ${this.name} is a singleton (at most 1 process)`);
+    if (n > MAX_PROCESSES) throw new CommandError('EBADVALUE', `watcher ${this.name}: ${n} processes is over the limit of ${MAX_PROCESSES}`);
+    this.settings.numprocesses = n;
+    await this.loop.settle();
+    return this.settings.numprocesses;
+  }
+
+  /** `circus-ctl set`: changes one running setting. */
+  async set<K extends keyof Settings>(key: K, value: Settings[K]): Promise<void> {
+    if (key === 'numprocesses') return void (await this.setTarget(value as number));
+    this.settings[key] = value;
+    if (key === 'maxAge' || key === 'maxAgeVariance') {
+      for (const p of this.procs) p.expiresAt = this.expiry();
+      this.scheduleAge();
+    }
   }
 
   /** Sends `sig` to one child (by pid) or all of them. */
@@ -115,9 +130,17 @@ export class Watcher {
     return targets.map((p) => p.pid);
   }
 
-  /** Applies a changed [watcher:] section (reloadconfig); the caller then reloads. */
+  /** Second stop signal: SIGKILL every child now; resolves when they are gone. */
+  kill(): Promise<unknown> {
+    this.desired = 'stopped';
+    for (const p of this.procs) p.kill();
+    return Promise.all([...this.procs].map((p) => p.exited));
+  }
+
+  /** A changed [watcher:] section (reloadconfig): its values replace the running ones; the caller then reloads. */
   updateConfig(cfg: WatcherConfig): void {
     this.config = cfg;
+    this.settings = settingsOf(cfg);
     this.flapping.update(cfg.flapping);
     this.stdout.close();
     this.stderr.close();
@@ -126,10 +149,14 @@ export class Watcher {
     this.scheduleAge();
   }
 
-  /** Re-reads max_age after `set`. */
-  refreshAges(): void {
-    for (const p of this.procs) p.expiresAt = this.expiry();
-    this.scheduleAge();
+  /** pid → CPU, memory, age, wid and state of each process (`circus-ctl stats`). */
+  stats(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const p of this.procs) {
+      const s = procStats(p.pid);
+      if (s) out[p.pid] = { ...s, wid: p.spec.wid, state: p.state };
+    }
+    return out;
   }
 
   close(): void {
@@ -139,41 +166,78 @@ export class Watcher {
     this.stderr.close();
   }
 
+  private get active(): boolean {
+    return this.desired === 'active' && !this.paused;
+  }
+
+  /** One pass: stop everything, or run pending replacements, then spawn/stop to the target. */
+  private async reconcile(): Promise<void> {
+    if (!this.active) {
+      if (this.procs.size) {
+        this.state = 'stopping';
+        await Promise.all([...this.procs].map((p) => this.stopProc(p)));
+      }
+      this.state = this.desired === 'stopped' ? 'stopped' : 'flapping';
+      // A watcher that is not running has nothing to reload.
+      this.reloads.splice(0).forEach((r) => r.done());
+      return;
+    }
+    this.state = 'active';
+    for (let job = this.reloads.shift(); job; job = this.reloads.shift()) {
+      try {
+        for (const p of this.live.sort((a, b) => a.startedAt - b.startedAt)) {
+          if (!this.active) break;
+          await this.replace(p);
+        }
+        job.done();
+      } catch (err) {
+        job.failed(err as Error);
+      }
+    }
+    await this.recycleExpired();
+    await this.manage();
+  }
+
   /** Spawns missing children (warmup_delay apart) and stops surplus ones (oldest first). */
   private async manage(): Promise<void> {
-    if (this.state !== 'active' || this.desired !== 'active') return;
-    const surplus = this.live.length - this.config.numprocesses;
+    const surplus = this.live.length - this.settings.numprocesses;
     if (surplus > 0) {
       const oldest = this.live.sort((a, b) => a.startedAt - b.startedAt).slice(0, surplus);
       oldest.forEach((p) => void this.stopProc(p));
     }
-    let missing = this.config.numprocesses - this.live.length;
-    while (missing-- > 0 && this.state === 'active' && this.desired === 'active') {
+    let missing = this.settings.numprocesses - this.live.length;
+    while (missing-- > 0 && this.active) {
       const p = this.spawn(this.freeWid());
-      if (missing > 0 && this.config.warmupDelay > 0) await Promise.race([sleep(this.config.warmupDelay * 1000), p.exited]);
+      if (missing > 0 && this.settings.warmupDelay > 0) await Promise.race([sleep(this.settings.warmupDelay * 1000), p.exited]);
       if (p.alive && !this.waitsForNotify()) p.markRunning();
     }
   }
 
-  private scheduleManage(): void {
-    if (this.manageQueued) return;
-    this.manageQueued = true;
-    void this.serial.run(async () => {
-      this.manageQueued = false;
-      await this.manage();
-    });
-  }
-
-  private async replace(old: Proc): Promise<boolean> {
+  private async replace(old: Proc): Promise<void> {
     const fresh = this.spawn(old.alive ? old.spec.wid : this.freeWid());
     const ready = await this.waitReady(fresh);
     if (!ready) {
-      const why = fresh.alive ? `did not report READY=1 within ready_timeout = ${this.config.readyTimeout}s` : `exited (${describeExit(fresh.exit!)}) before it was ready`;
+      const why = fresh.alive ? `did not report READY=1 within ready_timeout = ${this.settings.readyTimeout}s` : `exited (${describeExit(fresh.exit!)}) before it was ready`;
       await this.stopProc(fresh);
       throw new CommandError('ENOTREADY', `watcher ${this.name}: new process ${fresh.pid} ${why}; kept the old process ${old.pid}`);
     }
     if (old.alive) await this.stopProc(old);
-    return true;
+  }
+
+  /** max_age: replaces due processes one at a time, oldest first; one that fails keeps a new deadline. */
+  private async recycleExpired(): Promise<void> {
+    const due = this.live.filter((p) => (p.expiresAt ?? Infinity) <= Date.now()).sort((a, b) => a.startedAt - b.startedAt);
+    for (const p of due) {
+      if (!this.active || !p.alive) continue;
+      log.info(`${this.name}: process ${p.pid} reached max_age; replacing it`);
+      try {
+        await this.replace(p);
+      } catch (err) {
+        log.warn((err as Error).message);
+        p.expiresAt = this.expiry();
+      }
+    }
+    this.scheduleAge();
   }
 
   /** notify = auto: circus-worker is known to send READY=1; other commands once they have sent it. */
@@ -184,12 +248,12 @@ export class Watcher {
 
   private async waitReady(p: Proc): Promise<boolean> {
     if (!this.waitsForNotify()) {
-      await Promise.race([sleep(this.config.warmupDelay * 1000), p.exited]);
+      await Promise.race([sleep(this.settings.warmupDelay * 1000), p.exited]);
       if (p.alive) p.markRunning();
       return p.alive;
     }
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), this.config.readyTimeout * 1000)));
+    const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), this.settings.readyTimeout * 1000)));
     const ok = await Promise.race([p.ready, timeout]);
     clearTimeout(timer);
     return ok && p.alive;
@@ -204,9 +268,9 @@ export class Watcher {
       // because a Ctrl-C reaches the children and the supervisor together and the supervisor's
       // own stop may not have been handled yet.
       setTimeout(() => {
-        if (this.desired !== 'active' || !this.config.respawn) return;
+        if (this.desired !== 'active' || !this.settings.respawn) return;
         log.info(`${this.name}: process ${p.pid} is draining; starting a replacement`);
-        this.scheduleManage();
+        this.loop.wake();
       }, DRAIN_GRACE_MS);
     };
     void p.ready.then((ok) => {
@@ -216,8 +280,8 @@ export class Watcher {
     if (p.pid) log.info(`${this.name}: spawned process ${p.pid} (wid ${wid}): ${p.argv.join(' ')}`);
     if (this.waitsForNotify()) {
       const t = setTimeout(() => {
-        if (p.alive && p.state === 'starting') log.warn(`${this.name}: process ${p.pid} has not reported READY=1 after ready_timeout = ${this.config.readyTimeout}s`);
-      }, this.config.readyTimeout * 1000);
+        if (p.alive && p.state === 'starting') log.warn(`${this.name}: process ${p.pid} has not reported READY=1 after ready_timeout = ${this.settings.readyTimeout}s`);
+      }, this.settings.readyTimeout * 1000);
       void p.exited.then(() => clearTimeout(t));
       void p.ready.then(() => clearTimeout(t));
     }
@@ -236,7 +300,7 @@ export class Watcher {
     if (p.draining && info.code === 0) {
       // It drained on its own and said so: a planned exit, replaced but not counted as a crash.
       log.info(`${this.name}: process ${p.pid} exited after draining (${how})`);
-      if (this.config.respawn && this.state === 'active') this.scheduleManage();
+      if (this.settings.respawn && this.state === 'active') this.loop.wake();
       return;
     }
     this.restarts++;
@@ -246,33 +310,25 @@ export class Watcher {
     if (verdict === 'retry') {
       const f = this.config.flapping;
       log.warn(`${this.name}: flapping (${f.attempts} exits within ${f.window}s), round ${this.flapping.tries}/${f.maxRetry === -1 ? '∞' : f.maxRetry}; retrying in ${f.retryIn}s`);
-      void this.serial.run(() => this.stopAll('flapping'));
+      this.paused = true;
+      this.loop.wake();
       this.retryTimer = setTimeout(() => {
-        if (this.desired !== 'active' || this.state !== 'flapping') return;
-        void this.serial.run(async () => {
-          this.state = 'active';
-          await this.manage();
-        });
+        this.paused = false;
+        this.loop.wake();
       }, f.retryIn * 1000);
       return;
     }
     if (verdict === 'give-up') {
       log.error(`${this.name}: still flapping after ${this.config.flapping.maxRetry} retries; watcher stopped (circus-ctl start ${this.name} to try again)`);
       this.desired = 'stopped';
-      void this.serial.run(() => this.stopAll('stopped'));
+      this.loop.wake();
       return;
     }
-    if (this.config.respawn) this.scheduleManage();
-  }
-
-  private async stopAll(final: WatcherState): Promise<void> {
-    this.state = 'stopping';
-    await Promise.all([...this.procs].map((p) => this.stopProc(p)));
-    this.state = final;
+    if (this.settings.respawn) this.loop.wake();
   }
 
   private stopProc(p: Proc): Promise<ExitInfo> {
-    return p.stop(this.config.stopSignal, this.config.gracefulTimeout);
+    return p.stop(this.settings.stopSignal, this.settings.gracefulTimeout);
   }
 
   private freeWid(): number {
@@ -283,32 +339,16 @@ export class Watcher {
   }
 
   private expiry(): number | undefined {
-    const { maxAge, maxAgeVariance } = this.config;
+    const { maxAge, maxAgeVariance } = this.settings;
     return maxAge > 0 ? Date.now() + (maxAge + Math.random() * maxAgeVariance) * 1000 : undefined;
   }
 
-  /** One timer for the earliest max_age expiry; recycling happens one process at a time. */
+  /** One timer for the earliest max_age expiry; the reconcile loop does the recycling. */
   private scheduleAge(): void {
     clearTimeout(this.ageTimer);
     const next = Math.min(...this.live.map((p) => p.expiresAt ?? Infinity));
     if (!Number.isFinite(next)) return;
-    this.ageTimer = setTimeout(() => this.recycleExpired(), Math.max(0, next - Date.now()));
-  }
-
-  private recycleExpired(): void {
-    void this.serial.run(async () => {
-      const due = this.live.filter((p) => (p.expiresAt ?? Infinity) <= Date.now()).sort((a, b) => a.startedAt - b.startedAt)[0];
-      if (due && this.state === 'active' && this.desired === 'active') {
-        log.info(`${this.name}: process ${due.pid} reached max_age; replacing it`);
-        try {
-          await this.replace(due);
-        } catch (err) {
-          log.warn((err as Error).message);
-          due.expiresAt = this.expiry();
-        }
-      }
-      this.scheduleAge();
-    });
+    this.ageTimer = setTimeout(() => this.loop.wake(), Math.max(0, next - Date.now()));
   }
 }
 

@@ -165,3 +165,30 @@ backlog = ${backlog}
     ['moved', 2048, `unix:${dir}/two.sock`],
   ]);
 });
+
+test('reloadconfig compares file with file: incr and set survive an unchanged section, an edited numprocesses resizes', async () => {
+  const dir = tempDir();
+  const conf = (n: number) => `[circus]
+endpoint = unix://${dir}/ctl.sock
+
+[watcher:web]
+cmd = node $(circus.env.CW_FIXTURES)/http-worker.mjs $(circus.sockets.web)
+use_sockets = true
+numprocesses = ${n}
+
+[socket:web]
+port = 0
+`;
+  const r = await startSupervisor(conf(1), { dir });
+  await waitForRunning(r, 'web', 1);
+  assert.equal((await r.ok('incr', { name: 'web', nb: 2 })).numprocesses, 3);
+  await r.ok('set', { name: 'web', options: { graceful_timeout: 7 } });
+  const three = await waitForRunning(r, 'web', 3);
+  assert.deepEqual((await r.ok('reloadconfig')).changes, []);
+  assert.deepEqual((await watcherPids(r, 'web')).sort(), [...three].sort(), 'no process replaced');
+  assert.deepEqual((await r.ok('get', { name: 'web', keys: ['numprocesses', 'graceful_timeout'] })).options, { numprocesses: 3, graceful_timeout: 7 });
+  fs.writeFileSync(`${dir}/circus.ini`, conf(2));
+  assert.deepEqual((await r.ok('reloadconfig')).changes, ['watcher web now runs 2 processes']);
+  await waitForRunning(r, 'web', 2);
+  assert.deepEqual((await r.ok('get', { name: 'web', keys: ['graceful_timeout'] })).options, { graceful_timeout: 7 });
+});

@@ -1,0 +1,136 @@
+// reloadconfig in two steps: plan (compare the file as last applied with the new one: a list of
+// steps, nothing touched) and apply (run the steps in order on the arbiter's queue). A stop that
+// arrives meanwhile ends the apply before its next step, so nothing is started after the stop.
+import type { CircusConfig, SocketConfig, WatcherConfig } from './config-types.js';
+import { diffConfigs, sameAddress } from './config-diff.js';
+import { CommandError } from './errors.js';
+import { bindAllOrNone, closeSocket, type BoundSocket, type SocketRegistry } from './sockets.js';
+import type { Watcher } from './watcher.js';
+
+export type Step =
+  /** New sockets and sockets on a new address, bound before anything else (all or none). */
+  | { kind: 'bind'; sockets: SocketConfig[] }
+  | { kind: 'remove-watcher'; name: string }
+  /** A socket changed on the same address: its users stop, it is closed and bound again. */
+  | { kind: 'rebind-in-place'; socket: SocketConfig }
+  | { kind: 'install-sockets' }
+  /** A changed section: new settings, then a rolling reload (or a start, if it was stopped for a rebind). */
+  | { kind: 'change-watcher'; config: WatcherConfig }
+  | { kind: 'resize-watcher'; name: string; numprocesses: number }
+  | { kind: 'add-watcher'; config: WatcherConfig }
+  | { kind: 'close-socket'; name: string };
+
+export interface ReloadPlan {
+  next: CircusConfig;
+  steps: Step[];
+  /** Changes the file asks for that cannot be applied without a restart. */
+  ignored: string[];
+}
+
+/** What apply needs from the arbiter. */
+export interface ReloadTarget {
+  config: CircusConfig;
+  readonly sockets: SocketRegistry;
+  readonly watchers: Map<string, Watcher>;
+  newWatcher(cfg: WatcherConfig): Watcher;
+  readonly stopping: boolean;
+}
+
+export function planReload(prev: CircusConfig, next: CircusConfig): ReloadPlan {
+  const d = diffConfigs(prev, next);
+  const moved = d.socketsChanged.filter((s) => !sameAddress(prev.sockets.get(s.name)!, s));
+  const inPlace = d.socketsChanged.filter((s) => sameAddress(prev.sockets.get(s.name)!, s));
+  const steps: Step[] = [
+    { kind: 'bind', sockets: [...d.socketsAdded, ...moved] },
+    ...d.watchersRemoved.map((name): Step => ({ kind: 'remove-watcher', name })),
+    ...inPlace.map((socket): Step => ({ kind: 'rebind-in-place', socket })),
+    { kind: 'install-sockets' },
+    ...d.watchersChanged.map((config): Step => ({ kind: 'change-watcher', config })),
+    ...d.watchersResized.map((w): Step => ({ kind: 'resize-watcher', name: w.name, numprocesses: w.numprocesses })),
+    ...d.watchersAdded.map((config): Step => ({ kind: 'add-watcher', config })),
+    ...d.socketsRemoved.map((name): Step => ({ kind: 'close-socket', name })),
+  ];
+  const ignored = next.endpoint.url !== prev.endpoint.url ? [`endpoint change to ${next.endpoint.url} needs a supervisor restart (ignored)`] : [];
+  return { next, steps, ignored };
+}
+
+/** Runs the plan's steps in order; returns one line per change made. */
+export async function applyReload(plan: ReloadPlan, t: ReloadTarget): Promise<string[]> {
+  const changes = [...plan.ignored];
+  /** Bound by this reload and not installed yet. */
+  const fresh = new Map<string, BoundSocket>();
+  const rebound = new Set<string>();
+  /** Old sockets to close once their watchers have moved off them. */
+  const retired: BoundSocket[] = [];
+  /** Watchers stopped for an in-place rebind: started again on the new socket. */
+  const restart = new Set<Watcher>();
+  for (const step of plan.steps) {
+    if (t.stopping) {
+      fresh.forEach(closeSocket);
+      throw new CommandError('ESTOPPING', `reloadconfig stopped because the supervisor is shutting down; applied so far: ${changes.join('; ') || 'nothing'}`);
+    }
+    switch (step.kind) {
+      case 'bind':
+        for (const s of await bindAllOrNone(step.sockets)) fresh.set(s.name, s);
+        break;
+      case 'remove-watcher': {
+        const w = t.watchers.get(step.name)!;
+        await w.stop();
+        w.close();
+        t.watchers.delete(step.name);
+        changes.push(`removed watcher ${step.name}`);
+        break;
+      }
+      case 'rebind-in-place':
+        for (const w of t.watchers.values()) {
+          if (w.config.sockets.includes(step.socket.name) && w.state !== 'stopped') {
+            await w.stop();
+            restart.add(w);
+          }
+        }
+        await t.sockets.rebindInPlace(step.socket);
+        rebound.add(step.socket.name);
+        break;
+      case 'install-sockets':
+        for (const name of rebound) changes.push(`rebound socket ${name} on ${t.sockets.get(name)!.label}`);
+        for (const [name, s] of fresh) {
+          const old = t.sockets.install(s);
+          if (old) retired.push(old);
+          changes.push(`${old ? 'rebound' : 'bound'} socket ${name} on ${s.label}`);
+        }
+        fresh.clear();
+        break;
+      case 'change-watcher': {
+        const w = t.watchers.get(step.config.name)!;
+        w.updateConfig(step.config);
+        if (restart.has(w)) await w.start();
+        else if (w.state === 'active') await w.reload();
+        changes.push(`reloaded watcher ${step.config.name}`);
+        break;
+      }
+      case 'resize-watcher':
+        await t.watchers.get(step.name)!.setTarget(step.numprocesses);
+        changes.push(`watcher ${step.name} now runs ${step.numprocesses} processes`);
+        break;
+      case 'add-watcher': {
+        const w = t.newWatcher(step.config);
+        t.watchers.set(step.config.name, w);
+        if (step.config.autostart) await w.start();
+        changes.push(`added watcher ${step.config.name}`);
+        break;
+      }
+      case 'close-socket':
+        retired.push(t.sockets.remove(step.name)!);
+        changes.push(`closed socket ${step.name}`);
+        break;
+    }
+  }
+  retired.forEach(closeSocket);
+  // Unchanged sections: the same content, read from the new file.
+  for (const w of t.watchers.values()) {
+    const cfg = plan.next.watchers.get(w.name);
+    if (cfg && !plan.steps.some((s) => s.kind === 'change-watcher' && s.config.name === w.name)) w.config = cfg;
+  }
+  t.config = plan.next;
+  return changes;
+}
