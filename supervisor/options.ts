@@ -20,6 +20,12 @@ export interface Option<T> {
 /** The watcher values a running watcher may change (`circus-ctl set`); the rest is the file's. */
 export type Settings = Pick<WatcherConfig, 'numprocesses' | 'gracefulTimeout' | 'warmupDelay' | 'maxAge' | 'maxAgeVariance' | 'readyTimeout' | 'respawn' | 'stopSignal'>;
 
+/** A section's values of the settings, as the file has them. */
+export function settingsOf(c: WatcherConfig): Settings {
+  const { numprocesses, gracefulTimeout, warmupDelay, maxAge, maxAgeVariance, readyTimeout, respawn, stopSignal } = c;
+  return { numprocesses, gracefulTimeout, warmupDelay, maxAge, maxAgeVariance, readyTimeout, respawn, stopSignal };
+}
+
 export interface WatcherOption<T> extends Option<T> {
   /** The running setting `circus-ctl set` changes. */
   setting?: keyof Settings;

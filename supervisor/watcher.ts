@@ -5,10 +5,12 @@
 // wake the reconcile loop, the one place that starts and stops processes.
 import type { WatcherConfig } from './config-types.js';
 import { CommandError } from './errors.js';
-import { FlappingDetector } from './flapping.js';
+import { FlappingGuard } from './flapping.js';
 import { log } from './log.js';
-import { MAX_PROCESSES, type Settings } from './options.js';
+import { MAX_PROCESSES, settingsOf, type Settings } from './options.js';
+import { MaxAge } from './max-age.js';
 import { Proc, type ExitInfo } from './process.js';
+import { Readiness } from './readiness.js';
 import { Reconciler } from './reconciler.js';
 import { sleep } from './serial.js';
 import type { BoundSocket } from './sockets.js';
@@ -20,11 +22,6 @@ const DRAIN_GRACE_MS = 200;
 
 export type WatcherState = 'active' | 'stopped' | 'stopping' | 'flapping';
 
-export function settingsOf(c: WatcherConfig): Settings {
-  const { numprocesses, gracefulTimeout, warmupDelay, maxAge, maxAgeVariance, readyTimeout, respawn, stopSignal } = c;
-  return { numprocesses, gracefulTimeout, warmupDelay, maxAge, maxAgeVariance, readyTimeout, respawn, stopSignal };
-}
-
 export class Watcher {
   state: WatcherState = 'stopped';
   readonly procs = new Set<Proc>();
@@ -33,27 +30,24 @@ export class Watcher {
   /** The running values of the options `set` may change (numprocesses is the target count). */
   settings: Settings;
   private desired: 'active' | 'stopped' = 'stopped';
-  /** Stopped by the flapping rule until the retry timer fires. */
-  private paused = false;
-  private readonly flapping: FlappingDetector;
+  private readonly flapping: FlappingGuard;
   private readonly loop: Reconciler;
   private readonly reloads: { done: () => void; failed: (err: Error) => void }[] = [];
   private stdout: Sink;
   private stderr: Sink;
-  private retryTimer?: NodeJS.Timeout;
-  private ageTimer?: NodeJS.Timeout;
-  /** Any child of this watcher has sent READY=1: reloads wait for it from then on. */
-  private sawNotify = false;
+  private readonly readiness = new Readiness();
+  private readonly ages: MaxAge;
 
   constructor(
     public config: WatcherConfig,
     private readonly socketsFor: (names: string[]) => BoundSocket[],
   ) {
     this.settings = settingsOf(config);
-    this.flapping = new FlappingDetector(config.flapping);
     this.stdout = createSink(config.stdout, process.stdout);
     this.stderr = createSink(config.stderr, process.stderr);
     this.loop = new Reconciler(() => this.reconcile(), (err) => log.error(`${this.name}: ${err.message}`));
+    this.flapping = new FlappingGuard(config.name, config.flapping, () => this.loop.wake(), log.warn);
+    this.ages = new MaxAge(() => this.loop.wake());
   }
 
   get name(): string {
@@ -71,15 +65,13 @@ export class Watcher {
 
   start(): Promise<void> {
     this.desired = 'active';
-    this.paused = false;
     this.flapping.reset();
-    clearTimeout(this.retryTimer);
     return this.loop.settle();
   }
 
   stop(): Promise<void> {
     this.desired = 'stopped';
-    clearTimeout(this.retryTimer);
+    this.flapping.close();
     return this.loop.settle();
   }
 
@@ -117,8 +109,8 @@ export class Watcher {
     if (key === 'numprocesses') return void (await this.setTarget(value as number));
     this.settings[key] = value;
     if (key === 'maxAge' || key === 'maxAgeVariance') {
-      for (const p of this.procs) p.expiresAt = this.expiry();
-      this.scheduleAge();
+      for (const p of this.procs) p.expiresAt = this.ages.deadline(this.settings);
+      this.ages.schedule(this.live);
     }
   }
 
@@ -146,7 +138,7 @@ export class Watcher {
     this.stderr.close();
     this.stdout = createSink(cfg.stdout, process.stdout);
     this.stderr = createSink(cfg.stderr, process.stderr);
-    this.scheduleAge();
+    this.ages.schedule(this.live);
   }
 
   /** pid → CPU, memory, age, wid and state of each process (`circus-ctl stats`). */
@@ -160,14 +152,14 @@ export class Watcher {
   }
 
   close(): void {
-    clearTimeout(this.retryTimer);
-    clearTimeout(this.ageTimer);
+    this.flapping.close();
+    this.ages.close();
     this.stdout.close();
     this.stderr.close();
   }
 
   private get active(): boolean {
-    return this.desired === 'active' && !this.paused;
+    return this.desired === 'active' && !this.flapping.paused;
   }
 
   /** One pass: stop everything, or run pending replacements, then spawn/stop to the target. */
@@ -209,13 +201,13 @@ export class Watcher {
     while (missing-- > 0 && this.active) {
       const p = this.spawn(this.freeWid());
       if (missing > 0 && this.settings.warmupDelay > 0) await Promise.race([sleep(this.settings.warmupDelay * 1000), p.exited]);
-      if (p.alive && !this.waitsForNotify()) p.markRunning();
+      if (p.alive && !this.readiness.expected(this.config)) p.markRunning();
     }
   }
 
   private async replace(old: Proc): Promise<void> {
     const fresh = this.spawn(old.alive ? old.spec.wid : this.freeWid());
-    const ready = await this.waitReady(fresh);
+    const ready = await this.readiness.wait(fresh, this.config, this.settings);
     if (!ready) {
       const why = fresh.alive ? `did not report READY=1 within ready_timeout = ${this.settings.readyTimeout}s` : `exited (${describeExit(fresh.exit!)}) before it was ready`;
       await this.stopProc(fresh);
@@ -226,43 +218,23 @@ export class Watcher {
 
   /** max_age: replaces due processes one at a time, oldest first; one that fails keeps a new deadline. */
   private async recycleExpired(): Promise<void> {
-    const due = this.live.filter((p) => (p.expiresAt ?? Infinity) <= Date.now()).sort((a, b) => a.startedAt - b.startedAt);
-    for (const p of due) {
+    for (const p of this.ages.due(this.live)) {
       if (!this.active || !p.alive) continue;
       log.info(`${this.name}: process ${p.pid} reached max_age; replacing it`);
       try {
         await this.replace(p);
       } catch (err) {
         log.warn((err as Error).message);
-        p.expiresAt = this.expiry();
+        p.expiresAt = this.ages.deadline(this.settings);
       }
     }
-    this.scheduleAge();
-  }
-
-  /** notify = auto: circus-worker is known to send READY=1; other commands once they have sent it. */
-  private waitsForNotify(): boolean {
-    if (this.config.notify !== 'auto') return this.config.notify === 'yes';
-    return this.sawNotify || /(^|[\s/])circus-worker(\s|$)|worker\/cli\.js(\s|$)/.test(this.config.cmd);
-  }
-
-  private async waitReady(p: Proc): Promise<boolean> {
-    if (!this.waitsForNotify()) {
-      await Promise.race([sleep(this.settings.warmupDelay * 1000), p.exited]);
-      if (p.alive) p.markRunning();
-      return p.alive;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), this.settings.readyTimeout * 1000)));
-    const ok = await Promise.race([p.ready, timeout]);
-    clearTimeout(timer);
-    return ok && p.alive;
+    this.ages.schedule(this.live);
   }
 
   private spawn(wid: number): Proc {
     const p = new Proc({ config: this.config, wid, sockets: this.socketsFor(this.config.sockets), stdout: this.stdout, stderr: this.stderr });
     this.procs.add(p);
-    p.expiresAt = this.expiry();
+    p.expiresAt = this.ages.deadline(this.settings);
     p.onDraining = () => {
       // The child drains on its own (max-requests): start its replacement. A short grace first,
       // because a Ctrl-C reaches the children and the supervisor together and the supervisor's
@@ -273,19 +245,10 @@ export class Watcher {
         this.loop.wake();
       }, DRAIN_GRACE_MS);
     };
-    void p.ready.then((ok) => {
-      if (ok) this.sawNotify = true;
-    });
     void p.exited.then((info) => this.onExit(p, info));
     if (p.pid) log.info(`${this.name}: spawned process ${p.pid} (wid ${wid}): ${p.argv.join(' ')}`);
-    if (this.waitsForNotify()) {
-      const t = setTimeout(() => {
-        if (p.alive && p.state === 'starting') log.warn(`${this.name}: process ${p.pid} has not reported READY=1 after ready_timeout = ${this.settings.readyTimeout}s`);
-      }, this.settings.readyTimeout * 1000);
-      void p.exited.then(() => clearTimeout(t));
-      void p.ready.then(() => clearTimeout(t));
-    }
-    this.scheduleAge();
+    this.readiness.watch(p, this.config, this.settings);
+    this.ages.schedule(this.live);
     return p;
   }
 
@@ -306,18 +269,8 @@ export class Watcher {
     this.restarts++;
     log.warn(`${this.name}: process ${p.pid || '(not started)'} (wid ${p.spec.wid}) ${info.error ? `failed to start: ${info.error}` : `exited unexpectedly (${how})`}`);
     if (this.state !== 'active') return;
-    const verdict = this.flapping.exitAt(Date.now());
-    if (verdict === 'retry') {
-      const f = this.config.flapping;
-      log.warn(`${this.name}: flapping (${f.attempts} exits within ${f.window}s), round ${this.flapping.tries}/${f.maxRetry === -1 ? '∞' : f.maxRetry}; retrying in ${f.retryIn}s`);
-      this.paused = true;
-      this.loop.wake();
-      this.retryTimer = setTimeout(() => {
-        this.paused = false;
-        this.loop.wake();
-      }, f.retryIn * 1000);
-      return;
-    }
+    const verdict = this.flapping.exit();
+    if (verdict === 'retry') return this.loop.wake();
     if (verdict === 'give-up') {
       log.error(`${this.name}: still flapping after ${this.config.flapping.maxRetry} retries; watcher stopped (circus-ctl start ${this.name} to try again)`);
       this.desired = 'stopped';
@@ -336,19 +289,6 @@ export class Watcher {
     let wid = 1;
     while (used.has(wid)) wid++;
     return wid;
-  }
-
-  private expiry(): number | undefined {
-    const { maxAge, maxAgeVariance } = this.settings;
-    return maxAge > 0 ? Date.now() + (maxAge + Math.random() * maxAgeVariance) * 1000 : undefined;
-  }
-
-  /** One timer for the earliest max_age expiry; the reconcile loop does the recycling. */
-  private scheduleAge(): void {
-    clearTimeout(this.ageTimer);
-    const next = Math.min(...this.live.map((p) => p.expiresAt ?? Infinity));
-    if (!Number.isFinite(next)) return;
-    this.ageTimer = setTimeout(() => this.loop.wake(), Math.max(0, next - Date.now()));
   }
 }
 
