@@ -93,7 +93,10 @@ export class Arbiter {
 
   /** incr (positive) or decr (negative); answers the new target. */
   resize(name: string, by: number): Promise<number> {
-    return this.run(() => (by >= 0 ? this.watcher(name).incr(by) : this.watcher(name).decr(-by)));
+    return this.run(() => {
+      const w = this.watcher(name);
+      return w.setTarget(Math.max(0, w.settings.numprocesses + by));
+    });
   }
 
   /** `circus-ctl set`, with values already parsed. */

@@ -63,6 +63,8 @@ export interface WatcherConfig {
   /** auto: wait for READY=1 once this watcher's children have been seen sending it. */
   notify: 'auto' | 'yes' | 'no';
   readyTimeout: number;
+  /** Seconds a READY process may go without a heartbeat before it is killed (0 = off). */
+  timeout: number;
   flapping: FlappingConfig;
 }
 

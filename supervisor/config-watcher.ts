@@ -63,6 +63,7 @@ export function readWatcher(s: Section, name: string, cfg: CircusConfig, flap: F
     stderr: readStream(s, 'stderr_stream', v['stderr_stream.class'], v['stderr_stream.filename'], v['stderr_stream.max_bytes']!, v['stderr_stream.backup_count']!, v.close_child_stderr!),
     notify: v.notify!,
     readyTimeout: v.ready_timeout!,
+    timeout: v.timeout!,
     flapping: {
       attempts: v['flapping.attempts']!,
       window: v['flapping.window']!,

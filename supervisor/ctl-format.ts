@@ -16,7 +16,11 @@ function mb(bytes: unknown): string {
 }
 
 function statRows(watcher: string, info: Record<string, any>): unknown[][] {
-  return Object.values(info).map((p) => [watcher, p.pid, p.wid, p.state, `${p.cpu}%`, mb(p.rss), `${p.age}s`]);
+  return Object.values(info).map((p) => [
+    watcher, p.pid, p.wid, p.state, `${p.cpu}%`, mb(p.rss), `${p.age}s`,
+    p.heartbeat_age === undefined ? undefined : `${p.heartbeat_age}s`,
+    p.loop_delay_ms === undefined ? undefined : `${p.loop_delay_ms}/${p.loop_delay_max_ms} ms`,
+  ]);
 }
 
 export function formatReply(command: string, r: Reply): string {
@@ -41,7 +45,7 @@ export function formatReply(command: string, r: Reply): string {
     case 'reloadconfig':
       return ['ok', ...((r.changes as string[]) ?? []).map((c) => `  ${c}`)].join('\n');
     case 'stats': {
-      const header = ['watcher', 'pid', 'wid', 'state', 'cpu', 'rss', 'age'];
+      const header = ['watcher', 'pid', 'wid', 'state', 'cpu', 'rss', 'age', 'heartbeat', 'loop delay mean/max'];
       if (r.infos) return table(header, Object.entries(r.infos as Record<string, any>).flatMap(([w, info]) => statRows(w, info)));
       return table(header, statRows(String(r.name), r.info as Record<string, any>));
     }

@@ -18,12 +18,12 @@ export interface Option<T> {
 }
 
 /** The watcher values a running watcher may change (`circus-ctl set`); the rest is the file's. */
-export type Settings = Pick<WatcherConfig, 'numprocesses' | 'gracefulTimeout' | 'warmupDelay' | 'maxAge' | 'maxAgeVariance' | 'readyTimeout' | 'respawn' | 'stopSignal'>;
+export type Settings = Pick<WatcherConfig, 'numprocesses' | 'gracefulTimeout' | 'warmupDelay' | 'maxAge' | 'maxAgeVariance' | 'readyTimeout' | 'respawn' | 'stopSignal' | 'timeout'>;
 
 /** A section's values of the settings, as the file has them. */
 export function settingsOf(c: WatcherConfig): Settings {
-  const { numprocesses, gracefulTimeout, warmupDelay, maxAge, maxAgeVariance, readyTimeout, respawn, stopSignal } = c;
-  return { numprocesses, gracefulTimeout, warmupDelay, maxAge, maxAgeVariance, readyTimeout, respawn, stopSignal };
+  const { numprocesses, gracefulTimeout, warmupDelay, maxAge, maxAgeVariance, readyTimeout, respawn, stopSignal, timeout } = c;
+  return { numprocesses, gracefulTimeout, warmupDelay, maxAge, maxAgeVariance, readyTimeout, respawn, stopSignal, timeout };
 }
 
 export interface WatcherOption<T> extends Option<T> {
@@ -125,6 +125,7 @@ export const WATCHER_OPTIONS = {
   close_child_stderr: wopt(toBool, false, 'false', "discard the child's stderr"),
   notify: wopt(notify, 'auto', 'auto', 'ours: wait for READY=1 (`auto`: for circus-worker, or once a child has sent it)', { value: (c) => c.notify }),
   ready_timeout: wopt(toSeconds, 30, '30', 'ours: seconds a new process has to report READY=1', { setting: 'readyTimeout' }),
+  timeout: wopt(toSeconds, 30, '30', "ours, gunicorn's meaning: a READY process whose heartbeat is late by more than this many seconds (event loop blocked) is SIGKILLed and replaced like a crash; 0 = off", { setting: 'timeout' }),
   'flapping.attempts': wopt(int(1), undefined, '[plugin:flapping]', 'per-watcher flapping `attempts`'),
   'flapping.window': wopt(toSeconds, undefined, '[plugin:flapping]', 'per-watcher flapping `window`'),
   'flapping.retry_in': wopt(toSeconds, undefined, '[plugin:flapping]', 'per-watcher flapping `retry_in`'),

@@ -24,6 +24,8 @@ export interface SpawnSpec {
   sockets: BoundSocket[];
   stdout: Sink;
   stderr: Sink;
+  /** CIRCUS_HEARTBEAT_MS for the child: how often circus-worker should send its heartbeat. */
+  heartbeatMs?: number;
 }
 
 const FIRST_SOCKET_FD = 3;
@@ -39,6 +41,12 @@ export class Proc {
   draining = false;
   exit?: ExitInfo;
   status?: string;
+  /** When READY=1 arrived: the watchdog's clock starts there. */
+  readyAt?: number;
+  /** The last heartbeat (WATCHDOG=1 on the pipe) and the event-loop delay it reported, ms. */
+  heartbeat?: { at: number; loopDelayMs: number; loopDelayMaxMs: number };
+  /** SIGKILLed by the watchdog (its exit is a crash, not a stop). */
+  killedByWatchdog = false;
   /** Set when this process should be recycled (max_age). */
   expiresAt?: number;
   readonly exited: Promise<ExitInfo>;
@@ -56,6 +64,7 @@ export class Proc {
     this.fdMap = new Map(sockets.map((s, i) => [s.name, FIRST_SOCKET_FD + i]));
     const notifyFd = FIRST_SOCKET_FD + sockets.length;
     const env = childEnv(config, wid, this.fdMap, notifyFd);
+    if (spec.heartbeatMs) env.CIRCUS_HEARTBEAT_MS = String(spec.heartbeatMs);
     const vars = { sockets: this.fdMap, wid, env: { ...process.env, ...env } };
     const line = substitute([config.cmd, config.args].filter(Boolean).join(' '), vars);
     const cwd = config.workingDir ?? process.cwd();
@@ -107,6 +116,7 @@ export class Proc {
   private onNotify(msg: string): void {
     if (msg === 'READY=1') {
       this.notified = true;
+      this.readyAt = Date.now();
       if (this.state === 'starting') this.state = 'running';
       this.readyResolve(true);
     } else if (msg === 'STOPPING=1') {
@@ -117,6 +127,9 @@ export class Proc {
       }
     } else if (msg.startsWith('STATUS=')) {
       this.status = msg.slice(7);
+    } else if (msg === 'WATCHDOG=1' || msg.startsWith('WATCHDOG=1 ')) {
+      const field = (k: string) => Number(new RegExp(`\\b${k}=([\\d.]+)`).exec(msg)?.[1] ?? 0);
+      this.heartbeat = { at: Date.now(), loopDelayMs: field('LOOP_DELAY_MS'), loopDelayMaxMs: field('LOOP_DELAY_MAX_MS') };
     }
   }
 

@@ -6,6 +6,11 @@ import type { Settings } from './options.js';
 import type { Proc } from './process.js';
 import { sleep } from './serial.js';
 
+/** circus-worker sends READY=1 and heartbeats; other commands are not assumed to. */
+export function runsCircusWorker(cmd: string): boolean {
+  return /(^|[\s/])circus-worker(\s|$)|worker\/cli\.js(\s|$)/.test(cmd);
+}
+
 export class Readiness {
   /** Any child of this watcher has sent READY=1: reloads wait for it from then on. */
   private sawNotify = false;
@@ -13,7 +18,7 @@ export class Readiness {
   /** notify = auto: circus-worker is known to send READY=1; other commands once they have sent it. */
   expected(config: WatcherConfig): boolean {
     if (config.notify !== 'auto') return config.notify === 'yes';
-    return this.sawNotify || /(^|[\s/])circus-worker(\s|$)|worker\/cli\.js(\s|$)/.test(config.cmd);
+    return this.sawNotify || runsCircusWorker(config.cmd);
   }
 
   /** Follows a new process: remembers READY=1, warns once when it is late. */

@@ -1,6 +1,7 @@
 // Per-process figures from /proc: CPU % since the previous sample, RSS, age.
 import fs from 'node:fs';
 import os from 'node:os';
+import type { Proc } from './process.js';
 
 const TICKS = 100; // USER_HZ on Linux
 const PAGE = 4096;
@@ -39,4 +40,13 @@ export function procStats(pid: number, now = Date.now()): ProcStats | undefined 
 
 export function forget(pid: number): void {
   previous.delete(pid);
+}
+
+/** One line of `circus-ctl stats`: /proc figures, slot and state, and the last heartbeat's age and event-loop delay. */
+export function processStats(p: Proc, now = Date.now()): Record<string, unknown> | undefined {
+  const s = procStats(p.pid, now);
+  if (!s) return undefined;
+  const beat = p.heartbeat;
+  const heartbeat = beat ? { heartbeat_age: Math.round((now - beat.at) / 100) / 10, loop_delay_ms: beat.loopDelayMs, loop_delay_max_ms: beat.loopDelayMaxMs } : {};
+  return { ...s, wid: p.spec.wid, state: p.state, ...heartbeat };
 }

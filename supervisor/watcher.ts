@@ -10,12 +10,13 @@ import { log } from './log.js';
 import { MAX_PROCESSES, settingsOf, type Settings } from './options.js';
 import { MaxAge } from './max-age.js';
 import { Proc, type ExitInfo } from './process.js';
-import { Readiness } from './readiness.js';
+import { Readiness, runsCircusWorker } from './readiness.js';
 import { Reconciler } from './reconciler.js';
 import { sleep } from './serial.js';
 import type { BoundSocket } from './sockets.js';
-import { forget as forgetStats, procStats } from './stats.js';
+import { forget as forgetStats, processStats } from './stats.js';
 import { createSink, type Sink } from './streams.js';
+import { heartbeatEvery, Watchdog } from './watchdog.js';
 
 /** Delay before replacing a child that started draining on its own. */
 const DRAIN_GRACE_MS = 200;
@@ -37,6 +38,7 @@ export class Watcher {
   private stderr: Sink;
   private readonly readiness = new Readiness();
   private readonly ages: MaxAge;
+  private readonly watchdog: Watchdog;
 
   constructor(
     public config: WatcherConfig,
@@ -48,6 +50,8 @@ export class Watcher {
     this.loop = new Reconciler(() => this.reconcile(), (err) => log.error(`${this.name}: ${err.message}`));
     this.flapping = new FlappingGuard(config.name, config.flapping, () => this.loop.wake(), log.warn);
     this.ages = new MaxAge(() => this.loop.wake());
+    this.watchdog = new Watchdog(config.name, () => this.procs, () => runsCircusWorker(this.config.cmd));
+    this.watchdog.arm(this.settings.timeout);
   }
 
   get name(): string {
@@ -88,14 +92,6 @@ export class Watcher {
     });
   }
 
-  incr(n: number): Promise<number> {
-    return this.setTarget(this.settings.numprocesses + n);
-  }
-
-  decr(n: number): Promise<number> {
-    return this.setTarget(Math.max(0, this.settings.numprocesses - n));
-  }
-
   async setTarget(n: number): Promise<number> {
     if (this.config.singleton && n > 1) throw new CommandError('ESINGLETON', `watcher ${this.name} is a singleton (at most 1 process)`);
     if (n > MAX_PROCESSES) throw new CommandError('EBADVALUE', `watcher ${this.name}: ${n} processes is over the limit of ${MAX_PROCESSES}`);
@@ -108,6 +104,7 @@ export class Watcher {
   async set<K extends keyof Settings>(key: K, value: Settings[K]): Promise<void> {
     if (key === 'numprocesses') return void (await this.setTarget(value as number));
     this.settings[key] = value;
+    if (key === 'timeout') this.watchdog.arm(this.settings.timeout);
     if (key === 'maxAge' || key === 'maxAgeVariance') {
       for (const p of this.procs) p.expiresAt = this.ages.deadline(this.settings);
       this.ages.schedule(this.live);
@@ -134,6 +131,7 @@ export class Watcher {
     this.config = cfg;
     this.settings = settingsOf(cfg);
     this.flapping.update(cfg.flapping);
+    this.watchdog.arm(this.settings.timeout);
     this.stdout.close();
     this.stderr.close();
     this.stdout = createSink(cfg.stdout, process.stdout);
@@ -143,17 +141,13 @@ export class Watcher {
 
   /** pid → CPU, memory, age, wid and state of each process (`circus-ctl stats`). */
   stats(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const p of this.procs) {
-      const s = procStats(p.pid);
-      if (s) out[p.pid] = { ...s, wid: p.spec.wid, state: p.state };
-    }
-    return out;
+    return Object.fromEntries([...this.procs].map((p) => [p.pid, processStats(p)]).filter(([, s]) => s));
   }
 
   close(): void {
     this.flapping.close();
     this.ages.close();
+    this.watchdog.close();
     this.stdout.close();
     this.stderr.close();
   }
@@ -232,7 +226,8 @@ export class Watcher {
   }
 
   private spawn(wid: number): Proc {
-    const p = new Proc({ config: this.config, wid, sockets: this.socketsFor(this.config.sockets), stdout: this.stdout, stderr: this.stderr });
+    const heartbeatMs = this.settings.timeout > 0 ? heartbeatEvery(this.settings.timeout) : undefined;
+    const p = new Proc({ config: this.config, wid, sockets: this.socketsFor(this.config.sockets), stdout: this.stdout, stderr: this.stderr, heartbeatMs });
     this.procs.add(p);
     p.expiresAt = this.ages.deadline(this.settings);
     p.onDraining = () => {

@@ -9,7 +9,7 @@ import { packageVersion } from '../sys/package-version.js';
 import { chooseBackend, type BackendChoice } from './choose-backend.js';
 import type { HandlerKind, WebSocketCloseTiming } from './contract.js';
 import { EXIT_FAILURE, EXIT_USAGE, WorkerError } from './error-codes.js';
-import { createLifecycle, STOP_SIGNALS } from './lifecycle.js';
+import { createLifecycle, startHeartbeat, STOP_SIGNALS } from './lifecycle.js';
 import { listenSpec, openListening } from './listen-target.js';
 import { loadApp, parseAppSpec } from './load-app.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from './log.js';
@@ -132,6 +132,7 @@ async function main(argv: string[]): Promise<number> {
   process.stderr.write(`circus-worker[${process.pid}] serving ${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
     (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : '') + '\n');
   notify('READY=1');
+  startHeartbeat();
   const code = await life.done;
   listening.cleanup();
   return code;

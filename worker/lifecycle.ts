@@ -1,6 +1,8 @@
 // The worker's life after it serves: signals and other stop reasons only record an intent;
 // one place turns the first intent into a drain with a deadline and the second into an exit.
-import { notify } from '../sys/notify.js';
+// Once READY, a heartbeat tells the supervisor (and systemd) that the event loop still turns.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { notify, notifyParent, notifySystemd, systemdWatchdogMs } from '../sys/notify.js';
 import type { RunningServer } from './contract.js';
 import { EXIT_FAILURE, EXIT_OK } from './error-codes.js';
 import type { Logger } from './log.js';
@@ -71,4 +73,45 @@ export function createLifecycle(server: RunningServer, opts: LifecycleOptions): 
   };
 
   return { stop, done };
+}
+
+/** Heartbeat interval on the supervisor's pipe unless CIRCUS_HEARTBEAT_MS says otherwise. */
+export const HEARTBEAT_MS = 1000;
+/** Sampling timer of the event-loop delay histogram; its own period is not delay. */
+const LOOP_SAMPLE_MS = 10;
+
+/**
+ * From the event loop, once READY: `WATCHDOG=1 LOOP_DELAY_MS=mean LOOP_DELAY_MAX_MS=max` on the
+ * supervisor's pipe every CIRCUS_HEARTBEAT_MS (the delay over the last one or two beats), and WATCHDOG=1
+ * to systemd every WATCHDOG_USEC / 2 when systemd asks this process for it. Plain unref'd timers:
+ * a blocked event loop stops them, which is what the supervisor's `timeout` and WatchdogSec= watch.
+ * Returns a function that stops both.
+ */
+export function startHeartbeat(env: NodeJS.ProcessEnv = process.env): () => void {
+  const timers: NodeJS.Timeout[] = [];
+  if (Number(env.CIRCUS_NOTIFY_FD) > 2) {
+    // Two histograms reset in turn: a reset also forgets the previous sample's time, so a delay
+    // that starts right after one is lost to that histogram (seen: a 300 ms block read as 14 ms).
+    const pair = [monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS }), monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS })];
+    pair.forEach((h) => h.enable());
+    let next = 0;
+    const ms = (ns: number) => (Number.isFinite(ns) ? Math.max(0, ns / 1e6 - LOOP_SAMPLE_MS) : 0).toFixed(1);
+    const every = Number(env.CIRCUS_HEARTBEAT_MS) > 0 ? Number(env.CIRCUS_HEARTBEAT_MS) : HEARTBEAT_MS;
+    timers.push(
+      setInterval(() => {
+        const [a, b] = pair;
+        const count = a.count + b.count;
+        const mean = count ? (a.mean * a.count + b.mean * b.count) / count : NaN;
+        notifyParent(`WATCHDOG=1 LOOP_DELAY_MS=${ms(mean)} LOOP_DELAY_MAX_MS=${ms(Math.max(a.max, b.max))}`, env);
+        pair[next].reset();
+        next = 1 - next;
+      }, every).unref(),
+    );
+  }
+  const systemd = systemdWatchdogMs(env);
+  // As sd_watchdog_enabled(1) does: children the app starts are not the ones systemd watches.
+  delete env.WATCHDOG_USEC;
+  delete env.WATCHDOG_PID;
+  if (systemd) timers.push(setInterval(() => notifySystemd('WATCHDOG=1', env), systemd / 2).unref());
+  return () => timers.forEach(clearInterval);
 }

@@ -67,7 +67,8 @@ test('circus-ctl covers the everyday commands', async () => {
   assert.equal(opts.options.cmd.includes('http-worker.mjs'), true);
 
   o = await ctl(r, 'stats', 'web');
-  assert.match(o.out, /^watcher\s+pid\s+wid\s+state\s+cpu\s+rss\s+age\n(web\s+\d+\s+\d\s+running\s+[\d.]+%\s+[\d.]+ MB\s+[\d.]+s\n){3}$/);
+  // The fixture sends no heartbeat: its heartbeat and loop-delay columns are empty.
+  assert.match(o.out, /^watcher\s+pid\s+wid\s+state\s+cpu\s+rss\s+age\s+heartbeat\s+loop delay mean\/max\n(web\s+\d+\s+\d\s+running\s+[\d.]+%\s+[\d.]+ MB\s+[\d.]+s\s+-\s+-\n){3}$/);
   o = await ctl(r, '--json', 'stats');
   const stats = JSON.parse(o.out);
   assert.equal(Object.keys(stats.infos.web).length, 3);
