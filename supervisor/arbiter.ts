@@ -158,13 +158,17 @@ export class Arbiter {
   }
 
   newWatcher(cfg: WatcherConfig): Watcher {
-    return new Watcher(cfg, (names) =>
-      names.map((n) => {
-        const s = this.sockets.get(n);
-        if (!s) throw new CommandError('ENOSOCKET', `socket ${n} is not bound`);
-        return s;
-      }),
-    );
+    const sockets = this.sockets;
+    return new Watcher(cfg, {
+      forChild: (names, watcher, wid) =>
+        names.map((n) => {
+          const s = sockets.forChild(n, watcher, wid);
+          if (!s) throw new CommandError('ENOSOCKET', `socket ${n} is not bound`);
+          return s;
+        }),
+      perWorker: (names) => names.some((n) => sockets.perWorker(n)),
+      release: (watcher, wid) => sockets.release(watcher, wid),
+    });
   }
 }
 

@@ -20,6 +20,7 @@ function statRows(watcher: string, info: Record<string, any>): unknown[][] {
     watcher, p.pid, p.wid, p.state, `${p.cpu}%`, mb(p.rss), `${p.age}s`,
     p.heartbeat_age === undefined ? undefined : `${p.heartbeat_age}s`,
     p.loop_delay_ms === undefined ? undefined : `${p.loop_delay_ms}/${p.loop_delay_max_ms} ms`,
+    (p.sockets ?? []).map((s: any) => `${s.name}:${s.inode}`).join(',') || undefined,
   ]);
 }
 
@@ -30,7 +31,9 @@ export function formatReply(command: string, r: Reply): string {
     case 'list':
       return r.watchers ? (r.watchers as string[]).join('\n') : table(['pid', 'wid', 'state', 'age'], (r.processes as any[]).map((p) => [p.pid, p.wid, p.state, `${p.age.toFixed(1)}s`]));
     case 'listsockets':
-      return table(['name', 'address', 'fd', 'backlog'], (r.sockets as any[]).map((s) => [s.name, s.address, s.fd, s.backlog]));
+      return table(['name', 'address', 'fd', 'backlog', 'inode', 'worker sockets (watcher/wid: inode)'], (r.sockets as any[]).map((s) => [
+        s.name, s.address, s.fd, s.backlog, s.inode, s.per_worker ? s.per_worker.map((w: any) => `${w.watcher}/${w.wid}: ${w.inode}`).join(', ') || 'none yet' : 'shared',
+      ]));
     case 'incr':
     case 'decr':
     case 'numprocesses':
@@ -45,7 +48,7 @@ export function formatReply(command: string, r: Reply): string {
     case 'reloadconfig':
       return ['ok', ...((r.changes as string[]) ?? []).map((c) => `  ${c}`)].join('\n');
     case 'stats': {
-      const header = ['watcher', 'pid', 'wid', 'state', 'cpu', 'rss', 'age', 'heartbeat', 'loop delay mean/max'];
+      const header = ['watcher', 'pid', 'wid', 'state', 'cpu', 'rss', 'age', 'heartbeat', 'loop delay mean/max', 'sockets (inode)'];
       if (r.infos) return table(header, Object.entries(r.infos as Record<string, any>).flatMap(([w, info]) => statRows(w, info)));
       return table(header, statRows(String(r.name), r.info as Record<string, any>));
     }

@@ -72,7 +72,7 @@ export const SOCKET_OPTIONS = {
   path: opt(text, undefined, 'none', 'Unix socket path (family AF_UNIX)'),
   umask: opt(toOctal, undefined, 'inherited', 'Unix socket file mode = 0777 & ~umask'),
   backlog: opt(int(1, 65535), 2048, '2048', 'listen backlog'),
-  so_reuseport: opt(toBool, false, 'false', 'set SO_REUSEPORT on the socket'),
+  so_reuseport: opt(toBool, false, 'false', 'TCP: a SO_REUSEPORT listening socket per worker slot, so the kernel spreads connections over the workers ([supervisor.md](supervisor.md#per-worker-sockets-so_reuseport))'),
   replace: opt(toBool, false, 'false', 'remove an existing Unix socket file before binding'),
   interface: opt(trimmed, undefined, 'none', 'bind to this network interface (SO_BINDTODEVICE; needs root)'),
   blocking: opt(toBool, false, 'false', 'leave the fd blocking (workers set O_NONBLOCK themselves)'),

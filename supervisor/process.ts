@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { WatcherConfig } from './config-types.js';
 import { log } from './log.js';
 import { resolveCommand } from './resolve-command.js';
-import type { BoundSocket } from './sockets.js';
+import type { ChildSocket } from './worker-sockets.js';
 import type { Sink } from './streams.js';
 import { splitCommand, substitute } from './substitute.js';
 
@@ -21,7 +21,7 @@ export interface ExitInfo {
 export interface SpawnSpec {
   config: WatcherConfig;
   wid: number;
-  sockets: BoundSocket[];
+  sockets: ChildSocket[];
   stdout: Sink;
   stderr: Sink;
   /** CIRCUS_HEARTBEAT_MS for the child: how often circus-worker should send its heartbeat. */

@@ -77,6 +77,7 @@ export async function applyReload(plan: ReloadPlan, t: ReloadTarget): Promise<st
         const w = t.watchers.get(step.name)!;
         await w.stop();
         w.close();
+        t.sockets.release(step.name);
         t.watchers.delete(step.name);
         changes.push(`removed watcher ${step.name}`);
         break;

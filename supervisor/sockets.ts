@@ -1,5 +1,6 @@
 // The supervisor's listening sockets: bound once, never accepted on, held open for the
-// supervisor's whole life so connections queue while no worker is up.
+// supervisor's whole life so connections queue while no worker is up. With so_reuseport on TCP
+// the [socket:] fd only holds the port and each worker slot listens on its own (worker-sockets.ts).
 import dns from 'node:dns/promises';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -8,14 +9,20 @@ import { formatAddress, type SocketAddress } from '../sys/sockaddr.js';
 import { SupervisorError, EXIT } from './errors.js';
 import type { SocketConfig } from './config-types.js';
 import { log } from './log.js';
+import { enableMigrateReq, inodeOf, WorkerSockets, type ChildSocket } from './worker-sockets.js';
 
 export interface BoundSocket {
   name: string;
   config: SocketConfig;
   fd: number;
+  inode: number;
   address: SocketAddress;
   label: string;
+  /** so_reuseport on TCP: one listening socket per worker slot; `fd` is bound, not listening. */
+  workers?: WorkerSockets;
 }
+
+let migrateChecked = false;
 
 export class SocketBindError extends SupervisorError {
   constructor(code: string, message: string) {
@@ -39,6 +46,7 @@ export async function bindSocket(cfg: SocketConfig): Promise<BoundSocket> {
   const address: SocketAddress =
     cfg.family === 'AF_UNIX' ? { family: 'AF_UNIX', path: cfg.path! } : { family: cfg.family, host: await resolveHost(cfg), port: cfg.port };
   if (cfg.family === 'AF_UNIX' && cfg.replace) fs.rmSync(cfg.path!, { force: true });
+  const perWorker = cfg.reuseport && cfg.family !== 'AF_UNIX';
   try {
     const l = createListener({
       address,
@@ -47,8 +55,14 @@ export async function bindSocket(cfg: SocketConfig): Promise<BoundSocket> {
       interface: cfg.interface,
       blocking: cfg.blocking,
       mode: cfg.umask === undefined ? undefined : 0o777 & ~cfg.umask,
+      listen: !perWorker,
     });
-    return { name: cfg.name, config: cfg, fd: l.fd, address: l.address, label: formatAddress(l.address) };
+    if (perWorker && !migrateChecked) {
+      migrateChecked = true;
+      enableMigrateReq();
+    }
+    const workers = perWorker ? new WorkerSockets(cfg, l.address) : undefined;
+    return { name: cfg.name, config: cfg, fd: l.fd, inode: inodeOf(l.fd), address: l.address, label: formatAddress(l.address), workers };
   } catch (err) {
     const code = (err as SocketError).code ?? 'EBIND';
     const hint = code === 'EADDRINUSE' && cfg.family === 'AF_UNIX' ? ' (the file exists: remove it or set replace = true)' : code === 'EACCES' ? ' (ports below 1024 need root)' : '';
@@ -57,6 +71,7 @@ export async function bindSocket(cfg: SocketConfig): Promise<BoundSocket> {
 }
 
 export function closeSocket(s: BoundSocket): void {
+  s.workers?.closeAll();
   closeFd(s.fd);
   if (s.address.family === 'AF_UNIX') fs.rmSync(s.address.path, { force: true });
 }
@@ -86,6 +101,22 @@ export class SocketRegistry {
 
   get(name: string): BoundSocket | undefined {
     return this.sockets.get(name);
+  }
+
+  /** The socket `name` as worker slot (watcher, wid) inherits it: the shared one, or the slot's own. */
+  forChild(name: string, watcher: string, wid: number): ChildSocket | undefined {
+    const s = this.sockets.get(name);
+    if (!s) return undefined;
+    return s.workers ? s.workers.get(watcher, wid) : { name, fd: s.fd, inode: s.inode };
+  }
+
+  perWorker(name: string): boolean {
+    return Boolean(this.sockets.get(name)?.workers);
+  }
+
+  /** Closes the worker sockets of a slot that is gone (wid), or of every slot of `watcher`. */
+  release(watcher: string, wid?: number): void {
+    for (const s of this.sockets.values()) s.workers?.release(watcher, wid);
   }
 
   /** Puts `s` under its name; returns the socket it replaces, for the caller to close once unused. */
@@ -127,6 +158,8 @@ export class SocketRegistry {
       ...(s.address.family === 'AF_UNIX' ? { path: s.address.path } : { host: s.address.host, port: s.address.port }),
       address: s.label,
       backlog: s.config.backlog,
+      inode: s.inode,
+      ...(s.workers ? { per_worker: s.workers.list().map((w) => ({ watcher: w.slot!.watcher, wid: w.slot!.wid, fd: w.fd, inode: w.inode })) } : {}),
     }));
   }
 

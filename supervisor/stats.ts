@@ -48,5 +48,6 @@ export function processStats(p: Proc, now = Date.now()): Record<string, unknown>
   if (!s) return undefined;
   const beat = p.heartbeat;
   const heartbeat = beat ? { heartbeat_age: Math.round((now - beat.at) / 100) / 10, loop_delay_ms: beat.loopDelayMs, loop_delay_max_ms: beat.loopDelayMaxMs } : {};
-  return { ...s, wid: p.spec.wid, state: p.state, ...heartbeat };
+  const sockets = p.spec.sockets.map((k) => ({ name: k.name, inode: k.inode, per_worker: Boolean(k.slot) }));
+  return { ...s, wid: p.spec.wid, state: p.state, sockets, ...heartbeat };
 }

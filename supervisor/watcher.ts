@@ -13,7 +13,7 @@ import { Proc, type ExitInfo } from './process.js';
 import { Readiness, runsCircusWorker } from './readiness.js';
 import { Reconciler } from './reconciler.js';
 import { sleep } from './serial.js';
-import type { BoundSocket } from './sockets.js';
+import type { SocketSource } from './worker-sockets.js';
 import { forget as forgetStats, processStats } from './stats.js';
 import { createSink, type Sink } from './streams.js';
 import { heartbeatEvery, Watchdog } from './watchdog.js';
@@ -42,7 +42,7 @@ export class Watcher {
 
   constructor(
     public config: WatcherConfig,
-    private readonly socketsFor: (names: string[]) => BoundSocket[],
+    private readonly sockets: SocketSource,
   ) {
     this.settings = settingsOf(config);
     this.stdout = createSink(config.stdout, process.stdout);
@@ -188,8 +188,15 @@ export class Watcher {
   private async manage(): Promise<void> {
     const surplus = this.live.length - this.settings.numprocesses;
     if (surplus > 0) {
-      const oldest = this.live.sort((a, b) => a.startedAt - b.startedAt).slice(0, surplus);
-      oldest.forEach((p) => void this.stopProc(p));
+      // With a socket per slot the slots stay 1..n: the highest go. Otherwise the oldest, as Circus.
+      const perWorker = this.sockets.perWorker(this.config.sockets);
+      const order = perWorker ? (a: Proc, b: Proc) => b.spec.wid - a.spec.wid : (a: Proc, b: Proc) => a.startedAt - b.startedAt;
+      for (const p of this.live.sort(order).slice(0, surplus)) {
+        // Our copy closes now: the socket goes when the draining worker closes its own. After the
+        // drain, it kept listening unserved (82 of 1,932 requests reset without tcp_migrate_req).
+        if (perWorker) this.sockets.release(this.name, p.spec.wid);
+        void this.stopProc(p);
+      }
     }
     let missing = this.settings.numprocesses - this.live.length;
     while (missing-- > 0 && this.active) {
@@ -227,7 +234,7 @@ export class Watcher {
 
   private spawn(wid: number): Proc {
     const heartbeatMs = this.settings.timeout > 0 ? heartbeatEvery(this.settings.timeout) : undefined;
-    const p = new Proc({ config: this.config, wid, sockets: this.socketsFor(this.config.sockets), stdout: this.stdout, stderr: this.stderr, heartbeatMs });
+    const p = new Proc({ config: this.config, wid, sockets: this.sockets.forChild(this.config.sockets, this.name, wid), stdout: this.stdout, stderr: this.stderr, heartbeatMs });
     this.procs.add(p);
     p.expiresAt = this.ages.deadline(this.settings);
     p.onDraining = () => {

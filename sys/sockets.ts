@@ -18,6 +18,8 @@ export interface ListenOptions {
   blocking?: boolean;
   /** Unix sockets: mode to chmod the socket file to after bind. */
   mode?: number;
+  /** false: bind only. With reuseport that holds the port while other sockets listen on it. */
+  listen?: boolean;
 }
 
 export interface RawListener {
@@ -44,7 +46,7 @@ function getIntOption(fd: number, level: number, name: number): number | undefin
   return libc().getsockopt(fd, level, name, v, len) === 0 ? v.readInt32LE() : undefined;
 }
 
-/** socket + setsockopt + bind + listen. The fd is close-on-exec; the spawner decides who inherits it. */
+/** socket + setsockopt + bind + listen (unless listen: false). The fd is close-on-exec; the spawner decides who inherits it. */
 export function createListener(opts: ListenOptions): RawListener {
   const lc = libc();
   const { address } = opts;
@@ -65,7 +67,7 @@ export function createListener(opts: ListenOptions): RawListener {
     }
     if (lc.bind(fd, sockaddr, sockaddr.length) !== 0) fail('bind', label);
     if (address.family === 'AF_UNIX' && opts.mode !== undefined) fs.chmodSync(address.path, opts.mode);
-    if (lc.listen(fd, opts.backlog ?? 2048) !== 0) fail('listen on', label);
+    if (opts.listen !== false && lc.listen(fd, opts.backlog ?? 2048) !== 0) fail('listen on', label);
     if (!opts.blocking) setNonBlocking(fd);
     return { fd, address: localAddress(fd) ?? address };
   } catch (err) {

@@ -48,7 +48,7 @@ test('circus-ctl covers the everyday commands', async () => {
   assert.equal((await ctl(r, 'list')).out, 'web\nother\n');
   o = await ctl(r, 'list', 'web');
   assert.match(o.out, /^pid\s+wid\s+state\s+age\n\d+\s+1\s+running\s+[\d.]+s\n\d+\s+2\s+running/);
-  assert.match((await ctl(r, 'listsockets')).out, new RegExp(`^name\\s+address\\s+fd\\s+backlog\\nweb\\s+${r.sockets.get('web')!.replace(/\./g, '\\.')}\\s+\\d+\\s+2048\\n$`));
+  assert.match((await ctl(r, 'listsockets')).out, new RegExp(`^name\\s+address\\s+fd\\s+backlog\\s+inode\\s+worker sockets \\(watcher/wid: inode\\)\\nweb\\s+${r.sockets.get('web')!.replace(/\./g, '\\.')}\\s+\\d+\\s+2048\\s+\\d+\\s+shared\\n$`));
   assert.equal((await ctl(r, 'numwatchers')).out, '2\n');
   assert.equal((await ctl(r, 'numprocesses', 'web')).out, '2\n');
 
@@ -67,8 +67,8 @@ test('circus-ctl covers the everyday commands', async () => {
   assert.equal(opts.options.cmd.includes('http-worker.mjs'), true);
 
   o = await ctl(r, 'stats', 'web');
-  // The fixture sends no heartbeat: its heartbeat and loop-delay columns are empty.
-  assert.match(o.out, /^watcher\s+pid\s+wid\s+state\s+cpu\s+rss\s+age\s+heartbeat\s+loop delay mean\/max\n(web\s+\d+\s+\d\s+running\s+[\d.]+%\s+[\d.]+ MB\s+[\d.]+s\s+-\s+-\n){3}$/);
+  // The fixture sends no heartbeat: its heartbeat and loop-delay columns are empty; all hold the one socket.
+  assert.match(o.out, /^watcher\s+pid\s+wid\s+state\s+cpu\s+rss\s+age\s+heartbeat\s+loop delay mean\/max\s+sockets \(inode\)\n(web\s+\d+\s+\d\s+running\s+[\d.]+%\s+[\d.]+ MB\s+[\d.]+s\s+-\s+-\s+web:\d+\n){3}$/);
   o = await ctl(r, '--json', 'stats');
   const stats = JSON.parse(o.out);
   assert.equal(Object.keys(stats.infos.web).length, 3);
