@@ -12,7 +12,7 @@ const USAGE = `usage: npm run chaos -- [options]
   --duration S   seconds of load per fault scenario (default 60)
   --restarts N   worker restarts in the fd/RSS leak scenario (default 1000)
   --idle N       idle connections held while another client is served (default 10000)
-  --only A,B     only the groups whose names start with these (faults:uws, worker:node/fetch, supervisor-input, ...)
+  --only A,B     only the groups whose names start with these (faults:uws, faults-reuseport:node, worker:node/fetch, supervisor-input, ...)
   --quick        5 s scenarios, 20 restarts, 2,000 idle connections
   --help         this text
 Exit codes: 0 every scenario passed or is a known gap, 1 a scenario failed, 2 bad options.
@@ -66,7 +66,10 @@ async function main(): Promise<number> {
       rows.push({ scenario: 'all worker scenarios', backend: `${c.backend}/${c.handler}`, verdict: 'skipped', notes: [c.skip], ms: 0 });
       continue;
     }
-    if (c.handler === 'fetch') groups.push([`faults:${c.backend}`, faultScenarios(c.backend, scale)]);
+    if (c.handler === 'fetch') {
+      groups.push([`faults:${c.backend}`, faultScenarios({ backend: c.backend }, scale)]);
+      groups.push([`faults-reuseport:${c.backend}`, faultScenarios({ backend: c.backend, reuseport: true }, scale)]);
+    }
     groups.push([`worker:${c.backend}/${c.handler}`, workerScenarios(c, scale)]);
   }
   groups.push(['supervisor-input', supervisorInputScenarios(scale)]);

@@ -10,7 +10,7 @@ import { HOSTILE_CASES } from './scenarios/hostile-requests.js';
 import { chunkedOverLimit, slowLoris, stalledBody, stalledReader } from './scenarios/slow-clients.js';
 import { idleFlood } from './scenarios/idle-flood.js';
 import { fuzzWorker } from './scenarios/fuzz.js';
-import { crashLoop, incrDecrLoop, killAllAtOnce, killRandomWorker, manyRestarts, reloadLoop, unwritableStream, type FaultResult } from './scenarios/supervisor-faults.js';
+import { crashLoop, hungWorkers, incrDecrLoop, killAllAtOnce, killRandomWorker, manyRestarts, reloadLoop, unwritableStream, type FaultResult, type FaultSetup } from './scenarios/supervisor-faults.js';
 import { abuseControl, flood, oversized } from './scenarios/control-abuse.js';
 import { fuzzIni } from './scenarios/ini-fuzz.js';
 import { superviseWeb } from './scenarios/supervisor-setup.js';
@@ -43,48 +43,54 @@ function faultRow(r: FaultResult, problems: string[], gap: string | undefined, t
 
 const served = judge.servedProblems;
 
-export function faultScenarios(backend: 'node' | 'uws', s: Scale): (() => Promise<Row>)[] {
+export function faultScenarios(setup: FaultSetup, s: Scale): (() => Promise<Row>)[] {
   const d = s.durationMs;
+  const backend = setup.backend;
   return [
     async () => {
       const t0 = performance.now();
-      const r = await killRandomWorker(backend, 4, d, 2000);
+      const r = await killRandomWorker(setup, 4, d, 2000);
       return faultRow(r, served(r), gapFor(backend, 'kill random'), t0);
     },
     async () => {
       const t0 = performance.now();
-      const r = await reloadLoop(backend, 4, d, 5000, true);
+      const r = await reloadLoop(setup, 4, d, 5000, true);
       return faultRow(r, served(r), gapFor(backend, 'reload'), t0);
     },
     async () => {
       const t0 = performance.now();
-      const r = await reloadLoop(backend, 4, Math.min(d, 30000), 5000, false);
+      const r = await reloadLoop(setup, 4, Math.min(d, 30000), 5000, false);
       return faultRow(r, served(r), gapFor(backend, 'reload'), t0);
     },
     async () => {
       const t0 = performance.now();
-      const r = await incrDecrLoop(backend, 3, d, 1000, true);
+      const r = await incrDecrLoop(setup, 3, d, 1000, true);
       return faultRow(r, served(r), gapFor(backend, 'incr/decr'), t0);
     },
     async () => {
       const t0 = performance.now();
-      const r = await killAllAtOnce(backend, 4, Math.min(d, 20000));
+      const r = await killAllAtOnce(setup, 4, Math.min(d, 20000));
       return faultRow(r, served(r), gapFor(backend, 'kill all'), t0);
     },
     async () => {
       const t0 = performance.now();
-      const r = await manyRestarts(backend, 4, s.restarts, Math.max(d * 10, 60000));
+      const r = await manyRestarts(setup, 4, s.restarts, Math.max(d * 10, 60000));
       return faultRow(r, judge.restartProblems(r, s.restarts), gapFor(backend, 'restarts'), t0);
     },
     async () => {
       const t0 = performance.now();
-      const r = await crashLoop(backend, Math.max(d, 30000));
+      const r = await crashLoop(setup, Math.max(d, 30000));
       return faultRow(r, judge.crashLoopProblems(r), gapFor(backend, 'crash loop'), t0);
     },
     async () => {
       const t0 = performance.now();
-      const r = await unwritableStream(backend, Math.min(d, 30000));
+      const r = await unwritableStream(setup, Math.min(d, 30000));
       return faultRow(r, judge.unwritableStreamProblems(r), gapFor(backend, 'unwritable stream'), t0);
+    },
+    async () => {
+      const t0 = performance.now();
+      const r = await hungWorkers(setup, 4, Math.max(d, 15000), 5000, 2);
+      return faultRow(r, judge.hungWorkerProblems(r, 2), gapFor(backend, 'hung worker'), t0);
     },
   ];
 }

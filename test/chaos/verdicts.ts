@@ -50,6 +50,16 @@ export function crashLoopProblems(r: FaultResult & { crashStates: Record<string,
   return [...servedProblems(r), ...(stopped ? [] : [`crash watchers ${JSON.stringify(r.crashStates)}, expected both stopped`])];
 }
 
+/** Hung workers: each one killed by the watchdog, each replacement READY within timeout + 2 s. */
+export function hungWorkerProblems(r: FaultResult & { detectedMs: number[]; replacedMs: number[] }, timeoutS: number): string[] {
+  const slowest = Math.max(0, ...r.replacedMs);
+  return [
+    ...servedProblems(r),
+    ...(r.faults > 0 && r.detectedMs.length === r.faults ? [] : [`${r.detectedMs.length} of ${r.faults} blocked workers killed`]),
+    ...(slowest <= (timeoutS + 2) * 1000 ? [] : [`a replacement took ${Math.round(slowest)} ms (timeout + 2 s = ${(timeoutS + 2) * 1000})`]),
+  ];
+}
+
 export function unwritableStreamProblems(r: FaultResult & { logged: boolean; respawned: boolean }): string[] {
   return [...servedProblems(r), ...(r.logged ? [] : ['no error about /dev/full in the supervisor log']), ...(r.respawned ? [] : ['no respawn'])];
 }

@@ -9,9 +9,20 @@ import { runningPids, type Running } from '../../helpers/supervisor.js';
 import type { BackendName } from '../worker-matrix.js';
 import { every, superviseWeb } from './supervisor-setup.js';
 
+/** Which worker backend, and whether the socket is one per worker (so_reuseport = true). */
+export interface FaultSetup {
+  backend: BackendName;
+  reuseport?: boolean;
+}
+
+/** The backend column of a report row: "node", "uws+reuseport" … */
+export function setupLabel(s: FaultSetup): string {
+  return s.reuseport ? `${s.backend}+reuseport` : s.backend;
+}
+
 export interface FaultResult {
   scenario: string;
-  backend: BackendName;
+  backend: string;
   processes: number;
   durationMs: number;
   faults: number;
@@ -40,8 +51,8 @@ async function underLoad(r: Running, durationMs: number, inject: () => Promise<n
   }
 }
 
-export async function killRandomWorker(backend: BackendName, processes: number, durationMs: number, everyMs: number): Promise<FaultResult> {
-  const r = await superviseWeb({ backend, processes, extra: NO_FLAPPING });
+export async function killRandomWorker(setup: FaultSetup, processes: number, durationMs: number, everyMs: number): Promise<FaultResult> {
+  const r = await superviseWeb({ ...setup, processes, extra: NO_FLAPPING });
   try {
     await waitFor(async () => (await runningPids(r, 'web')).length === processes, 'workers up', 30000);
     const { faults, load } = await underLoad(r, durationMs, () =>
@@ -51,14 +62,14 @@ export async function killRandomWorker(backend: BackendName, processes: number, 
       }),
     );
     // A killed worker held at most its share of the load's connections, each with one request.
-    return { scenario: `SIGKILL a random worker every ${everyMs / 1000} s`, backend, processes, durationMs, faults, load, failedBound: faults * CONNECTIONS, notes: [] };
+    return { scenario: `SIGKILL a random worker every ${everyMs / 1000} s`, backend: setupLabel(setup), processes, durationMs, faults, load, failedBound: faults * CONNECTIONS, notes: [] };
   } finally {
     r.proc.child.kill('SIGKILL');
   }
 }
 
-export async function reloadLoop(backend: BackendName, processes: number, durationMs: number, everyMs: number, keepAlive = true): Promise<FaultResult> {
-  const r = await superviseWeb({ backend, processes });
+export async function reloadLoop(setup: FaultSetup, processes: number, durationMs: number, everyMs: number, keepAlive = true): Promise<FaultResult> {
+  const r = await superviseWeb({ ...setup, processes });
   try {
     await waitFor(async () => (await runningPids(r, 'web')).length === processes, 'workers up', 30000);
     let hups = 0;
@@ -74,14 +85,14 @@ export async function reloadLoop(backend: BackendName, processes: number, durati
       }),
       keepAlive,
     );
-    return { scenario: `reload every ${everyMs / 1000} s (circus-ctl reload and SIGHUP alternating), ${keepAlive ? 'keep-alive' : 'a connection per request'}`, backend, processes, durationMs, faults, load, failedBound: 0, notes: [`${hups} of them SIGHUP`] };
+    return { scenario: `reload every ${everyMs / 1000} s (circus-ctl reload and SIGHUP alternating), ${keepAlive ? 'keep-alive' : 'a connection per request'}`, backend: setupLabel(setup), processes, durationMs, faults, load, failedBound: 0, notes: [`${hups} of them SIGHUP`] };
   } finally {
     r.proc.child.kill('SIGKILL');
   }
 }
 
-export async function incrDecrLoop(backend: BackendName, processes: number, durationMs: number, everyMs: number, keepAlive = true): Promise<FaultResult> {
-  const r = await superviseWeb({ backend, processes });
+export async function incrDecrLoop(setup: FaultSetup, processes: number, durationMs: number, everyMs: number, keepAlive = true): Promise<FaultResult> {
+  const r = await superviseWeb({ ...setup, processes });
   try {
     await waitFor(async () => (await runningPids(r, 'web')).length === processes, 'workers up', 30000);
     const { faults, load } = await underLoad(r, durationMs, () =>
@@ -90,14 +101,14 @@ export async function incrDecrLoop(backend: BackendName, processes: number, dura
       }),
       keepAlive,
     );
-    return { scenario: `incr/decr every ${everyMs / 1000} s, ${keepAlive ? 'keep-alive' : 'a connection per request'}`, backend, processes, durationMs, faults, load, failedBound: 0, notes: [] };
+    return { scenario: `incr/decr every ${everyMs / 1000} s, ${keepAlive ? 'keep-alive' : 'a connection per request'}`, backend: setupLabel(setup), processes, durationMs, faults, load, failedBound: 0, notes: [] };
   } finally {
     r.proc.child.kill('SIGKILL');
   }
 }
 
-export async function killAllAtOnce(backend: BackendName, processes: number, durationMs: number): Promise<FaultResult> {
-  const r = await superviseWeb({ backend, processes, extra: NO_FLAPPING });
+export async function killAllAtOnce(setup: FaultSetup, processes: number, durationMs: number): Promise<FaultResult> {
+  const r = await superviseWeb({ ...setup, processes, extra: NO_FLAPPING });
   try {
     await waitFor(async () => (await runningPids(r, 'web')).length === processes, 'workers up', 30000);
     let backMs = 0;
@@ -113,7 +124,7 @@ export async function killAllAtOnce(backend: BackendName, processes: number, dur
       return pids.length;
     });
     return {
-      scenario: 'all workers SIGKILLed at once', backend, processes, durationMs, faults, load, failedBound: CONNECTIONS,
+      scenario: 'all workers SIGKILLed at once', backend: setupLabel(setup), processes, durationMs, faults, load, failedBound: CONNECTIONS,
       notes: [`a connection opened right after the kill was answered after ${Math.round(backMs)} ms (queued in the backlog)`],
     };
   } finally {
@@ -121,8 +132,8 @@ export async function killAllAtOnce(backend: BackendName, processes: number, dur
   }
 }
 
-export async function manyRestarts(backend: BackendName, processes: number, restarts: number, budgetMs: number): Promise<FaultResult> {
-  const r = await superviseWeb({ backend, processes, extra: NO_FLAPPING });
+export async function manyRestarts(setup: FaultSetup, processes: number, restarts: number, budgetMs: number): Promise<FaultResult> {
+  const r = await superviseWeb({ ...setup, processes, extra: NO_FLAPPING });
   const sup = r.proc.child.pid!;
   try {
     const up = () => waitFor(async () => (await runningPids(r, 'web')).length === processes, 'workers up', 30000);
@@ -140,7 +151,7 @@ export async function manyRestarts(backend: BackendName, processes: number, rest
     const load = await startLoad(targetOf(r.sockets.get('web')!), { connections: 4, durationMs: 1000, keepAlive: true }).done;
     const notes = done < restarts ? [`stopped at ${done} restarts: the ${budgetMs / 1000} s budget ran out`] : [];
     return {
-      scenario: `${restarts} worker restarts (SIGKILL, respawn, READY)`, backend, processes, durationMs: performance.now() - t0, faults: done, load,
+      scenario: `${restarts} worker restarts (SIGKILL, respawn, READY)`, backend: setupLabel(setup), processes, durationMs: performance.now() - t0, faults: done, load,
       supervisor: { fdsBefore, fdsAfter: await settledFdCount(sup), rssBeforeKb, rssAfterKb: rssKb(sup) }, notes,
     };
   } finally {
@@ -149,19 +160,19 @@ export async function manyRestarts(backend: BackendName, processes: number, rest
 }
 
 /** Watchers whose app crashes at start or after its first request, beside a healthy one under load. */
-export async function crashLoop(backend: BackendName, durationMs: number): Promise<FaultResult & { crashStates: Record<string, string> }> {
+export async function crashLoop(setup: FaultSetup, durationMs: number): Promise<FaultResult & { crashStates: Record<string, string> }> {
   const flap = 'flapping.attempts = 2\nflapping.window = 1\nflapping.retry_in = 0.5\nflapping.max_retry = 1\n';
   const crashAtStart = `[watcher:crash-start]
-cmd = circus-worker --fd $(circus.sockets.crash) --backend ${backend} ${path.join(ROOT, 'test/fixtures/chaos/crash-at-start.mjs')}
+cmd = circus-worker --fd $(circus.sockets.crash) --backend ${setup.backend} ${path.join(ROOT, 'test/fixtures/chaos/crash-at-start.mjs')}
 use_sockets = True
 numprocesses = 1
 ${flap}`;
   const crashAfterFirst = `[watcher:crash-after]
-cmd = circus-worker --fd $(circus.sockets.crash) --backend ${backend} ${path.join(ROOT, 'test/fixtures/chaos/crash-after-first.mjs')}
+cmd = circus-worker --fd $(circus.sockets.crash) --backend ${setup.backend} ${path.join(ROOT, 'test/fixtures/chaos/crash-after-first.mjs')}
 use_sockets = True
 numprocesses = 1
 ${flap}`;
-  const r = await superviseWeb({ backend, processes: 2 }, crashAtStart + crashAfterFirst, ['web', 'crash']);
+  const r = await superviseWeb({ ...setup, processes: 2 }, crashAtStart + crashAfterFirst, ['web', 'crash']);
   try {
     await waitFor(async () => (await runningPids(r, 'web')).length === 2, 'web workers up', 30000);
     const crashTarget = targetOf(r.sockets.get('crash')!);
@@ -186,7 +197,7 @@ ${flap}`;
     crashStates = await stopped();
     const webStatus = String((await r.ctl('status', { name: 'web' })).status);
     return {
-      scenario: 'crash-looping apps (exit at start / after the first request) beside a healthy watcher', backend, processes: 2, durationMs, faults, load,
+      scenario: 'crash-looping apps (exit at start / after the first request) beside a healthy watcher', backend: setupLabel(setup), processes: 2, durationMs, faults, load,
       failedBound: 0, crashStates, notes: [`crash watchers: ${JSON.stringify(crashStates)}; web: ${webStatus}; supervisor alive: ${r.proc.child.exitCode === null}`],
     };
   } finally {
@@ -195,9 +206,9 @@ ${flap}`;
 }
 
 /** stdout_stream on /dev/full (every write fails ENOSPC): logged, supervision and serving go on. */
-export async function unwritableStream(backend: BackendName, durationMs: number): Promise<FaultResult & { logged: boolean; respawned: boolean }> {
+export async function unwritableStream(setup: FaultSetup, durationMs: number): Promise<FaultResult & { logged: boolean; respawned: boolean }> {
   const extra = `stdout_stream.class = FileStream\nstdout_stream.filename = /dev/full\n${NO_FLAPPING}`;
-  const r = await superviseWeb({ backend, processes: 2, extra, workerArgs: '--access-log' });
+  const r = await superviseWeb({ ...setup, processes: 2, extra, workerArgs: '--access-log' });
   try {
     await waitFor(async () => (await runningPids(r, 'web')).length === 2, 'workers up', 30000);
     let respawned = false;
@@ -214,8 +225,44 @@ export async function unwritableStream(backend: BackendName, durationMs: number)
     });
     const logged = /\/dev\/full/.test(r.proc.stderr());
     return {
-      scenario: 'stdout_stream file unwritable (/dev/full: ENOSPC)', backend, processes: 2, durationMs, faults, load, failedBound: CONNECTIONS,
+      scenario: 'stdout_stream file unwritable (/dev/full: ENOSPC)', backend: setupLabel(setup), processes: 2, durationMs, faults, load, failedBound: CONNECTIONS,
       logged, respawned, notes: [`error logged: ${logged}; worker respawned: ${respawned}; supervisor answers status: ${(await r.ctl('status')).status}`],
+    };
+  } finally {
+    r.proc.child.kill('SIGKILL');
+  }
+}
+
+const KILLED = /web: process (\d+) missed its heartbeat/g;
+
+/** A worker's event loop blocked for good (GET /pid?spin=3600000: an hour) every `everyMs`, under load: the watchdog
+ * (`timeout`) kills it and the watcher replaces it while the other workers serve. */
+export async function hungWorkers(setup: FaultSetup, processes: number, durationMs: number, everyMs: number, timeoutS = 2): Promise<FaultResult & { detectedMs: number[]; replacedMs: number[] }> {
+  const r = await superviseWeb({ ...setup, processes, extra: `timeout = ${timeoutS}\n${NO_FLAPPING}` });
+  const kills = () => [...r.proc.stderr().matchAll(KILLED)].map((m) => Number(m[1]));
+  try {
+    await waitFor(async () => (await runningPids(r, 'web')).length === processes, 'workers up', 30000);
+    const detectedMs: number[] = [];
+    const replacedMs: number[] = [];
+    const { faults, load } = await underLoad(r, durationMs, () =>
+      every(everyMs, durationMs - 500, async () => {
+        const before = kills().length;
+        const t0 = performance.now();
+        void request(r.sockets.get('web')!, '/pid?spin=3600000', { timeoutMs: 60000 }).catch(() => {});
+        const victim = await waitFor(() => kills()[before], 'the watchdog to kill the blocked worker', (timeoutS + 10) * 1000);
+        detectedMs.push(performance.now() - t0);
+        await waitFor(async () => {
+          const pids = await runningPids(r, 'web');
+          return pids.length === processes && !pids.includes(victim);
+        }, 'a replacement to be READY', 30000);
+        replacedMs.push(performance.now() - t0);
+      }),
+    );
+    const span = (ms: number[]) => (ms.length ? `${Math.round(Math.min(...ms))}–${Math.round(Math.max(...ms))} ms` : 'never');
+    return {
+      scenario: `an event loop blocked every ${everyMs / 1000} s (a request that spins), timeout = ${timeoutS}`, backend: setupLabel(setup), processes, durationMs, faults, load,
+      failedBound: faults * CONNECTIONS, detectedMs, replacedMs,
+      notes: [`killed ${span(detectedMs)} after the blocking request, replacement READY after ${span(replacedMs)}`],
     };
   } finally {
     r.proc.child.kill('SIGKILL');

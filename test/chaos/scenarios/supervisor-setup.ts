@@ -8,6 +8,8 @@ export interface WebWatcher {
   /** Extra watcher lines (flapping, streams …). */
   extra?: string;
   workerArgs?: string;
+  /** so_reuseport = true on every socket: one listening socket per worker slot. */
+  reuseport?: boolean;
 }
 
 export function webWatcher(name: string, w: WebWatcher, socket = 'web'): string {
@@ -20,13 +22,14 @@ ${w.extra ?? ''}
 `;
 }
 
-export function header(dir: string, sockets = ['web']): string {
-  return `[circus]\nendpoint = unix://${dir}/ctl.sock\n\n` + sockets.map((s) => `[socket:${s}]\nhost = 127.0.0.1\nport = 0\n\n`).join('');
+export function header(dir: string, sockets = ['web'], reuseport = false): string {
+  const extra = reuseport ? 'so_reuseport = true\n' : '';
+  return `[circus]\nendpoint = unix://${dir}/ctl.sock\n\n` + sockets.map((s) => `[socket:${s}]\nhost = 127.0.0.1\nport = 0\n${extra}\n`).join('');
 }
 
 export async function superviseWeb(w: WebWatcher, more = '', sockets = ['web']): Promise<Running> {
   const dir = tempDir();
-  return startSupervisor(header(dir, sockets) + webWatcher('web', w) + more, { dir });
+  return startSupervisor(header(dir, sockets, w.reuseport) + webWatcher('web', w) + more, { dir });
 }
 
 /** Runs `fn` at t0 + everyMs, t0 + 2·everyMs … until `durationMs` (bounded; never overlapping: a late
