@@ -12,6 +12,8 @@ export interface LoadOptions {
   keepAlive: boolean;
   path?: string;
   timeoutMs?: number;
+  /** What a 200's body counts under in byPid (default: the pid in it). */
+  keyOf?: (body: string) => string;
   /** Called with the cause and the time since the start of every failure (for timelines). */
   onFailure?: (cause: string, atMs: number) => void;
 }
@@ -26,7 +28,7 @@ export interface LoadResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** Requests answered per responding worker pid (from the 'ok <pid>' / {pid} body). */
+  /** Requests answered per responding worker pid (from the 'ok <pid>' / {pid} body), or per keyOf. */
   byPid: Record<string, number>;
   ms: number;
 }
@@ -46,7 +48,7 @@ export interface RunningLoad {
   done: Promise<LoadResult>;
   stop(): void;
   /** Counters so far (a live view for fault injectors). */
-  snapshot(): { sent: number; ok: number; failed: number; refused: number };
+  snapshot(): { sent: number; ok: number; failed: number; refused: number; byPid: Record<string, number> };
 }
 
 export function startLoad(target: Target, opts: LoadOptions): RunningLoad {
@@ -77,7 +79,7 @@ export function startLoad(target: Target, opts: LoadOptions): RunningLoad {
           latencies.push(performance.now() - start);
           if (res.statusCode === 200) {
             if (++r.ok === 50) markStarted();
-            const pid = pidIn(body);
+            const pid = (opts.keyOf ?? pidIn)(body);
             r.byPid[pid] = (r.byPid[pid] ?? 0) + 1;
           } else fail(`status ${res.statusCode}`);
           resolve();
@@ -109,5 +111,5 @@ export function startLoad(target: Target, opts: LoadOptions): RunningLoad {
     r.ms = performance.now() - t0;
     return r;
   });
-  return { started, done, stop: () => (stopped = true), snapshot: () => ({ sent: r.sent, ok: r.ok, failed: r.failed, refused: r.refused }) };
+  return { started, done, stop: () => (stopped = true), snapshot: () => ({ sent: r.sent, ok: r.ok, failed: r.failed, refused: r.refused, byPid: { ...r.byPid } }) };
 }
