@@ -9,7 +9,9 @@ import { packageVersion } from '../sys/package-version.js';
 import { chooseBackend, type BackendChoice } from './choose-backend.js';
 import type { HandlerKind, WebSocketCloseTiming } from './contract.js';
 import { EXIT_FAILURE, EXIT_USAGE, WorkerError } from './error-codes.js';
+import { Health } from './health.js';
 import { createLifecycle, startHeartbeat, STOP_SIGNALS } from './lifecycle.js';
+import { listenToSupervisor } from './supervisor-channel.js';
 import { listenSpec, openListening } from './listen-target.js';
 import { loadApp, parseAppSpec } from './load-app.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from './log.js';
@@ -33,6 +35,8 @@ interface Flags {
   lazyRequest: boolean;
   uwsModule?: string;
   wsClose: WebSocketCloseTiming;
+  healthPath?: string;
+  stopDelay: number;
 }
 
 function number(flag: string, min: number) {
@@ -50,6 +54,12 @@ function bytes(value: string): number {
   return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
 }
 
+/** --health-path: an absolute path without query or spaces (it is matched exactly). */
+function healthPath(value: string): string {
+  if (!/^\/[^\s?#]*$/.test(value)) throw new InvalidArgumentError('--health-path must be a path starting with / (no query, no spaces), e.g. /healthz');
+  return value;
+}
+
 function program(): Command {
   return new Command('circus-worker')
     .version(packageVersion(), '-V, --version')
@@ -61,6 +71,8 @@ function program(): Command {
     .addOption(new Option('--backend <name>', 'HTTP engine').choices(['auto', 'node', 'uws']).default('auto'))
     .addOption(new Option('--handler <kind>', 'override handler detection').choices(['fetch', 'node', 'uws']))
     .option('--graceful-timeout <seconds>', 'drain time before in-flight requests are cut', number('--graceful-timeout', 0), 30)
+    .option('--health-path <path>', 'answer GET PATH with 200/503 and one line of JSON from the worker itself (never the app)', healthPath)
+    .option('--stop-delay <seconds>', 'on a stop signal, keep serving this long with the health path answering 503, then drain', number('--stop-delay', 0), 0)
     .option('--max-body <bytes>', 'largest request body; larger gets 413 unread', bytes, 1024 * 1024)
     .option('--max-requests <n>', 'drain and exit 0 after this many requests (0 = never)', number('--max-requests', 0), 0)
     .option('--max-requests-jitter <n>', 'add random 0..n to --max-requests', number('--max-requests-jitter', 0), 0)
@@ -99,6 +111,7 @@ async function main(argv: string[]): Promise<number> {
   const backend = await chooseBackend(flags.backend, handler.kind, log, flags.uwsModule, [path.dirname(appSpec.file), process.cwd()]);
   const listening = await openListening(spec);
 
+  const health = new Health();
   let lifecycle: ReturnType<typeof createLifecycle> | undefined;
   let served = 0;
   const limit = flags.maxRequests > 0 ? flags.maxRequests + Math.floor(Math.random() * (flags.maxRequestsJitter + 1)) : 0;
@@ -111,15 +124,20 @@ async function main(argv: string[]): Promise<number> {
     accessLog: flags.accessLog,
     lazyRequest: flags.lazyRequest,
     webSocketClose: flags.wsClose,
+    health: flags.healthPath ? health.on(flags.healthPath) : undefined,
     onRequest: limit
       ? () => {
           if (++served === limit) lifecycle?.stop(`served ${limit} requests (--max-requests)`);
         }
       : () => {},
   });
-  lifecycle = createLifecycle(server, { gracefulTimeoutMs: flags.gracefulTimeout * 1000, log });
+  lifecycle = createLifecycle(server, { gracefulTimeoutMs: flags.gracefulTimeout * 1000, stopDelayMs: flags.stopDelay * 1000, health, log });
   const life = lifecycle;
-  for (const sig of STOP_SIGNALS) process.on(sig, () => life.stop(sig));
+  for (const sig of STOP_SIGNALS) process.on(sig, () => life.signal(sig));
+  listenToSupervisor(process.env, () => {
+    if (health.state === 'serving' && flags.healthPath) log.info(`the supervisor is stopping: ${flags.healthPath} answers 503 from now on; still serving`);
+    health.enter('stopping');
+  });
   process.on('uncaughtException', (err) => {
     log.error('uncaught exception outside any request; draining and exiting 1 so the supervisor starts a fresh worker', err);
     life.stop('uncaught exception', EXIT_FAILURE);

@@ -98,6 +98,8 @@ export interface ServeOptions {
    * request that publishes still reaches them), or at once.
    */
   webSocketClose: WebSocketCloseTiming;
+  /** --health-path: requests for it are answered by the backend itself, never by the app. */
+  health?: HealthCheck;
 }
 
 export type WebSocketCloseTiming = 'after-requests' | 'at-once';
@@ -123,4 +125,22 @@ export interface Backend {
   /** The engine build it runs on, when that varies (`name@version` of the uWS package). */
   readonly build?: string;
   serve(handler: AppHandler, opts: ServeOptions): Promise<RunningServer>;
+}
+
+// --health-path: what a backend answers itself (worker/health.ts keeps the state).
+export interface HealthReply {
+  status: 200 | 503;
+  /** One line of JSON, newline-terminated. */
+  body: string;
+}
+
+/** What a backend needs: the path to intercept and the answer at this moment. */
+export interface HealthCheck {
+  readonly path: string;
+  reply(): HealthReply;
+}
+
+/** Whether a request target (path and maybe a query) asks for the health path. */
+export function isHealthTarget(target: string | undefined, path: string): boolean {
+  return target === path || (!!target && target.startsWith(path) && target[path.length] === '?');
 }

@@ -1,20 +1,28 @@
 // The worker's life after it serves: signals and other stop reasons only record an intent;
 // one place turns the first intent into a drain with a deadline and the second into an exit.
 // Once READY, a heartbeat tells the supervisor (and systemd) that the event loop still turns.
+// With a stop delay, a stop signal first makes the worker a lame duck: health checks get 503
+// while every request is still served, and only then does the drain start.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { notify, notifyParent, notifySystemd, systemdWatchdogMs } from '../sys/notify.js';
 import type { RunningServer } from './contract.js';
 import { EXIT_FAILURE, EXIT_OK } from './error-codes.js';
+import { Health } from './health.js';
 import type { Logger } from './log.js';
 
 export interface LifecycleOptions {
   gracefulTimeoutMs: number;
+  /** --stop-delay: how long a stop signal keeps the worker serving with failing health checks. */
+  stopDelayMs?: number;
+  health?: Health;
   log: Logger;
 }
 
 export interface Lifecycle {
-  /** Asks for a graceful stop; a second request while draining exits at once. */
+  /** Asks for a graceful stop now; a second request while draining exits at once. */
   stop(reason: string, exitCode?: number): void;
+  /** A stop signal: the stop delay first (a second signal ends it early), then as stop(). */
+  signal(sig: NodeJS.Signals): void;
   /** Resolves with the exit code once the worker is done. */
   readonly done: Promise<number>;
 }
@@ -30,9 +38,11 @@ export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT', '
 
 export function createLifecycle(server: RunningServer, opts: LifecycleOptions): Lifecycle {
   const { log } = opts;
+  const health = opts.health ?? new Health();
   let finish!: (code: number) => void;
   const done = new Promise<number>((resolve) => (finish = resolve));
-  let state: 'serving' | 'draining' | 'done' = 'serving';
+  let state: 'serving' | 'lame-duck' | 'draining' | 'done' = 'serving';
+  let lameDuckTimer: NodeJS.Timeout | undefined;
 
   const end = (code: number) => {
     if (state === 'done') return;
@@ -42,6 +52,7 @@ export function createLifecycle(server: RunningServer, opts: LifecycleOptions): 
 
   const drain = (reason: string, exitCode: number) => {
     state = 'draining';
+    health.enter('draining');
     const ws = server.webSockets();
     log.info(`stopping (${reason}): no new connections, draining ${server.connections()} open connection(s)${ws ? `, closing ${ws} WebSocket(s) with 1001` : ''}`);
     notify('STOPPING=1');
@@ -57,13 +68,18 @@ export function createLifecycle(server: RunningServer, opts: LifecycleOptions): 
   };
 
   let stopAskedAt = 0;
+  const again = () => Date.now() - stopAskedAt < SAME_STOP_WINDOW_MS;
+  const startDrain = (reason: string, exitCode: number) => {
+    clearTimeout(lameDuckTimer);
+    // Deferred so a signal handler never runs the drain itself.
+    state = 'draining';
+    stopAskedAt = Date.now();
+    queueMicrotask(() => drain(reason, exitCode));
+  };
+
   const stop = (reason: string, exitCode = EXIT_OK) => {
-    if (state === 'serving') {
-      // Deferred so a signal handler never runs the drain itself.
-      state = 'draining';
-      stopAskedAt = Date.now();
-      queueMicrotask(() => drain(reason, exitCode));
-    } else if (state === 'draining' && Date.now() - stopAskedAt < SAME_STOP_WINDOW_MS) {
+    if (state === 'serving' || state === 'lame-duck') startDrain(reason, exitCode);
+    else if (state === 'draining' && again()) {
       log.debug(`${reason} within ${SAME_STOP_WINDOW_MS} ms of the first stop request: same request, still draining`);
     } else if (state === 'draining') {
       log.warn(`${reason} while draining: exiting now`);
@@ -72,7 +88,23 @@ export function createLifecycle(server: RunningServer, opts: LifecycleOptions): 
     }
   };
 
-  return { stop, done };
+  const signal = (sig: NodeJS.Signals) => {
+    const delay = opts.stopDelayMs ?? 0;
+    if (state === 'serving' && delay > 0) {
+      state = 'lame-duck';
+      stopAskedAt = Date.now();
+      health.enter('stopping');
+      log.info(`${sig}: health checks get 503 for ${delay / 1000}s (--stop-delay) while requests are still served, then draining`);
+      lameDuckTimer = setTimeout(() => startDrain(`${sig}, after the stop delay`, EXIT_OK), delay);
+    } else if (state === 'lame-duck' && again()) {
+      log.debug(`${sig} within ${SAME_STOP_WINDOW_MS} ms of the first stop request: same request`);
+    } else if (state === 'lame-duck') {
+      log.info(`${sig} during the stop delay: draining now`);
+      startDrain(sig, EXIT_OK);
+    } else stop(sig);
+  };
+
+  return { stop, signal, done };
 }
 
 /** Heartbeat interval on the supervisor's pipe unless CIRCUS_HEARTBEAT_MS says otherwise. */

@@ -6,9 +6,10 @@ import { fetchNodeListener } from './fetch.js';
 import { nodeStyleListener } from './node-style.js';
 import { upgradeHandler, type UpgradeListener } from './upgrade.js';
 import { NodeWebSockets } from './websocket.js';
-import { checkServes, type AppHandler, type Backend, type FetchServerApi, type RunningServer, type ServeOptions } from '../contract.js';
+import { checkServes, isHealthTarget, type AppHandler, type Backend, type FetchServerApi, type RunningServer, type ServeOptions } from '../contract.js';
 import { requestMaker } from '../fetch/request.js';
 import { FetchServer, plainHost } from '../fetch/server.js';
+import { replyHealth } from './replies.js';
 
 type Tracked = Socket & { _httpMessage?: ServerResponse | null };
 
@@ -48,7 +49,7 @@ export const nodeBackend: Backend = {
     const websockets = handler.kind === 'fetch' && handler.websocket ? new NodeWebSockets(handler.websocket.handler, handler.websocket.options, opts.log, opts.accessLog) : undefined;
     const fetchServer = () => new FetchServer(websockets ? websockets.host(pendingRequests) : plainHost(pendingRequests));
     const inner = withAccessLog(listenerFor(handler, opts, fetchServer), opts);
-    const { onRequest } = opts;
+    const { onRequest, health } = opts;
     const server = http.createServer(
       {
         keepAliveTimeout: opts.idleTimeoutMs,
@@ -60,6 +61,7 @@ export const nodeBackend: Backend = {
       },
       (req, res) => {
         if (draining) res.shouldKeepAlive = false;
+        if (health && isHealthTarget(req.url, health.path)) return replyHealth(res, health.reply());
         onRequest();
         inner(req, res);
       },

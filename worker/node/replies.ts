@@ -1,6 +1,7 @@
-// Canned replies the worker itself writes on node:http (400, 413, 500), and the request-body limit.
+// Canned replies the worker itself writes on node:http (400, 413, 500, health), and the request-body limit.
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { LINGER_MS } from '../fetch/body-limit.js';
+import type { HealthReply } from '../contract.js';
 
 function reply(res: ServerResponse, status: number, text: string, close: boolean): void {
   if (res.headersSent || res.destroyed) {
@@ -13,6 +14,12 @@ function reply(res: ServerResponse, status: number, text: string, close: boolean
   // leaves its statusMessage behind ("500 OK").
   res.writeHead(status, STATUS_CODES[status], headers);
   res.end(text);
+}
+
+/** The worker's own health answer (--health-path); the app never sees the request. */
+export function replyHealth(res: ServerResponse, h: HealthReply): void {
+  res.writeHead(h.status, STATUS_CODES[h.status], { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(h.body)) });
+  res.end(h.body);
 }
 
 /**

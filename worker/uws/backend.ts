@@ -9,7 +9,7 @@ import type { TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
 import { WorkerError } from '../error-codes.js';
 import { fetchUwsHandler } from './fetch.js';
 import type { Exchange, ExchangeTracker } from './exchange.js';
-import { checkServes, type AppHandler, type Backend, type RunningServer, type ServeOptions } from '../contract.js';
+import { checkServes, type AppHandler, type HealthCheck, type Backend, type RunningServer, type ServeOptions } from '../contract.js';
 import { requestMaker } from '../fetch/request.js';
 import { FetchServer, plainHost } from '../fetch/server.js';
 import { loadUwsModule, type UwsModule } from './load-module.js';
@@ -119,8 +119,25 @@ function listenOnFd(uws: UwsModule, app: TemplatedApp, listen: FdDescription): u
   return socket;
 }
 
+/** --health-path, answered here (a static route wins over the app's wildcard ones in uWS). */
+function registerHealth(app: TemplatedApp, health: HealthCheck, flight: Flight): void {
+  app.any(health.path, (res, req) => {
+    const h = health.reply();
+    const head = req.getMethod().toLowerCase() === 'head';
+    res.cork(() => {
+      res.writeStatus(h.status === 200 ? '200 OK' : '503 Service Unavailable').writeHeader('content-type', 'application/json').writeHeader('cache-control', 'no-store');
+      if (!head) return void res.end(h.body, flight.draining);
+      // As write-response.ts does it: endWithoutBody's own arguments misbehave in uWS 20.30.
+      res.writeHeader('content-length', String(Buffer.byteLength(h.body)));
+      if (flight.draining) res.writeHeader('connection', 'close');
+      res.endWithoutBody();
+    });
+  });
+}
+
 async function register(uws: UwsModule, app: TemplatedApp, handler: AppHandler, opts: ServeOptions, flight: Flight): Promise<UwsWebSockets | undefined> {
   checkServes('uws', handler.kind);
+  if (opts.health) registerHealth(app, opts.health, flight);
   switch (handler.kind) {
     case 'fetch': {
       const { websocket } = handler;

@@ -1,0 +1,32 @@
+// Messages from circus-supervisor down to this worker. CIRCUS_NOTIFY_FD is a Unix socketpair (what
+// node's spawn 'pipe' makes), so the same fd that carries the worker's READY=1 / STOPPING=1 lines
+// up carries the supervisor's lines down, one per line:
+//   LAMEDUCK=1   the supervisor is stopping: fail health checks, keep serving until the stop signal.
+// Unknown lines are ignored, so a newer supervisor can say more to an older worker.
+import net from 'node:net';
+
+export type SupervisorMessage = 'LAMEDUCK=1';
+
+/**
+ * Calls `onMessage` for each known line the supervisor sends, for the rest of the process's life
+ * (the socket owns the fd from now on: closing it would close the channel READY=1 goes up on).
+ */
+export function listenToSupervisor(env: NodeJS.ProcessEnv, onMessage: (m: SupervisorMessage) => void): void {
+  const fd = Number(env.CIRCUS_NOTIFY_FD);
+  if (!Number.isInteger(fd) || fd <= 2) return;
+  let channel: net.Socket;
+  try {
+    // Half-open: the supervisor closing its end must not shut down ours (READY/STOPPING still go up).
+    channel = new net.Socket({ fd, readable: true, writable: false, allowHalfOpen: true });
+  } catch {
+    return; // not something we can read from: nothing will come down
+  }
+  channel.unref();
+  channel.on('error', () => {});
+  let rest = '';
+  channel.on('data', (d: Buffer) => {
+    const lines = (rest + d.toString('latin1')).split('\n');
+    rest = lines.pop()!.slice(-256);
+    for (const l of lines) if (l.trim() === 'LAMEDUCK=1') onMessage('LAMEDUCK=1');
+  });
+}
