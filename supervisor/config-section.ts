@@ -1,7 +1,7 @@
 // One INI section being read: values through the option tables, unknown keys refused, Circus
 // keys that mean nothing here accepted with a warning.
 import type { IniSection } from './ini-file.js';
-import { configError } from './errors.js';
+import { ConfigError, configError } from './errors.js';
 import type { OptionTable, Values } from './options.js';
 import { substitute } from './substitute.js';
 import type { Where } from './values.js';
@@ -21,12 +21,18 @@ export class Section {
   raw(key: string): string | undefined {
     return this.s.entries.get(key)?.value;
   }
-  /** Every option of `table`, parsed, or its fallback (`fallbacks` first) when absent. */
-  values<T extends OptionTable>(table: T, fallbacks: Partial<Values<T>> = {}): Values<T> {
+  /**
+   * Every option of `table`, parsed, or its fallback (`fallbacks` first) when absent. With
+   * `expand`, $(circus.env.VAR) is replaced first in every value but the `except` keys (as Circus
+   * does for all options; cmd, args and env are substituted per process instead).
+   */
+  values<T extends OptionTable>(table: T, fallbacks: Partial<Values<T>> = {}, expand?: { env: NodeJS.ProcessEnv; except: string[] }): Values<T> {
     const out: Record<string, unknown> = {};
     for (const [key, o] of Object.entries(table)) {
       const raw = this.raw(key);
-      out[key] = raw !== undefined ? o.parse(raw, this.where(key)) : Object.hasOwn(fallbacks, key) ? fallbacks[key as keyof T] : o.fallback;
+      if (raw === undefined) out[key] = Object.hasOwn(fallbacks, key) ? fallbacks[key as keyof T] : o.fallback;
+      else if (!expand || expand.except.includes(key) || !/\$\(\s*circus\.env\./i.test(raw)) out[key] = o.parse(raw, this.where(key));
+      else out[key] = parseExpanded(raw, expandEnv(raw, expand.env), (v) => o.parse(v, this.where(key)));
     }
     return out as Values<T>;
   }
@@ -42,6 +48,16 @@ export class Section {
       }
       throw configError('EUNKNOWNKEY', w, `unknown option (known: ${known.join(', ')})`);
     }
+  }
+}
+
+/** A value that does not parse after expansion says what it was expanded from. */
+function parseExpanded<T>(raw: string, expanded: string, parse: (v: string) => T): T {
+  try {
+    return parse(expanded);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(err.code, `${err.message} (expanded from "${raw.trim()}")`);
+    throw err;
   }
 }
 

@@ -18,7 +18,7 @@ export function readWatcher(s: Section, name: string, cfg: CircusConfig, flap: F
     'flapping.attempts': flap.attempts,
     'flapping.window': flap.window,
     'flapping.retry_in': flap.retryIn,
-  });
+  }, { env, except: ['cmd', 'args', 'env'] });
   const cmd = v.cmd;
   if (cmd === undefined || !cmd.trim()) throw configError('EMISSINGKEY', s.where('cmd'), 'every watcher needs a cmd');
   for (const key of ['cmd', 'args'] as const) {

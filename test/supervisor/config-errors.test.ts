@@ -1,6 +1,7 @@
 // Every bad configuration stops startup with exit 2 and a message naming file, [section] and key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../supervisor/config.js';
 import { start } from '../helpers/process.js';
@@ -95,4 +96,14 @@ test('include globs, [env:a,b] and [plugin:flapping] defaults are applied', () =
   assert.equal(cfg.sockets.get('api')!.path, path.join(dir, 'api.sock'), 'paths relative to the including file');
   assert.equal(cfg.sockets.get('web')!.family, 'AF_INET6', 'family inferred from host');
   assert.equal(web.copyEnv, true);
+});
+
+test('$(circus.env.VAR) in a watcher value other than cmd/args/env (numprocesses from the environment, as for a pod CPU limit)', () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'env-count.ini');
+  fs.writeFileSync(file, '[watcher:web]\ncmd = circus-worker --bind 127.0.0.1:0 app.mjs\nnumprocesses = $(circus.env.WORKERS)\ngraceful_timeout = $(circus.env.GRACE)\n');
+  const cfg = loadConfig(file, { WORKERS: '3', GRACE: '7' });
+  assert.equal(cfg.watchers.get('web')!.numprocesses, 3);
+  assert.equal(cfg.watchers.get('web')!.gracefulTimeout, 7);
+  assert.throws(() => loadConfig(file, { GRACE: '7' }), (e: any) => e.exitCode === 2 && /numprocesses: expected a whole number, got "" \(expanded from "\$\(circus\.env\.WORKERS\)"\)/.test(e.message));
 });
