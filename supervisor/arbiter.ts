@@ -8,7 +8,7 @@ import { CommandError, EXIT } from './errors.js';
 import { log } from './log.js';
 import type { Settings } from './options.js';
 import { applyReload, planReload } from './reload-config.js';
-import { Serial } from './serial.js';
+import { Serial, sleep } from './serial.js';
 import { SocketRegistry } from './sockets.js';
 import { procStats } from './stats.js';
 import { Watcher } from './watcher.js';
@@ -21,6 +21,7 @@ export class Arbiter {
   readonly watchers = new Map<string, Watcher>();
   readonly startedAt = Date.now();
   private readonly queue = new Serial();
+  /** True from the first moment of a stop, stop_delay included (health answers 503). */
   stopping = false;
   private resolveDone!: (code: number) => void;
   /** Resolves with the process exit code once everything has stopped. */
@@ -128,6 +129,13 @@ export class Arbiter {
     if (this.stopping) return;
     this.stopping = true;
     notify('STOPPING=1');
+    // Lame duck first: /health answers 503 from now on (stopping) and the workers are told, so
+    // their --health-path does too, while every one of them keeps serving for stop_delay.
+    for (const w of this.watchers.values()) w.lameDuck();
+    if (this.config.stopDelay > 0) {
+      log.info(`stop_delay: health answers 503 for ${this.config.stopDelay} s while the workers keep serving, then stopping`);
+      await sleep(this.config.stopDelay * 1000);
+    }
     log.info('stopping all watchers');
     // At once, so a reload or start under way ends at its next step instead of running to the end.
     for (const w of this.watchers.values()) void w.stop();

@@ -6,6 +6,10 @@ import { Command, CommanderError } from 'commander';
 import { Arbiter } from './arbiter.js';
 import { loadConfig } from './config.js';
 import { ControlServer } from './control.js';
+import { dispatch } from './commands.js';
+import type { CircusConfig } from './config-types.js';
+import { health } from './health.js';
+import { HttpEndpoint, json } from './http-endpoint.js';
 import { EXIT, SupervisorError } from './errors.js';
 import { log, setLogLevel } from './log.js';
 import { closeInheritedOnExec } from './inherited-fds.js';
@@ -53,13 +57,17 @@ async function main(argv: string[]): Promise<number> {
   if (config.umask !== undefined) process.umask(config.umask);
   const arbiter = new Arbiter(config);
   const control = new ControlServer(arbiter, config.endpoint);
-  arbiter.onStopped = () => control.close();
+  const web = config.metricsEndpoint ? httpEndpoint(arbiter, config.metricsEndpoint) : undefined;
+  const closeEndpoints = async () => void (await Promise.all([control.close(), web?.close()]));
+  arbiter.onStopped = closeEndpoints;
   await control.listen();
   try {
+    // Before the watchers start: a load balancer sees 503 (not refused) until a worker is READY.
+    await web?.listen();
     await arbiter.start();
   } catch (err) {
     arbiter.sockets.closeAll();
-    await control.close();
+    await closeEndpoints();
     throw err;
   }
   installSignalHandlers((i) => arbiter.enqueue(i));
@@ -69,6 +77,15 @@ async function main(argv: string[]): Promise<number> {
   const code = await arbiter.done;
   log.info(`stopped (exit ${code})`);
   return code;
+}
+
+/** [circus] metrics_endpoint: health for load balancers and the status body, over HTTP. */
+function httpEndpoint(arbiter: Arbiter, endpoint: NonNullable<CircusConfig['metricsEndpoint']>): HttpEndpoint {
+  return new HttpEndpoint(endpoint)
+    .get('/health', () => health(arbiter))
+    .get('/health/:watcher', ([name]) => health(arbiter, name))
+    // What the control endpoint answers `status` with (circus-ctl status --json), minus id and time.
+    .get('/status', async () => json(200, { status: 'ok', ...(await dispatch(arbiter, { command: 'status' })) }));
 }
 
 process.on('uncaughtException', fail);

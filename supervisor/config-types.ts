@@ -73,6 +73,10 @@ export interface CircusConfig {
   files: string[];
   endpoint: Endpoint;
   endpointAllowRemote: boolean;
+  /** [circus] metrics_endpoint: the HTTP endpoint (health, status), TCP only. */
+  metricsEndpoint?: Extract<Endpoint, { kind: 'tcp' }>;
+  /** [circus] stop_delay, seconds of lame duck before a stop. */
+  stopDelay: number;
   checkDelay: number;
   warmupDelay: number;
   umask?: number;

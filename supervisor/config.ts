@@ -75,6 +75,7 @@ function readCircus(main: string, files: string[], c: Section, env: NodeJS.Proce
   if (endpoint.kind === 'tcp' && !isLoopback(endpoint.host)) {
     warnings.push(`${main} [circus] endpoint: the control endpoint ${endpoint.url} is reachable from other hosts and has no authentication (endpoint_allow_remote = true)`);
   }
+  const metricsEndpoint = readMetricsEndpoint(main, c, v.metrics_endpoint, v.metrics_endpoint_allow_remote!, env, warnings);
   for (const key of ['pubsub_endpoint', 'stats_endpoint'] as const) {
     if (v[key] !== undefined) warnings.push(`${main} [circus] ${key}: accepted; nothing is published there (use circus-ctl status/stats on the control endpoint)`);
   }
@@ -84,6 +85,8 @@ function readCircus(main: string, files: string[], c: Section, env: NodeJS.Proce
     files,
     endpoint,
     endpointAllowRemote: v.endpoint_allow_remote!,
+    metricsEndpoint,
+    stopDelay: v.stop_delay!,
     checkDelay: v.check_delay!,
     warmupDelay: v.warmup_delay!,
     umask: v.umask,
@@ -95,6 +98,19 @@ function readCircus(main: string, files: string[], c: Section, env: NodeJS.Proce
     watchers: new Map(),
     warnings,
   };
+}
+
+/** metrics_endpoint: TCP only, loopback unless allowed (it has no authentication, like the control endpoint). */
+function readMetricsEndpoint(main: string, c: Section, raw: string | undefined, allowRemote: boolean, env: NodeJS.ProcessEnv, warnings: string[]): CircusConfig['metricsEndpoint'] {
+  if (raw === undefined) return undefined;
+  const ep = parseEndpoint(expandEnv(raw, env));
+  if (typeof ep === 'string') throw configError('EBADVALUE', c.where('metrics_endpoint'), ep);
+  if (ep.kind !== 'tcp') throw configError('EBADVALUE', c.where('metrics_endpoint'), `the HTTP endpoint must be tcp://HOST:PORT, got "${ep.url}"`);
+  if (!isLoopback(ep.host) && !allowRemote) {
+    throw configError('EREMOTEENDPOINT', c.where('metrics_endpoint'), `${ep.url} is not a loopback address; the HTTP endpoint has no authentication, so set metrics_endpoint_allow_remote = true to expose it on purpose (a load balancer on another host)`);
+  }
+  if (!isLoopback(ep.host)) warnings.push(`${main} [circus] metrics_endpoint: ${ep.url} is reachable from other hosts and has no authentication (metrics_endpoint_allow_remote = true)`);
+  return ep;
 }
 
 /** Circus's flapping plugin defaults, for files without [plugin:flapping]. */

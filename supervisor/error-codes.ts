@@ -13,7 +13,7 @@ export const SUPERVISOR_EXIT = {
   [EXIT.INTERNAL]: 'internal error',
   [EXIT.CONFIG]: 'bad configuration or usage (message names file:line, `[section]` and key)',
   [EXIT.SOCKET]: 'a socket could not be bound (message names the socket, address and errno: `EADDRINUSE`, `EACCES` for a port below 1024 as non-root, a Unix path that exists without `replace = true`)',
-  [EXIT.ENDPOINT]: 'the control endpoint could not be opened (in use, or another supervisor is running)',
+  [EXIT.ENDPOINT]: 'the control endpoint or the `metrics_endpoint` could not be opened (in use, or another supervisor is running)',
   [EXIT.FORCED]: 'stopped by force (a second stop signal SIGKILLs every child)',
 } as const;
 
@@ -34,7 +34,7 @@ export const SUPERVISOR_CODES = {
   EUNKNOWNVAR: { exit: EXIT.CONFIG, meaning: '`$(circus.…)` names an unknown variable' },
   EUNKNOWNSOCKET: { exit: EXIT.CONFIG, meaning: '`$(circus.sockets.NAME)` names a socket that has no section' },
   ENOUSESOCKETS: { exit: EXIT.CONFIG, meaning: "a watcher's `cmd` uses a socket but `use_sockets` is not true" },
-  EREMOTEENDPOINT: { exit: EXIT.CONFIG, meaning: 'the control endpoint is not on loopback and `endpoint_allow_remote` is not set' },
+  EREMOTEENDPOINT: { exit: EXIT.CONFIG, meaning: 'the control endpoint is not on loopback and `endpoint_allow_remote` is not set, or the `metrics_endpoint` is not and `metrics_endpoint_allow_remote` is not set' },
   EBADUSER: { exit: EXIT.CONFIG, meaning: '`uid` names no user in /etc/passwd' },
   EBADGROUP: { exit: EXIT.CONFIG, meaning: '`gid` names no group in /etc/group' },
   EPERM: { exit: EXIT.CONFIG, meaning: '`uid` or `gid` is set but the supervisor does not run as root' },
@@ -42,6 +42,7 @@ export const SUPERVISOR_CODES = {
   'E<errno>': { exit: EXIT.SOCKET, meaning: 'socket(), bind() or listen() failed with that errno (`EADDRINUSE`, `EACCES` …)' },
   EENDPOINT: { exit: EXIT.ENDPOINT, meaning: 'the control endpoint cannot be listened on' },
   EENDPOINTBUSY: { exit: EXIT.ENDPOINT, meaning: "the control endpoint's Unix socket is in use by a live supervisor" },
+  EMETRICSENDPOINT: { exit: EXIT.ENDPOINT, meaning: 'the `metrics_endpoint` (HTTP) cannot be listened on' },
 } as const satisfies Codes;
 
 /** When circus-ctl exits with each status. */

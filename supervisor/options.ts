@@ -53,6 +53,9 @@ function wopt<T>(parse: (raw: string, w: Where) => T, fallback: T | undefined, s
 export const CIRCUS_OPTIONS = {
   endpoint: opt(trimmed, undefined, 'tcp://127.0.0.1:5555', 'control endpoint: `tcp://HOST:PORT` or `unix:///PATH` (created 0600); non-loopback TCP needs `endpoint_allow_remote`'),
   endpoint_allow_remote: opt(toBool, false, 'false', 'allow a control endpoint reachable from other hosts (it has no authentication; logged as a warning)'),
+  metrics_endpoint: opt(trimmed, undefined, 'none', 'ours: HTTP endpoint `tcp://HOST:PORT` answering `GET /health`, `/health/NAME` and `/status` (see deploy.md); non-loopback needs `metrics_endpoint_allow_remote`'),
+  metrics_endpoint_allow_remote: opt(toBool, false, 'false', 'ours: allow a `metrics_endpoint` reachable from other hosts (a load balancer elsewhere; no authentication; logged as a warning)'),
+  stop_delay: opt(toSeconds, 0, '0', 'ours: on SIGTERM/SIGINT/SIGQUIT or `quit`, seconds of lame duck first: `/health` answers 503 and every worker is told (`LAMEDUCK=1`) while all keep serving; then the stop as usual'),
   warmup_delay: opt(toSeconds, 0, '0', 'default `warmup_delay` of every watcher'),
   umask: opt(toOctal, undefined, 'inherited', "the supervisor's umask"),
   include: opt(text, undefined, 'none', 'more INI files: space-separated globs, relative to this file'),

@@ -1,8 +1,9 @@
 // One child of a watcher: builds its argv/env with the circus variables, spawns it with the
 // watcher's sockets mapped to child fds 3, 4, … and a readiness pipe after them, and tracks
-// READY=1 / STOPPING=1 lines on that pipe.
+// READY=1 / STOPPING=1 lines on that pipe. The pipe is a Unix socketpair (node's spawn 'pipe'),
+// so the supervisor also writes lines down it: LAMEDUCK=1 when it starts stopping.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { WatcherConfig } from './config-types.js';
 import { log } from './log.js';
 import { resolveCommand } from './resolve-command.js';
@@ -26,6 +27,8 @@ export interface SpawnSpec {
   stderr: Sink;
   /** CIRCUS_HEARTBEAT_MS for the child: how often circus-worker should send its heartbeat. */
   heartbeatMs?: number;
+  /** Spawned while the supervisor is stopping: told LAMEDUCK=1 at once. */
+  lameDuck?: boolean;
 }
 
 const FIRST_SOCKET_FD = 3;
@@ -56,6 +59,7 @@ export class Proc {
   /** Socket name → fd number in the child. */
   readonly fdMap: Map<string, number>;
   private readyResolve!: (v: boolean) => void;
+  private readonly channel: Writable | null;
   private killTimer?: NodeJS.Timeout;
   onDraining?: () => void;
 
@@ -91,7 +95,17 @@ export class Proc {
     });
     spec.stdout.attach(this.child.stdout, this.pid);
     spec.stderr.attach(this.child.stderr, this.pid);
+    this.channel = this.child.stdio[notifyFd] as Writable | null;
     this.listen(this.child.stdio[notifyFd] as Readable | null);
+    if (spec.lameDuck) this.tell('LAMEDUCK=1');
+  }
+
+  /**
+   * One line down the notify channel. circus-worker reads it (LAMEDUCK=1: fail health checks,
+   * keep serving); a child that never reads loses nothing (the line sits in the socket buffer).
+   */
+  tell(msg: 'LAMEDUCK=1'): void {
+    if (this.alive && this.channel?.writable) this.channel.write(`${msg}\n`);
   }
 
   get pid(): number {
@@ -169,6 +183,11 @@ export class Proc {
     this.stopRequested = true;
     this.signal('SIGKILL');
   }
+}
+
+export function describeExit(info: ExitInfo): string {
+  if (info.error) return info.error;
+  return info.signal ? `signal ${info.signal}` : `code ${info.code}`;
 }
 
 function childEnv(config: WatcherConfig, wid: number, fdMap: Map<string, number>, notifyFd: number): Record<string, string> {

@@ -51,6 +51,7 @@ export function planReload(prev: CircusConfig, next: CircusConfig): ReloadPlan {
     ...d.socketsRemoved.map((name): Step => ({ kind: 'close-socket', name })),
   ];
   const ignored = next.endpoint.url !== prev.endpoint.url ? [`endpoint change to ${next.endpoint.url} needs a supervisor restart (ignored)`] : [];
+  if (next.metricsEndpoint?.url !== prev.metricsEndpoint?.url) ignored.push(`metrics_endpoint change to ${next.metricsEndpoint?.url ?? 'none'} needs a supervisor restart (ignored)`);
   return { next, steps, ignored };
 }
 

@@ -9,7 +9,7 @@ import { FlappingGuard } from './flapping.js';
 import { log } from './log.js';
 import { MAX_PROCESSES, settingsOf, type Settings } from './options.js';
 import { MaxAge } from './max-age.js';
-import { Proc, type ExitInfo } from './process.js';
+import { describeExit, Proc, type ExitInfo } from './process.js';
 import { Readiness, runsCircusWorker } from './readiness.js';
 import { Reconciler } from './reconciler.js';
 import { sleep } from './serial.js';
@@ -39,6 +39,7 @@ export class Watcher {
   private readonly readiness = new Readiness();
   private readonly ages: MaxAge;
   private readonly watchdog: Watchdog;
+  private lame = false;
 
   constructor(
     public config: WatcherConfig,
@@ -144,6 +145,12 @@ export class Watcher {
     return Object.fromEntries([...this.procs].map((p) => [p.pid, processStats(p)]).filter(([, s]) => s));
   }
 
+  /** The supervisor is stopping (stop_delay): LAMEDUCK=1 to every process, now and as spawned. */
+  lameDuck(): void {
+    this.lame = true;
+    this.procs.forEach((p) => p.tell('LAMEDUCK=1'));
+  }
+
   close(): void {
     this.flapping.close();
     this.ages.close();
@@ -234,7 +241,7 @@ export class Watcher {
 
   private spawn(wid: number): Proc {
     const heartbeatMs = this.settings.timeout > 0 ? heartbeatEvery(this.settings.timeout) : undefined;
-    const p = new Proc({ config: this.config, wid, sockets: this.sockets.forChild(this.config.sockets, this.name, wid), stdout: this.stdout, stderr: this.stderr, heartbeatMs });
+    const p = new Proc({ config: this.config, wid, sockets: this.sockets.forChild(this.config.sockets, this.name, wid), stdout: this.stdout, stderr: this.stderr, heartbeatMs, lameDuck: this.lame });
     this.procs.add(p);
     p.expiresAt = this.ages.deadline(this.settings);
     p.onDraining = () => {
@@ -292,9 +299,4 @@ export class Watcher {
     while (used.has(wid)) wid++;
     return wid;
   }
-}
-
-export function describeExit(info: ExitInfo): string {
-  if (info.error) return info.error;
-  return info.signal ? `signal ${info.signal}` : `code ${info.code}`;
 }
