@@ -7,12 +7,15 @@ import { killAll, ROOT } from '../helpers/process.js';
 import { workerMatrix } from './worker-matrix.js';
 import { faultScenarios, supervisorInputScenarios, workerScenarios, type Scale } from './scenarios.js';
 import { table, write, type Row } from './report.js';
+import { hostsScenarios } from './scenarios/hosts.js';
 
 const USAGE = `usage: npm run chaos -- [options]
   --duration S   seconds of load per fault scenario (default 60)
   --restarts N   worker restarts in the fd/RSS leak scenario (default 1000)
   --idle N       idle connections held while another client is served (default 10000)
-  --only A,B     only the groups whose names start with these (faults:uws, faults-reuseport:node, worker:node/fetch, supervisor-input, ...)
+  --only A,B     only the groups whose names start with these (faults:uws, faults-reuseport:node, worker:node/fetch, supervisor-input, hosts, ...)
+  --hosts        only the multi-host group (same as --only hosts): HAProxy in front of supervisors in
+                 network namespaces; needs root and haproxy, skipped with one line otherwise
   --quick        5 s scenarios, 20 restarts, 2,000 idle connections
   --help         this text
 Exit codes: 0 every scenario passed or is a known gap, 1 a scenario failed, 2 bad options.
@@ -27,6 +30,7 @@ function options() {
         idle: { type: 'string', default: '10000' },
         only: { type: 'string' },
         quick: { type: 'boolean', default: false },
+        hosts: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     });
@@ -50,7 +54,7 @@ if (values.help) {
 const scale: Scale = values.quick
   ? { durationMs: 5000, restarts: 20, idleConnections: 2000 }
   : { durationMs: Number(values.duration) * 1000, restarts: Number(values.restarts), idleConnections: Number(values.idle) };
-const only = values.only?.split(',');
+const only = values.hosts ? ['hosts'] : values.only?.split(',');
 
 async function main(): Promise<number> {
   const started = new Date().toISOString();
@@ -60,7 +64,7 @@ async function main(): Promise<number> {
     rows.push({ scenario: 'all worker scenarios', backend: 'worker matrix', verdict: 'FAIL', notes: err.message.split('\n'), ms: 0 });
     return [];
   });
-  const groups: [string, (() => Promise<Row>)[]][] = [];
+  const groups: [string, (() => Promise<Row | Row[]>)[]][] = [];
   for (const c of matrix) {
     if (c.skip) {
       rows.push({ scenario: 'all worker scenarios', backend: `${c.backend}/${c.handler}`, verdict: 'skipped', notes: [c.skip], ms: 0 });
@@ -73,19 +77,22 @@ async function main(): Promise<number> {
     groups.push([`worker:${c.backend}/${c.handler}`, workerScenarios(c, scale)]);
   }
   groups.push(['supervisor-input', supervisorInputScenarios(scale)]);
+  groups.push(['hosts', hostsScenarios(matrix.filter((c) => c.handler === 'fetch' && !c.skip).map((c) => c.backend), scale)]);
   for (const [name, scenarios] of groups) {
     if (only && !only.some((o) => name.startsWith(o))) continue;
     for (const run of scenarios) {
-      let row: Row;
+      let out: Row | Row[];
       try {
-        row = await run();
+        out = await run();
       } catch (err) {
-        row = { scenario: `${name} (crashed)`, backend: name.split(':')[1] ?? name, verdict: 'FAIL', notes: [(err as Error).message.slice(0, 500)], ms: 0 };
+        out = { scenario: `${name} (crashed)`, backend: name.split(':')[1] ?? name, verdict: 'FAIL', notes: [(err as Error).message.slice(0, 500)], ms: 0 };
       } finally {
         await killAll();
       }
-      rows.push(row);
-      process.stderr.write(`[chaos] ${row.verdict.padEnd(9)} ${row.backend.padEnd(10)} ${row.scenario} (${Math.round(row.ms / 1000)} s)\n`);
+      for (const row of [out].flat()) {
+        rows.push(row);
+        process.stderr.write(`[chaos] ${row.verdict.padEnd(9)} ${row.backend.padEnd(10)} ${row.scenario} (${Math.round(row.ms / 1000)} s)\n`);
+      }
     }
   }
   const file = write(path.join(ROOT, 'test/results'), { started, args: process.argv.slice(2), rows });

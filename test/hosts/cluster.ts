@@ -2,9 +2,10 @@
 // and the load generator beside HAProxy. down() removes all of it, also after a failure.
 import fs from 'node:fs';
 import { tempDir } from '../helpers/supervisor.js';
-import { DEFAULT_CHECKS, Haproxy, type BackendName, type CheckPolicy } from './haproxy.js';
+import { DEFAULT_CHECKS, Haproxy, type CheckPolicy } from './haproxy.js';
 import { Host, type HostOptions } from './host.js';
-import { LbLoad } from './lb-load.js';
+import { LbLoad, type Frontend } from './lb-load.js';
+import { Nginx, NGINX_BIN } from './nginx.js';
 import { Lab } from './netns.js';
 
 export interface ClusterOptions extends HostOptions {
@@ -28,6 +29,8 @@ export class Cluster {
   readonly hosts = new Map<string, Host>();
   readonly dir = tempDir();
   haproxy?: Haproxy;
+  /** nginx over the first hosts (not the ones added later), when it is installed. */
+  nginx?: Nginx;
   private readonly lab = new Lab();
 
   private constructor(readonly opts: ClusterOptions) {}
@@ -47,6 +50,7 @@ export class Cluster {
       }
       c.haproxy = await Haproxy.start(c.lab, c.dir, [...c.hosts.values()].map((h) => ({ name: h.name, address: h.link.address })), opts.checks);
       for (const h of c.hosts.values()) await c.haproxy.waitUp(h.name);
+      if (fs.existsSync(NGINX_BIN)) c.nginx = await Nginx.start(c.lab, c.dir, [...c.hosts.values()].map((h) => h.link.address));
       return c;
     } catch (err) {
       await c.down();
@@ -78,7 +82,7 @@ export class Cluster {
     this.lab.setLink(h.link.index, up);
   }
 
-  startLoad(via: BackendName, maxMs: number): LbLoad {
+  startLoad(via: Frontend, maxMs: number): LbLoad {
     return LbLoad.start(this.lab, via, this.opts.connections, maxMs);
   }
 
@@ -87,6 +91,7 @@ export class Cluster {
     this.lab.destroy();
     await Promise.all([...this.hosts.values()].map((h) => h.proc?.exited));
     await this.haproxy?.proc.exited;
+    await this.nginx?.proc.exited;
     for (const h of this.hosts.values()) fs.rmSync(h.dir, { recursive: true, force: true });
     fs.rmSync(this.dir, { recursive: true, force: true });
   }

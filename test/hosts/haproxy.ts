@@ -18,11 +18,8 @@ export const APP_PORT = 8080;
 export const HEALTH_PORT = 9100;
 
 export interface CheckPolicy {
-  /**
-   * Where the check goes: the supervisor's HTTP endpoint (/health), the worker's own --health-path
-   * on the app port (/healthz), or the app itself (/app-health: the baseline, no lame duck).
-   */
-  via: 'supervisor' | 'worker' | 'app';
+  /** Where the check goes: the supervisor's metrics_endpoint (/health), or the workers' --health-path on the app port (/healthz). */
+  via: 'supervisor' | 'worker';
   interMs: number;
   fall: number;
   rise: number;
@@ -42,7 +39,7 @@ export function serverArgs(address: string, c: CheckPolicy): string {
 }
 
 export function checkPath(c: CheckPolicy): string {
-  return { supervisor: '/health', worker: '/healthz', app: '/app-health' }[c.via];
+  return c.via === 'supervisor' ? '/health' : '/healthz';
 }
 
 /** The configuration the tests run and docs/deploy.md shows. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { LoadResult } from '../helpers/load.js';
 import { BUILD, waitFor, type Spawned } from '../helpers/process.js';
 import { BACKENDS, type BackendName } from './haproxy.js';
+import { NGINX_PORT } from './nginx.js';
 import type { Lab } from './netns.js';
 
 export interface Snapshot {
@@ -16,12 +17,16 @@ export interface Snapshot {
 
 const CLIENT = path.join(BUILD, 'test/hosts/load-client.js');
 
+/** Where the load goes in: one of HAProxy's two frontends, or nginx. */
+export type Frontend = BackendName | 'nginx';
+const PORTS: Record<Frontend, number> = { ...BACKENDS, nginx: NGINX_PORT };
+
 export class LbLoad {
   private constructor(private readonly proc: Spawned) {}
 
-  /** `connections` clients, a connection per request, through HAProxy's `via` frontend; ends by itself after maxMs. */
-  static start(lab: Lab, via: BackendName, connections: number, maxMs: number): LbLoad {
-    const proc = lab.exec(lab.lb, process.execPath, [CLIENT, '127.0.0.1', String(BACKENDS[via]), String(connections), String(maxMs)], { stdin: true });
+  /** `connections` clients, a connection per request, through the `via` frontend; ends by itself after maxMs. */
+  static start(lab: Lab, via: Frontend, connections: number, maxMs: number): LbLoad {
+    const proc = lab.exec(lab.lb, process.execPath, [CLIENT, '127.0.0.1', String(PORTS[via]), String(connections), String(maxMs)], { stdin: true });
     proc.child.stdin?.on('error', () => {});
     return new LbLoad(proc);
   }

@@ -4,7 +4,7 @@
 import type { LoadResult } from '../helpers/load.js';
 import { waitFor } from '../helpers/process.js';
 import type { Cluster } from './cluster.js';
-import type { BackendName } from './haproxy.js';
+import type { Frontend } from './lb-load.js';
 import type { Host } from './host.js';
 import type { LbLoad, Snapshot } from './lb-load.js';
 
@@ -23,7 +23,7 @@ interface Step {
 }
 
 /** Load from before the first step until traffic flows again after the last; the load is always stopped. */
-async function underLoad(c: Cluster, via: BackendName, scenario: string, failedBound: number, steps: (load: LbLoad, s: Step) => Promise<void>): Promise<HostsResult> {
+async function underLoad(c: Cluster, via: Frontend, scenario: string, failedBound: number, steps: (load: LbLoad, s: Step) => Promise<void>): Promise<HostsResult> {
   const load = c.startLoad(via, 600000);
   const s: Step = { checks: [], notes: [] };
   try {
@@ -40,7 +40,7 @@ async function underLoad(c: Cluster, via: BackendName, scenario: string, failedB
     [result.failed <= failedBound, `${result.failed} failed (bound ${failedBound}): ${JSON.stringify(result.causes)}`],
     [result.ok > 0, 'nothing was served'],
   );
-  return { scenario: `${scenario} [through HAProxy backend ${via}]`, load: result, ...s };
+  return { scenario: `${scenario} [through ${via === 'nginx' ? 'nginx' : `HAProxy backend ${via}`}]`, load: result, ...s };
 }
 
 /** Requests answered between two snapshots, per "host version". */
@@ -108,9 +108,11 @@ async function restartHost(c: Cluster, h: Host, s: Step): Promise<void> {
 }
 
 /** 2. For each host in turn: SIGTERM its supervisor (stop_delay first), wait for the exit, start it again, wait until UP. */
-export function rollingRestart(c: Cluster, rounds = 1): Promise<HostsResult> {
-  return underLoad(c, 'no_retries', `rolling restart of whole supervisors: SIGTERM (stop_delay ${c.opts.stopDelay} s), start again, host by host (${rounds} round${rounds > 1 ? 's' : ''})`, 0, async (_load, s) => {
-    for (let r = 0; r < rounds; r++) for (const h of c.hosts.values()) await restartHost(c, h, s);
+export function rollingRestart(c: Cluster, rounds = 1, only?: string[]): Promise<HostsResult> {
+  const hosts = [...c.hosts.values()].filter((h) => !only || only.includes(h.name));
+  const which = only ? `hosts ${only.join(', ')}` : 'host by host';
+  return underLoad(c, 'no_retries', `rolling restart of whole supervisors: SIGTERM (stop_delay ${c.opts.stopDelay} s), start again, ${which} (${rounds} round${rounds > 1 ? 's' : ''})`, 0, async (_load, s) => {
+    for (let r = 0; r < rounds; r++) for (const h of hosts) await restartHost(c, h, s);
   });
 }
 
@@ -120,15 +122,35 @@ export function rollingRestart(c: Cluster, rounds = 1): Promise<HostsResult> {
  */
 export async function restartWithoutStopDelay(c: Cluster): Promise<HostsResult> {
   const h = c.host('h1');
-  h.setStopDelay(0);
+  await h.setStopDelay(0);
   try {
     const r = await underLoad(c, 'no_retries', `control: the same restart of ${h.name} with stop_delay = 0`, Infinity, (_load, s) => restartHost(c, h, s));
     // Inverted on purpose: this run shows the scenario can fail.
     r.checks = [[r.load.failed > 0, 'no request failed without stop_delay: the rolling-restart scenario cannot tell'], [r.load.ok > 0, 'nothing was served']];
     return r;
   } finally {
-    h.setStopDelay(c.opts.stopDelay);
+    await h.setStopDelay(c.opts.stopDelay);
   }
+}
+
+/**
+ * 2b. The same rolling restart behind nginx, whose open-source upstream module has no active
+ * checks: a stopped host is found by its refused connections, retried on the next (proxy_next_upstream).
+ */
+export function rollingRestartBehindNginx(c: Cluster, rounds = 1): Promise<HostsResult> {
+  if (!c.nginx) throw new Error('nginx is not installed (Debian package nginx)');
+  return underLoad(c, 'nginx', `rolling restart of whole supervisors behind nginx (passive checks, proxy_next_upstream), host by host (${rounds} round${rounds > 1 ? 's' : ''})`, 0, async (load, s) => {
+    for (let r = 0; r < rounds; r++) {
+      for (const h of [...c.hosts.values()].slice(0, 3)) {
+        const t0 = performance.now();
+        const exit = await h.terminate();
+        s.checks.push([exit.code === 0, `${h.name}: supervisor exited with ${JSON.stringify(exit)}`]);
+        await h.start();
+        s.checks.push(await takesTraffic(load, h));
+        s.notes.push(`${h.name}: stopped, started and answering through nginx again after ${ms(t0)} ms`);
+      }
+    }
+  });
 }
 
 /** 3. One host fails (its supervisor SIGKILLed, or its link taken down), is marked DOWN, comes back and takes traffic. */
