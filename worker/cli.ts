@@ -16,6 +16,7 @@ import { listenSpec, openListening } from './listen-target.js';
 import { loadApp, parseAppSpec } from './load-app.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from './log.js';
 import { installFetchGlobals } from './fetch/globals.js';
+import { RequestCounts, startReporting } from './metrics.js';
 
 interface Flags {
   fd?: string;
@@ -114,6 +115,8 @@ async function main(argv: string[]): Promise<number> {
   const health = new Health();
   let lifecycle: ReturnType<typeof createLifecycle> | undefined;
   let served = 0;
+  // Counted only for a supervisor that collects the reports (its pipe is CIRCUS_NOTIFY_FD).
+  const meter = Number(process.env.CIRCUS_NOTIFY_FD) > 2 ? new RequestCounts() : undefined;
   const limit = flags.maxRequests > 0 ? flags.maxRequests + Math.floor(Math.random() * (flags.maxRequestsJitter + 1)) : 0;
   const server = await backend.serve(handler, {
     listen: listening.listen,
@@ -125,6 +128,7 @@ async function main(argv: string[]): Promise<number> {
     lazyRequest: flags.lazyRequest,
     webSocketClose: flags.wsClose,
     health: flags.healthPath ? health.on(flags.healthPath) : undefined,
+    meter,
     onRequest: limit
       ? () => {
           if (++served === limit) lifecycle?.stop(`served ${limit} requests (--max-requests)`);
@@ -151,7 +155,10 @@ async function main(argv: string[]): Promise<number> {
     (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : '') + '\n');
   notify('READY=1');
   startHeartbeat();
+  const webSockets = (server as { webSockets?: () => number }).webSockets;
+  const stopReporting = meter && startReporting(meter, () => webSockets?.call(server) ?? 0);
   const code = await life.done;
+  stopReporting?.();
   listening.cleanup();
   return code;
 }

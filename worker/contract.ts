@@ -100,6 +100,16 @@ export interface ServeOptions {
   webSocketClose: WebSocketCloseTiming;
   /** --health-path: requests for it are answered by the backend itself, never by the app. */
   health?: HealthCheck;
+  /** Per-request accounting for the supervisor's metrics; absent when nobody collects them. */
+  meter?: RequestMeter;
+}
+
+/** Fed by the backends (worker/metrics.ts counts): a request started, its response is done. */
+export interface RequestMeter {
+  /** Returns the start time (performance.now()) to hand to end(). */
+  begin(): number;
+  /** `status` sent, or 0 when the client went away before a response was. */
+  end(status: number, t0: number): void;
 }
 
 export type WebSocketCloseTiming = 'after-requests' | 'at-once';

@@ -1,12 +1,12 @@
 // node:http backend: adopts the listening fd with server.listen({fd}) and tracks connections so
 // a drain can close idle keep-alive sockets at once and busy ones as their response ends.
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { ServerResponse, type IncomingMessage } from 'node:http';
 import net, { type Socket } from 'node:net';
 import { fetchNodeListener } from './fetch.js';
 import { nodeStyleListener } from './node-style.js';
 import { upgradeHandler, type UpgradeListener } from './upgrade.js';
 import { NodeWebSockets } from './websocket.js';
-import { checkServes, isHealthTarget, type AppHandler, type Backend, type FetchServerApi, type RunningServer, type ServeOptions } from '../contract.js';
+import { type AppHandler, type Backend, checkServes, type FetchServerApi, isHealthTarget, type RequestMeter, type RunningServer, type ServeOptions } from '../contract.js';
 import { requestMaker } from '../fetch/request.js';
 import { FetchServer, plainHost } from '../fetch/server.js';
 import { replyHealth } from './replies.js';
@@ -31,6 +31,25 @@ function withAccessLog(inner: UpgradeListener, opts: ServeOptions): UpgradeListe
       return done;
     }));
   };
+}
+
+/**
+ * With a meter, responses are this subclass: the start time is a field and one shared listener
+ * reports the end ('close' comes after 'finish', or alone when the client left), so a request
+ * costs no closure.
+ */
+function meteredResponse(meter: RequestMeter): typeof ServerResponse {
+  function ended(this: ServerResponse & { t0: number }) {
+    meter.end(this.writableFinished ? this.statusCode : 0, this.t0);
+  }
+  class MeteredResponse extends ServerResponse {
+    t0 = meter.begin();
+    constructor(req: IncomingMessage) {
+      super(req);
+      this.on('close', ended);
+    }
+  }
+  return MeteredResponse as typeof ServerResponse;
 }
 
 /** How often a drain re-checks for connections that have gone idle since the last check. */
@@ -58,6 +77,7 @@ export const nodeBackend: Backend = {
         // node checks headersTimeout only this often (30 s by default), which let a slow-loris
         // client hold a connection for up to 30 s whatever --idle-timeout said.
         connectionsCheckingInterval: Math.min(30_000, Math.max(100, opts.idleTimeoutMs / 4)),
+        ...(opts.meter ? { ServerResponse: meteredResponse(opts.meter) } : {}),
       },
       (req, res) => {
         if (draining) res.shouldKeepAlive = false;

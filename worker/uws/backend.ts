@@ -48,10 +48,12 @@ class Flight {
     this.inflight++;
     this.lastBegin = performance.now();
     this.opts.onRequest();
+    this.opts.meter?.begin();
   }
 
   end(method: string, url: string, status: number, t0: number): void {
     this.inflight--;
+    this.opts.meter?.end(status, t0);
     if (this.opts.accessLog) this.opts.log.access({ method, url, status, ms: performance.now() - t0 });
     if (this.inflight === 0 && this.whenIdle) this.whenIdle();
   }

@@ -5,7 +5,7 @@
 import type { HttpResponse } from 'uWebSockets.js';
 import { SafeWriter, type ResponseHead } from './safe-writer.js';
 
-/** What the backend wants to know about each exchange (in-flight count, drain, access log). */
+/** What the backend wants to know about each exchange (in-flight count, drain, access log, metrics). */
 export interface ExchangeTracker {
   /** A request started: counts it in flight and drives --max-requests. */
   begin(): void;
@@ -35,7 +35,7 @@ export class Exchange extends SafeWriter {
     readonly query: string,
   ) {
     super(res);
-    this.t0 = tracker.accessLog ? performance.now() : 0;
+    this.t0 = performance.now();
     tracker.begin();
     this.onAbort(() => this.#controller?.abort());
   }

@@ -94,7 +94,7 @@ function wrapRoute(handler: Fn, t: NativeTracker): Fn {
     patchPrototype(Object.getPrototypeOf(res));
     res[TRACKED] = t.accessLog
       ? { tracker: t, method: req.getCaseSensitiveMethod(), url: withQuery(req.getUrl(), req.getQuery()), status: 200, t0: performance.now() }
-      : { tracker: t, method: '', url: '', status: 200, t0: 0 };
+      : { tracker: t, method: '', url: '', status: 200, t0: performance.now() };
     t.begin();
     return handler(res, req, ...rest); // a ws() upgrade handler also gets the socket context
   };

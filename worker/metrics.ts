@@ -1,0 +1,108 @@
+// Per-request accounting for the supervisor's /metrics: backends call begin() when a request
+// starts and end(status, t0) when its response is done; every second a `METRICS={json}` line
+// goes up the supervisor's pipe with the cumulative counts and this process's own figures.
+// Counting is a few array writes per request; everything else happens in the report timer.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { notifyParent } from '../sys/notify.js';
+import type { RequestMeter } from './contract.js';
+
+/** Prometheus's default histogram buckets (seconds); the last, +Inf, is the count. */
+export const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+const BUCKET_MS = BUCKETS.map((s) => s * 1000);
+/** Status codes index an array; anything outside 0..999 (node lets apps set any) counts as 0. */
+const STATUS_SLOTS = 1000;
+
+export class RequestCounts implements RequestMeter {
+  started = 0;
+  finished = 0;
+  sumMs = 0;
+  /** Responses per status; 0 = the client went away before a response was sent. */
+  readonly byStatus = new Float64Array(STATUS_SLOTS);
+  /** Requests per bucket (not cumulative); the last slot is over the largest bound. */
+  readonly byBucket = new Float64Array(BUCKETS.length + 1);
+
+  /** A request started; returns its start time for end(). */
+  begin(): number {
+    this.started++;
+    return performance.now();
+  }
+
+  /** Its response is complete (`status`), or the client left before one was sent (0). */
+  end(status: number, t0: number): void {
+    const ms = performance.now() - t0;
+    this.finished++;
+    this.sumMs += ms;
+    this.byStatus[status >= 0 && status < STATUS_SLOTS ? status : 0]++;
+    let i = 0;
+    while (i < BUCKET_MS.length && ms > BUCKET_MS[i]) i++;
+    this.byBucket[i]++;
+  }
+}
+
+/** What one METRICS= line carries; every count is cumulative since the worker started. */
+export interface MetricsReport {
+  /** status code → responses ("0": client gone before any response). */
+  codes: Record<string, number>;
+  /** Cumulative counts per BUCKETS bound (le), without +Inf (that is `count`). */
+  buckets: number[];
+  count: number;
+  /** Seconds spent in all finished requests. */
+  sum: number;
+  inflight: number;
+  websockets: number;
+  rss: number;
+  /** User + system CPU seconds of this process. */
+  cpu: number;
+  /** Event-loop delay over the last interval, seconds: mean and max. */
+  lag: number;
+  lagMax: number;
+}
+
+/** Sampling period of the event-loop delay histogram; its own period is not delay. */
+const LOOP_SAMPLE_MS = 10;
+
+export function reportOf(meter: RequestCounts, websockets: number, lag: { mean: number; max: number }): MetricsReport {
+  const codes: Record<string, number> = {};
+  meter.byStatus.forEach((n, status) => {
+    if (n) codes[status] = n;
+  });
+  const buckets: number[] = [];
+  let below = 0;
+  for (let i = 0; i < BUCKETS.length; i++) buckets.push((below += meter.byBucket[i]));
+  const cpu = process.cpuUsage();
+  const lagSeconds = (ns: number) => (Number.isFinite(ns) ? Math.max(0, ns / 1e6 - LOOP_SAMPLE_MS) / 1000 : 0);
+  return {
+    codes,
+    buckets,
+    count: meter.finished,
+    sum: meter.sumMs / 1000,
+    inflight: meter.started - meter.finished,
+    websockets,
+    rss: process.memoryUsage.rss(),
+    cpu: (cpu.user + cpu.system) / 1e6,
+    lag: lagSeconds(lag.mean),
+    lagMax: lagSeconds(lag.max),
+  };
+}
+
+export const REPORT_MS = 1000;
+
+/**
+ * Sends a report every `everyMs` from an unref'd timer (it never keeps the worker alive) on the
+ * CIRCUS_NOTIFY_FD pipe. Returns a function that stops the timer and sends one last report, so
+ * a worker that drains and exits leaves no answered request uncounted.
+ */
+export function startReporting(meter: RequestCounts, webSockets: () => number, env: NodeJS.ProcessEnv = process.env, everyMs = REPORT_MS): () => void {
+  const delay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
+  delay.enable();
+  const send = () => {
+    notifyParent(`METRICS=${JSON.stringify(reportOf(meter, webSockets(), delay))}`, env);
+    delay.reset();
+  };
+  const timer = setInterval(send, everyMs).unref();
+  return () => {
+    clearInterval(timer);
+    send();
+    delay.disable();
+  };
+}
