@@ -2,6 +2,7 @@
 import type { Arbiter } from './arbiter.js';
 import { CommandError, ConfigError } from './errors.js';
 import { readable, settable, watcherOption, type Settings } from './options.js';
+import { metricsCommand } from './metrics/samples.js';
 import { signalName } from './values.js';
 import type { Watcher } from './watcher.js';
 
@@ -127,6 +128,10 @@ const handlers: Record<string, Handler> = {
     const n = name(p, false);
     if (n) return { name: n, info: a.watcher(n).stats() };
     return { infos: Object.fromEntries([...a.watchers].map(([k, w]) => [k, w.stats()])) };
+  },
+  metrics(a, p) {
+    const n = name(p, false);
+    return metricsCommand(a, n ? [a.watcher(n)] : [...a.watchers.values()], p.format);
   },
   dstats(a) {
     return { info: a.stats() };

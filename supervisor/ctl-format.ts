@@ -47,6 +47,8 @@ export function formatReply(command: string, r: Reply): string {
       return `ok (signalled ${(r.pids as number[]).join(', ') || 'no process'})`;
     case 'reloadconfig':
       return ['ok', ...((r.changes as string[]) ?? []).map((c) => `  ${c}`)].join('\n');
+    case 'metrics':
+      return String(r.text ?? '').trimEnd();
     case 'stats': {
       const header = ['watcher', 'pid', 'wid', 'state', 'cpu', 'rss', 'age', 'heartbeat', 'loop delay mean/max', 'sockets (inode)'];
       if (r.infos) return table(header, Object.entries(r.infos as Record<string, any>).flatMap(([w, info]) => statRows(w, info)));

@@ -34,6 +34,7 @@ const COMMANDS: [string, string, Build][] = [
   ['options <watcher>', 'all readable options of a watcher', (name) => ({ name })],
   ['signal <watcher> <args...>', 'send a signal: signal WATCHER [PID] SIGNAL', (name, ...rest) => signalProps(name, rest.flat())],
   ['stats [watcher]', 'pid, CPU %, RSS and age of each process', optionalName],
+  ['metrics', 'the Prometheus text GET /metrics serves (every watcher)', () => ({ format: 'prometheus' })],
   ['dstats', 'the supervisor’s own pid, CPU %, RSS and uptime', () => ({})],
   ['quit', 'stop every watcher and the supervisor', () => ({})],
 ];

@@ -1,7 +1,7 @@
 // One child of a watcher: builds its argv/env with the circus variables, spawns it with the
 // watcher's sockets mapped to child fds 3, 4, … and a readiness pipe after them, and tracks
-// READY=1 / STOPPING=1 lines on that pipe. The pipe is a Unix socketpair (node's spawn 'pipe'),
-// so the supervisor also writes lines down it: LAMEDUCK=1 when it starts stopping.
+// READY=1 / STOPPING=1 lines and METRICS= reports on that pipe. The pipe is a Unix socketpair
+// (node's spawn 'pipe'), so the supervisor also writes lines down it: LAMEDUCK=1 when it starts stopping.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { WatcherConfig } from './config-types.js';
@@ -10,6 +10,8 @@ import { resolveCommand } from './resolve-command.js';
 import type { ChildSocket } from './worker-sockets.js';
 import type { Sink } from './streams.js';
 import { splitCommand, substitute } from './substitute.js';
+import { WorkerReports } from './metrics/worker-reports.js';
+import { METRICS_PREFIX } from '../sys/metrics-report.js';
 
 export type ProcState = 'starting' | 'running' | 'stopping' | 'exited';
 
@@ -50,6 +52,8 @@ export class Proc {
   heartbeat?: { at: number; loopDelayMs: number; loopDelayMaxMs: number };
   /** SIGKILLed by the watchdog (its exit is a crash, not a stop). */
   killedByWatchdog = false;
+  /** Its latest METRICS= report (circus-worker sends one every second). */
+  readonly reports = new WorkerReports();
   /** Set when this process should be recycled (max_age). */
   expiresAt?: number;
   readonly exited: Promise<ExitInfo>;
@@ -84,6 +88,7 @@ export class Proc {
         this.state = 'exited';
         clearTimeout(this.killTimer);
         this.readyResolve(false);
+        this.reports.exited();
         resolve(info);
       };
       this.child.once('exit', (code, signal) => done({ code, signal }));
@@ -117,9 +122,10 @@ export class Proc {
   }
 
   private listen(channel: Readable | null): void {
-    if (!channel) return;
+    if (!channel) return this.reports.closed();
     let rest = '';
     channel.on('error', () => {});
+    channel.on('close', () => this.reports.closed());
     channel.on('data', (d: Buffer) => {
       const lines = (rest + d.toString()).split('\n');
       rest = lines.pop() ?? '';
@@ -139,6 +145,8 @@ export class Proc {
         this.state = 'stopping';
         this.onDraining?.();
       }
+    } else if (msg.startsWith(METRICS_PREFIX)) {
+      this.reports.receive(msg.slice(METRICS_PREFIX.length));
     } else if (msg.startsWith('STATUS=')) {
       this.status = msg.slice(7);
     } else if (msg === 'WATCHDOG=1' || msg.startsWith('WATCHDOG=1 ')) {

@@ -99,6 +99,11 @@ export class SocketRegistry {
     }
   }
 
+  /** Every bound [socket:] (the shared fds; per-worker SO_REUSEPORT listeners are not listed). */
+  all(): BoundSocket[] {
+    return [...this.sockets.values()];
+  }
+
   get(name: string): BoundSocket | undefined {
     return this.sockets.get(name);
   }

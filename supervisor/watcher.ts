@@ -15,6 +15,7 @@ import { Reconciler } from './reconciler.js';
 import { sleep } from './serial.js';
 import type { SocketSource } from './worker-sockets.js';
 import { forget as forgetStats, processStats } from './stats.js';
+import { WatcherMetrics } from './metrics/watcher-metrics.js';
 import { createSink, type Sink } from './streams.js';
 import { heartbeatEvery, Watchdog } from './watchdog.js';
 
@@ -30,6 +31,8 @@ export class Watcher {
   restarts = 0;
   /** The running values of the options `set` may change (numprocesses is the target count). */
   settings: Settings;
+  /** Request counters across process lives, for /metrics and circus-ctl top. */
+  readonly metrics = new WatcherMetrics();
   private desired: 'active' | 'stopped' = 'stopped';
   private readonly flapping: FlappingGuard;
   private readonly loop: Reconciler;
@@ -243,6 +246,7 @@ export class Watcher {
     const heartbeatMs = this.settings.timeout > 0 ? heartbeatEvery(this.settings.timeout) : undefined;
     const p = new Proc({ config: this.config, wid, sockets: this.sockets.forChild(this.config.sockets, this.name, wid), stdout: this.stdout, stderr: this.stderr, heartbeatMs, lameDuck: this.lame });
     this.procs.add(p);
+    this.metrics.add(p);
     p.expiresAt = this.ages.deadline(this.settings);
     p.onDraining = () => {
       // The child drains on its own (max-requests): start its replacement. A short grace first,

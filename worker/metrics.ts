@@ -1,13 +1,13 @@
 // Per-request accounting for the supervisor's /metrics: backends call begin() when a request
 // starts and end(status, t0) when its response is done; every second a `METRICS={json}` line
-// goes up the supervisor's pipe with the cumulative counts and this process's own figures.
+// (sys/metrics-report.ts) goes up the supervisor's pipe with the cumulative counts and this
+// process's own figures.
 // Counting is a few array writes per request; everything else happens in the report timer.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { BUCKETS, METRICS_PREFIX, type MetricsReport } from '../sys/metrics-report.js';
 import { notifyParent } from '../sys/notify.js';
 import type { RequestMeter } from './contract.js';
 
-/** Prometheus's default histogram buckets (seconds); the last, +Inf, is the count. */
-export const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 const BUCKET_MS = BUCKETS.map((s) => s * 1000);
 /** Status codes index an array; anything outside 0..999 (node lets apps set any) counts as 0. */
 const STATUS_SLOTS = 1000;
@@ -37,25 +37,6 @@ export class RequestCounts implements RequestMeter {
     while (i < BUCKET_MS.length && ms > BUCKET_MS[i]) i++;
     this.byBucket[i]++;
   }
-}
-
-/** What one METRICS= line carries; every count is cumulative since the worker started. */
-export interface MetricsReport {
-  /** status code → responses ("0": client gone before any response). */
-  codes: Record<string, number>;
-  /** Cumulative counts per BUCKETS bound (le), without +Inf (that is `count`). */
-  buckets: number[];
-  count: number;
-  /** Seconds spent in all finished requests. */
-  sum: number;
-  inflight: number;
-  websockets: number;
-  rss: number;
-  /** User + system CPU seconds of this process. */
-  cpu: number;
-  /** Event-loop delay over the last interval, seconds: mean and max. */
-  lag: number;
-  lagMax: number;
 }
 
 /** Sampling period of the event-loop delay histogram; its own period is not delay. */
@@ -96,7 +77,7 @@ export function startReporting(meter: RequestCounts, webSockets: () => number, e
   const delay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
   delay.enable();
   const send = () => {
-    notifyParent(`METRICS=${JSON.stringify(reportOf(meter, webSockets(), delay))}`, env);
+    notifyParent(`${METRICS_PREFIX}${JSON.stringify(reportOf(meter, webSockets(), delay))}`, env);
     delay.reset();
   };
   const timer = setInterval(send, everyMs).unref();

@@ -9,7 +9,7 @@ import { killAll, waitFor } from '../helpers/process.js';
 import { request, targetOf } from '../helpers/http.js';
 import { BACKENDS } from '../helpers/uws-available.js';
 import { app, closeFd, runWorker, tcpListener } from '../helpers/worker.js';
-import { BUCKETS, type MetricsReport as Report } from '../../worker/metrics.js';
+import { BUCKETS, type MetricsReport as Report } from '../../sys/metrics-report.js';
 
 after(killAll);
 
