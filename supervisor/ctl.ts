@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { request, type Reply } from './client.js';
 import { formatReply } from './ctl-format.js';
+import { runTop } from './ctl-top.js';
 import { DEFAULT_ENDPOINT } from './endpoint.js';
 import { SupervisorError } from './errors.js';
 import { packageVersion } from '../sys/package-version.js';
@@ -79,6 +80,15 @@ async function main(argv: string[]): Promise<number> {
         }
       });
   }
+  program
+    .command('top')
+    .description('live table of every process: req/s, p99, in-flight, CPU, RSS, report age (q or Ctrl-C quits; --json: one sample per line)')
+    .option('-n, --iterations <n>', 'stop after n samples (default: run until q or Ctrl-C)', '0')
+    .action(async (opts: { iterations: string }) => {
+      const { endpoint, json, timeout } = program.opts<{ endpoint: string; json?: boolean; timeout: string }>();
+      if (!/^\d+$/.test(opts.iterations)) throw new SupervisorError('EUSAGE', `top: --iterations must be a whole number, got "${opts.iterations}"`, 2);
+      result = await runTop({ endpoint, json: Boolean(json), timeoutMs: Number(timeout) * 1000, iterations: Number(opts.iterations) });
+    });
   try {
     await program.parseAsync(argv);
   } catch (err) {
