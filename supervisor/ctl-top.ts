@@ -5,15 +5,7 @@
 import { BUCKETS, type MetricsReport } from '../sys/metrics-report.js';
 import { request } from './client.js';
 import { table } from './ctl-format.js';
-
-interface Sample {
-  watcher: string;
-  pid: number;
-  wid: number;
-  state: string;
-  at: number;
-  report: MetricsReport | null;
-}
+import type { WorkerSample as Sample } from './metrics/samples.js';
 
 export interface TopRow {
   watcher: string;

@@ -106,9 +106,8 @@ export interface ServeOptions {
 
 /** Fed by the backends (worker/metrics.ts counts): a request started, its response is done. */
 export interface RequestMeter {
-  /** Returns the start time (performance.now()) to hand to end(). */
-  begin(): number;
-  /** `status` sent, or 0 when the client went away before a response was. */
+  begin(): void;
+  /** `status` sent, or 0 when the client went away before a response was; `t0` its performance.now() at start. */
   end(status: number, t0: number): void;
 }
 

@@ -21,10 +21,8 @@ export class RequestCounts implements RequestMeter {
   /** Requests per bucket (not cumulative); the last slot is over the largest bound. */
   readonly byBucket = new Float64Array(BUCKETS.length + 1);
 
-  /** A request started; returns its start time for end(). */
-  begin(): number {
+  begin(): void {
     this.started++;
-    return performance.now();
   }
 
   /** Its response is complete (`status`), or the client left before one was sent (0). */

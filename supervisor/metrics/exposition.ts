@@ -7,6 +7,14 @@ import { acceptQueues, effectiveBacklog } from './accept-queue.js';
 
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
+/**
+ * The GET /metrics route for the supervisor's HTTP endpoint (metrics_endpoint): a handler in the
+ * shape of http-endpoint.ts's routes (`endpoint.get('/metrics', metricsRoute(arbiter))`).
+ */
+export function metricsRoute(a: Arbiter): () => { status: number; body: string; type: string } {
+  return () => ({ status: 200, body: renderMetrics(a), type: CONTENT_TYPE });
+}
+
 type Labels = Record<string, string | number>;
 
 /** A label value with \, " and newlines escaped as the format says. */

@@ -33,6 +33,7 @@ function tracker(): Counted {
     ended: [],
     draining: false,
     accessLog: true,
+    timed: true,
     begin() {
       this.begun++;
     },

@@ -43,9 +43,10 @@ function meteredResponse(meter: RequestMeter): typeof ServerResponse {
     meter.end(this.writableFinished ? this.statusCode : 0, this.t0);
   }
   class MeteredResponse extends ServerResponse {
-    t0 = meter.begin();
+    t0 = performance.now();
     constructor(req: IncomingMessage) {
       super(req);
+      meter.begin();
       this.on('close', ended);
     }
   }

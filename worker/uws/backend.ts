@@ -44,6 +44,11 @@ class Flight {
     return this.opts.accessLog;
   }
 
+  /** Whether requests need their start time (for the access log or the meter). */
+  get timed(): boolean {
+    return this.opts.accessLog || this.opts.meter !== undefined;
+  }
+
   begin(): void {
     this.inflight++;
     this.lastBegin = performance.now();
@@ -76,6 +81,7 @@ function exchangeTracker(flight: Flight): ExchangeTracker {
       return flight.draining;
     },
     accessLog: flight.accessLog,
+    timed: flight.timed,
   };
 }
 
@@ -89,6 +95,7 @@ function nativeTracker(flight: Flight): NativeTracker {
       return flight.draining;
     },
     accessLog: flight.accessLog,
+    timed: flight.timed,
   };
 }
 

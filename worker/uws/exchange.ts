@@ -14,6 +14,8 @@ export interface ExchangeTracker {
   /** While draining every response ends with `Connection: close`. */
   readonly draining: boolean;
   readonly accessLog: boolean;
+  /** Whether to take each request's start time (access log or metrics). */
+  readonly timed: boolean;
 }
 
 function textHead(status: number): ResponseHead {
@@ -35,7 +37,7 @@ export class Exchange extends SafeWriter {
     readonly query: string,
   ) {
     super(res);
-    this.t0 = performance.now();
+    this.t0 = tracker.timed ? performance.now() : 0;
     tracker.begin();
     this.onAbort(() => this.#controller?.abort());
   }

@@ -21,6 +21,8 @@ export interface NativeTracker {
   /** A WebSocket of the app's own ws() routes opened / closed (a drain closes them with 1001). */
   opened?(ws: WebSocket<unknown>): void;
   closed?(ws: WebSocket<unknown>): void;
+  /** Whether to take each request's start time (access log or metrics). */
+  readonly timed: boolean;
 }
 
 interface Pending {
@@ -94,7 +96,7 @@ function wrapRoute(handler: Fn, t: NativeTracker): Fn {
     patchPrototype(Object.getPrototypeOf(res));
     res[TRACKED] = t.accessLog
       ? { tracker: t, method: req.getCaseSensitiveMethod(), url: withQuery(req.getUrl(), req.getQuery()), status: 200, t0: performance.now() }
-      : { tracker: t, method: '', url: '', status: 200, t0: performance.now() };
+      : { tracker: t, method: '', url: '', status: 200, t0: t.timed ? performance.now() : 0 };
     t.begin();
     return handler(res, req, ...rest); // a ws() upgrade handler also gets the socket context
   };
