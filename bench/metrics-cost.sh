@@ -16,14 +16,15 @@ echo 'export default { fetch: () => new Response("hello") };' > "$tmp/app.mjs"
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 round() { # $1 = on|off; prints "req/s req-per-cpu-second"
-  local port=$((20000 + RANDOM % 20000)) pid out="$tmp/out"
+  local port pid out="$tmp/out"
   if [ "$1" = on ]; then
-    CIRCUS_NOTIFY_FD=9 taskset -c 1 node "$root/build/worker/cli.js" --bind "127.0.0.1:$port" --backend "$backend" "$tmp/app.mjs" 9>/dev/null > "$out" 2>&1 &
+    CIRCUS_NOTIFY_FD=9 taskset -c 1 node "$root/build/worker/cli.js" --bind 127.0.0.1:0 --backend "$backend" "$tmp/app.mjs" 9>/dev/null > "$out" 2>&1 &
   else
-    taskset -c 1 node "$root/build/worker/cli.js" --bind "127.0.0.1:$port" --backend "$backend" "$tmp/app.mjs" > "$out" 2>&1 &
+    taskset -c 1 node "$root/build/worker/cli.js" --bind 127.0.0.1:0 --backend "$backend" "$tmp/app.mjs" > "$out" 2>&1 &
   fi
   pid=$!
-  for _ in $(seq 1 500); do grep -q serving "$out" && break; sleep 0.02; done
+  for _ in $(seq 1 3000); do grep -q serving "$out" && break; sleep 0.02; done # up to 60 s on a loaded machine
+  port=$(grep -o 'serving 127.0.0.1:[0-9]*' "$out" | grep -o '[0-9]*$')
   taskset -c 0 wrk -t1 -c50 -d1s "http://127.0.0.1:$port/" > /dev/null # warm-up
   local t0 t1 res
   t0=$(ticks "$pid")
