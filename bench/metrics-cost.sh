@@ -16,7 +16,8 @@ echo 'export default { fetch: () => new Response("hello") };' > "$tmp/app.mjs"
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 round() { # $1 = on|off; prints "req/s req-per-cpu-second"
-  local port pid out="$tmp/out"
+  local port pid out
+  out=$(mktemp -p "$tmp") # one per round: the background start truncates it only after we start reading
   if [ "$1" = on ]; then
     CIRCUS_NOTIFY_FD=9 taskset -c 1 node "$root/build/worker/cli.js" --bind 127.0.0.1:0 --backend "$backend" "$tmp/app.mjs" 9>/dev/null > "$out" 2>&1 &
   else
