@@ -155,8 +155,7 @@ async function main(argv: string[]): Promise<number> {
     (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : '') + '\n');
   notify('READY=1');
   startHeartbeat();
-  const webSockets = (server as { webSockets?: () => number }).webSockets;
-  const stopReporting = meter && startReporting(meter, () => webSockets?.call(server) ?? 0);
+  const stopReporting = meter && startReporting(meter, () => server.webSockets());
   const code = await life.done;
   stopReporting?.();
   listening.cleanup();

@@ -4,6 +4,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { WebSocket } from 'ws';
 import type { Readable } from 'node:stream';
 import { killAll, waitFor } from '../helpers/process.js';
 import { request, targetOf } from '../helpers/http.js';
@@ -115,3 +116,28 @@ test('without CIRCUS_NOTIFY_FD nothing is counted or sent (standalone worker)', 
     closeFd(listener.fd);
   }
 });
+
+for (const backend of BACKENDS) {
+  test(`${backend}: the report counts open WebSockets`, async () => {
+    const listener = tcpListener();
+    try {
+      const file = new URL('../../../test/fixtures/ws/echo-app.mjs', import.meta.url).pathname;
+      const w = runWorker(['--fd', '3', '--backend', backend, file], { stdio: ['ignore', 'pipe', 'pipe', listener.fd, 'pipe'], env: { ...process.env, CIRCUS_NOTIFY_FD: '4' } });
+      const pipe = pipeReader(w.child.stdio[4] as Readable);
+      await waitFor(() => pipe.lines.includes('READY=1'), 'READY=1');
+      const { port } = listener.address as { port: number };
+      const sockets = await Promise.all([1, 2].map(() => new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+        ws.on('open', () => resolve(ws));
+        ws.on('error', reject);
+      })));
+      await waitFor(() => pipe.last()?.websockets === 2, 'a report with 2 WebSockets open');
+      sockets.forEach((ws) => ws.close());
+      await waitFor(() => pipe.last()?.websockets === 0, 'a report with none open');
+      w.child.kill('SIGTERM');
+      await w.exited;
+    } finally {
+      closeFd(listener.fd);
+    }
+  });
+}
