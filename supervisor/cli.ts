@@ -16,6 +16,7 @@ import { closeInheritedOnExec } from './inherited-fds.js';
 import { installSignalHandlers } from './signals.js';
 import { notify } from '../sys/notify.js';
 import { packageVersion } from '../sys/package-version.js';
+import { metricsRoute } from './metrics/exposition.js';
 
 function fail(err: unknown): never {
   if (err instanceof SupervisorError) {
@@ -85,7 +86,8 @@ function httpEndpoint(arbiter: Arbiter, endpoint: NonNullable<CircusConfig['metr
     .get('/health', () => health(arbiter))
     .get('/health/:watcher', ([name]) => health(arbiter, name))
     // What the control endpoint answers `status` with (circus-ctl status --json), minus id and time.
-    .get('/status', async () => json(200, { status: 'ok', ...(await dispatch(arbiter, { command: 'status' })) }));
+    .get('/status', async () => json(200, { status: 'ok', ...(await dispatch(arbiter, { command: 'status' })) }))
+    .get('/metrics', metricsRoute(arbiter));
 }
 
 process.on('uncaughtException', fail);

@@ -136,3 +136,18 @@ test('metrics_endpoint on a non-loopback address needs metrics_endpoint_allow_re
   const text = ini(dir).replace('metrics_endpoint = tcp://127.0.0.1:0', 'metrics_endpoint = tcp://0.0.0.0:0');
   await assert.rejects(startSupervisor(text, { dir }), /metrics_endpoint.*not a loopback address.*metrics_endpoint_allow_remote/s);
 });
+
+test('GET /metrics serves the Prometheus text the workers reported, over HTTP', async () => {
+  const r = await start();
+  await waitForOutput(r.proc, /ready: \d+ watchers/, 30000);
+  for (let i = 0; i < 5; i++) assert.equal((await request(r.sockets.get('web')!, '/')).status, 200);
+  // Workers report once a second: poll until the five answers show up in the HTTP body.
+  const m = await waitFor(async () => {
+    const a = await get(r.http, '/metrics');
+    const total = [...a.raw.matchAll(/^http_requests_total\{watcher="web",code="200"\} (\d+)$/gm)].reduce((n, x) => n + Number(x[1]), 0);
+    return total >= 5 ? a : undefined;
+  }, "http_requests_total to reach 5 on /metrics", 20000, 200) as Awaited<ReturnType<typeof get>>;
+  assert.equal(m.status, 200);
+  assert.match(String(m.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+  assert.match(m.raw, /^# TYPE http_request_duration_seconds histogram$/m);
+});
