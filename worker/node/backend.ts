@@ -5,7 +5,7 @@ import net, { type Socket } from 'node:net';
 import { fetchNodeListener } from './fetch.js';
 import { nodeStyleListener } from './node-style.js';
 import { upgradeHandler, type UpgradeListener } from './upgrade.js';
-import { NodeWebSockets } from './websocket.js';
+import type { NodeWebSockets } from './websocket.js';
 import { type AppHandler, type Backend, checkServes, type FetchServerApi, isHealthTarget, type RequestMeter, type RunningServer, type ServeOptions } from '../contract.js';
 import { requestMaker } from '../fetch/request.js';
 import { FetchServer, plainHost } from '../fetch/server.js';
@@ -66,7 +66,11 @@ const DRAIN_GRACE_MS = 500;
 export const nodeBackend: Backend = {
   name: 'node',
   async serve(handler, opts) {
-    const websockets = handler.kind === 'fetch' && handler.websocket ? new NodeWebSockets(handler.websocket.handler, handler.websocket.options, opts.log, opts.accessLog) : undefined;
+    // Imported only for an app with WebSocket handlers: `ws` (and the bufferutil addon it loads)
+    // cost every other worker ~8 MB of RSS, and every backend module is imported at start-up.
+    const websockets = handler.kind === 'fetch' && handler.websocket
+      ? new (await import('./websocket.js')).NodeWebSockets(handler.websocket.handler, handler.websocket.options, opts.log, opts.accessLog)
+      : undefined;
     const fetchServer = () => new FetchServer(websockets ? websockets.host(pendingRequests) : plainHost(pendingRequests));
     const inner = withAccessLog(listenerFor(handler, opts, fetchServer), opts);
     const { onRequest, health } = opts;
