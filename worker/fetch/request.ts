@@ -145,25 +145,77 @@ forwardKnown(
 );
 
 let nativeRequest: typeof Request | undefined;
+/** What globalThis.Request becomes: undici's class, also accepting a lazy Request to copy. */
+let acceptingClass: typeof Request | undefined;
 
-function wireToNative(Native: typeof Request): void {
-  nativeRequest = Native;
-  adoptNative(lazyProto, Native.prototype, materialize);
+function isLazy(value: unknown): value is LazyRequest {
+  return typeof value === 'object' && value !== null && SOURCE in value;
 }
 
 /**
- * Makes `lazyRequest instanceof Request` hold without loading undici up front: the first read
- * of globalThis.Request (by the app, or by materialize) loads it and wires the lazy prototype.
- * A Request global that is already a plain value (undici loaded, or the app's own) is wired now.
- * Returns an undo function. Announced in the start line (request=lazy); --no-lazy-request skips it.
+ * undici's Request, except that `new Request(lazy, init)` copies the real Request behind a lazy
+ * one: undici reads its own internal state from a Request argument, which a lazy Request does not
+ * have (it threw "Cannot read properties of undefined"; Hono's bodyLimit and methodOverride
+ * middleware and app.mount() copy the incoming Request that way). Every undici Request stays
+ * `instanceof Request`.
+ */
+function acceptingLazy(Native: typeof Request): typeof Request {
+  return class Request extends Native {
+    constructor(input: RequestInfo | URL, init?: RequestInit) {
+      super(isLazy(input) ? materialize(input) : input, init);
+    }
+
+    static [Symbol.hasInstance](this: abstract new (...args: never[]) => unknown, value: unknown): boolean {
+      return Function.prototype[Symbol.hasInstance].call(this, value) || (this === acceptingClass && value instanceof Native);
+    }
+  };
+}
+
+function wireToNative(Native: typeof Request): typeof Request {
+  nativeRequest = Native;
+  adoptNative(lazyProto, Native.prototype, materialize);
+  return (acceptingClass = acceptingLazy(Native));
+}
+
+const VALUE = { configurable: true, writable: true };
+
+/**
+ * `fetch(lazyRequest)` (forwarding the incoming request) fails inside undici for the same reason
+ * as `new Request(lazy)`: fetch() is wrapped to hand undici the real Request. Node's own fetch
+ * global loads undici on its first call, so wrapping it loads nothing.
+ */
+function installFetchGlobal(): () => void {
+  const desc = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  if (!desc || (!desc.get && typeof desc.value !== 'function')) return () => {};
+  let nodeFetch: typeof fetch | undefined;
+  const fetchLazyToo = function fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    nodeFetch ??= (desc.get ? desc.get.call(globalThis) : desc.value) as typeof fetch;
+    return nodeFetch(isLazy(input) ? materialize(input) : input, init);
+  };
+  Object.defineProperty(globalThis, 'fetch', { ...VALUE, enumerable: desc.enumerable, value: fetchLazyToo });
+  return () => Object.defineProperty(globalThis, 'fetch', desc);
+}
+
+/**
+ * Makes globalThis.Request the class above without loading undici up front (~5 MB of RSS on Node
+ * 20): the first read of the global (by the app, or by materialize) loads it, wires the lazy
+ * prototype (so `lazy instanceof Request` holds) and replaces the accessor with the class. A
+ * global that is already a plain value (undici loaded: Node 22+, or the app's own) is wired at
+ * once. fetch() gets the same tolerance. Returns an undo function. Announced in the start line
+ * (request=lazy); --no-lazy-request skips it.
  */
 export function installLazyRequest(): () => void {
+  const undoFetch = installFetchGlobal();
   const desc = Object.getOwnPropertyDescriptor(globalThis, 'Request');
   const undo = () => {
     if (desc) Object.defineProperty(globalThis, 'Request', desc);
+    undoFetch();
   };
   if (!desc?.get) {
-    if (typeof desc?.value === 'function') wireToNative(desc.value as typeof Request);
+    if (typeof desc?.value === 'function') {
+      const value = nativeRequest ? acceptingClass : wireToNative(desc.value as typeof Request);
+      Object.defineProperty(globalThis, 'Request', { ...VALUE, enumerable: desc.enumerable, value });
+    }
     return undo;
   }
   const nodeGetter = desc.get;
@@ -171,13 +223,12 @@ export function installLazyRequest(): () => void {
     configurable: true,
     enumerable: desc.enumerable,
     get() {
-      const Native = nodeGetter.call(globalThis) as typeof Request;
-      Object.defineProperty(globalThis, 'Request', { configurable: true, enumerable: desc.enumerable, writable: true, value: Native });
-      if (!nativeRequest) wireToNative(Native);
-      return Native;
+      const value = nativeRequest ? acceptingClass : wireToNative(nodeGetter.call(globalThis) as typeof Request);
+      Object.defineProperty(globalThis, 'Request', { ...VALUE, enumerable: desc.enumerable, value });
+      return value;
     },
     set(value: unknown) {
-      Object.defineProperty(globalThis, 'Request', { configurable: true, enumerable: desc.enumerable, writable: true, value });
+      Object.defineProperty(globalThis, 'Request', { ...VALUE, enumerable: desc.enumerable, value });
     },
   });
   return undo;

@@ -115,16 +115,33 @@ export class FastResponse {
     return s >= 200 && s <= 299;
   }
 
+  /**
+   * One object for the Response's life, as undici's: once read, it stays the headers of record
+   * even after the real Response exists (which got a copy). A reference held across that used to
+   * point at a copy nobody wrote out (and msw, tagging Headers objects, copied none: Hono's jwk tests).
+   */
   get headers(): Headers {
+    let h = this[HEADERS];
+    if (h) return h;
     const real = this[REAL];
     if (real) return real.headers;
-    let h = this[HEADERS];
-    if (!h) {
-      h = new Headers(this[INIT]?.headers);
-      if (typeof this[BODY] === 'string' && !h.has('content-type')) h.set('content-type', 'text/plain;charset=UTF-8');
-      this[HEADERS] = h;
-    }
+    h = new Headers(this[INIT]?.headers);
+    if (typeof this[BODY] === 'string' && !h.has('content-type')) h.set('content-type', 'text/plain;charset=UTF-8');
+    this[HEADERS] = h;
     return h;
+  }
+
+  /** undici's clone of the real Response, with the headers of record (see `headers`). */
+  clone(): Response {
+    const copy = materialize(this).clone();
+    const h = this[HEADERS];
+    if (h) {
+      const pairs: HeaderPairs = [];
+      headersToPairs(h, pairs);
+      for (const name of [...copy.headers.keys()]) copy.headers.delete(name);
+      for (const [name, value] of pairs) copy.headers.append(name, value);
+    }
+    return copy;
   }
 
   static json(data: unknown, init?: ResponseInit): Response {
@@ -170,7 +187,7 @@ function materialize(self: FastFields): Response {
 
 // Response's members in Node 20-24 that FastResponse does not answer itself; the rest of
 // whatever undici has is added when it loads (wireToNative).
-forwardKnown(FastResponse.prototype, ['arrayBuffer', 'blob', 'bytes', 'clone', 'formData', 'json', 'text'], ['body', 'bodyUsed', 'redirected', 'type', 'url'], materialize);
+forwardKnown(FastResponse.prototype, ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text'], ['body', 'bodyUsed', 'redirected', 'type', 'url'], materialize);
 
 function wireToNative(Native: typeof Response): void {
   Object.setPrototypeOf(FastResponse, Native);
@@ -241,7 +258,7 @@ export function responseParts(r: Response): ResponseParts {
   }
   const real = f[REAL] ?? r;
   const headers: HeaderPairs = [];
-  headersToPairs(real.headers, headers);
+  headersToPairs((isFast(r) && f[HEADERS]) || real.headers, headers);
   const simple = nativeSimpleBody(real);
   return { status: real.status, statusText: real.statusText, headers, body: simple !== undefined ? simple : real.body };
 }
