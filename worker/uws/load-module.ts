@@ -79,7 +79,7 @@ function binaryCause(file: string): string | undefined {
     return undefined;
   } catch (err) {
     const line = firstLine(err);
-    const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime;
+    const glibc = glibcVersion();
     return `${name}: ${line}${/GLIBC_/.test(line) && glibc ? ` (this system has glibc ${glibc})` : ''}`;
   }
 }
@@ -97,9 +97,14 @@ function quietRequire(file: string): { mod: unknown; said: string[] } {
   }
 }
 
+/** This system's glibc version, as Node's diagnostic report gives it (undefined off glibc). */
+function glibcVersion(): string | undefined {
+  return (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime;
+}
+
 /** The official build for this system: v20.52.0 is the last one built against glibc < 2.38. */
 function officialInstallLine(): string {
-  const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime;
+  const glibc = glibcVersion();
   const [major, minor] = (glibc ?? '0.0').split('.').map(Number);
   const tag = major > 2 || (major === 2 && minor >= 38) ? 'v20.67.0' : 'v20.52.0';
   return `npm install uWebSockets.js@github:uNetworking/uWebSockets.js#${tag}${glibc ? ` (glibc ${glibc})` : ''}`;
