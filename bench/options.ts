@@ -4,8 +4,13 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { SCENARIO_IDS, type ScenarioId } from './scenarios.js';
 
 export interface BenchOptions {
-  workers: number;
+  /** Worker counts, one pass each, ascending: 1 (per core) first. */
+  workers: number[];
   rounds: number;
+  /** Extra tries for a measurement that other processes on the machine disturbed. */
+  retries: number;
+  /** After the per-core pass, start each contender by its by-hand command and compare. */
+  crossCheck: boolean;
   durationSec: number;
   warmupSec: number;
   connections: number[];
@@ -26,7 +31,7 @@ export interface BenchOptions {
   list: boolean;
 }
 
-const QUICK = { rounds: 2, duration: 1, warmup: 1, connections: '50', scenarios: 'hello' };
+const QUICK = { rounds: 2, duration: 1, warmup: 1, connections: '50', scenarios: 'hello', retries: 0 };
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -59,6 +64,16 @@ function intList(v: string): number[] {
   return list;
 }
 
+function workerList(v: string): number[] {
+  return [...new Set(intList(v))].sort((a, b) => a - b);
+}
+
+function count(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0');
+  return n;
+}
+
 function scenarioList(v: string): ScenarioId[] {
   const ids = v.split(',').map((s) => s.trim());
   const bad = ids.filter((id) => !SCENARIO_IDS.includes(id as ScenarioId));
@@ -78,11 +93,13 @@ export function buildProgram(): Command {
   return new Command('bench')
     .description('Throughput of circus-worker against standard prefork servers, alternating contenders round by round.')
     .option('--quick', `smoke-sized run: ${JSON.stringify(QUICK)} unless given explicitly`, false)
-    .option('--workers <n>', 'worker processes per contender', positiveInt, 2)
+    .option('--workers <list>', 'worker processes per contender, one pass per count, e.g. 1,2 (1 = per core)', workerList, [1])
     .option('--rounds <n>', 'rounds; each round runs every contender once per scenario', positiveInt, 3)
-    .option('--duration <s>', 'measured seconds per contender, scenario and round', wholeSeconds(1), 1)
+    .option('--duration <s>', 'measured seconds per contender, scenario and round', wholeSeconds(1), 3)
     .option('--warmup <s>', 'warm-up seconds before each measurement, discarded (round 1: one more)', wholeSeconds(0), 1)
-    .option('--connections <list>', 'concurrent connections, comma-separated', intList, [50, 256])
+    .option('--connections <list>', 'concurrent connections, comma-separated', intList, [50])
+    .option('--retries <n>', 'measure again (up to n times) when other processes used a quarter of a CPU or more meanwhile', count, 2)
+    .option('--cross-check', 'after the per-core pass, start every contender by its printed by-hand command, run the printed wrk command and report the agreement', false)
     .option('--scenarios <list>', `scenarios: ${SCENARIO_IDS.join(',')}`, scenarioList, [...SCENARIO_IDS])
     .option('--contenders <list>', 'contender ids, comma-separated, or "all" (see --list); the baseline always runs', 'all')
     .option('--server-cpus <list>', 'taskset CPU list for the servers', cpuList, cpus.server)
@@ -119,6 +136,8 @@ export function resolveOptions(program: Command): BenchOptions {
   return {
     workers: o.workers,
     rounds: pick('rounds', QUICK.rounds) as number,
+    retries: pick('retries', QUICK.retries) as number,
+    crossCheck: Boolean(o.crossCheck),
     durationSec: pick('duration', QUICK.duration) as number,
     warmupSec: pick('warmup', QUICK.warmup) as number,
     connections: pick('connections', QUICK.connections, (v) => intList(v)) as number[],

@@ -22,8 +22,13 @@ export interface ContenderRecord {
   excluded: Partial<Record<ScenarioId, string>>;
 }
 
+/** Other processes using this much CPU (in cores) during a measurement make it noisy. */
+export const NOISY_OTHER_CORES = 0.25;
+
 export interface Measurement {
   round: number;
+  /** Tries it took (a noisy one is measured again, see --retries); this is the last. */
+  attempts: number;
   contender: string;
   scenario: ScenarioId;
   connections: number;
@@ -36,6 +41,24 @@ export interface Measurement {
   stealCores: number;
 }
 
+/** One by-hand command measured against the bench's own start of the same contender. */
+export interface CrossCheck {
+  contender: string;
+  scenario: ScenarioId;
+  connections: number;
+  server: string;
+  wrk: string;
+  /** Medians over the same rounds, alternating bench way and by hand, contender after contender. */
+  benchRps: number;
+  byHandRps: number;
+  benchRounds: number[];
+  byHandRounds: number[];
+  /** (bench - by hand) / by hand. */
+  difference: number;
+  /** Median CPU share of other processes during the by-hand runs, in cores. */
+  otherCores: number;
+}
+
 export interface RunRecord {
   startedAt: string;
   finishedAt: string;
@@ -44,6 +67,19 @@ export interface RunRecord {
   machine: MachineInfo;
   options: BenchOptions;
   baseline: string;
+  /** Worker processes per contender in this pass (1 = per core). */
+  workers: number;
   contenders: ContenderRecord[];
   measurements: Measurement[];
+}
+
+/** A whole `npm run bench`: one pass per worker count, the cross-check, the by-hand commands. */
+export interface BenchRun {
+  startedAt: string;
+  finishedAt: string;
+  wallSeconds: number;
+  interrupted: boolean;
+  passes: RunRecord[];
+  crossChecks?: CrossCheck[];
+  byHand: Array<{ id: string; server?: string; why?: string; wrk: string[] }>;
 }

@@ -8,7 +8,8 @@ import { BASELINE_ID, CONTENDERS, selectContenders } from './contenders/index.js
 import type { BenchContext } from './contenders/types.js';
 import { describeMachine } from './machine.js';
 import { buildProgram, resolveOptions, type BenchOptions } from './options.js';
-import type { RunRecord } from './records.js';
+import type { BenchRun, CrossCheck, RunRecord } from './records.js';
+import { byHandCommands, crossCheck } from './cross-check.js';
 import { writeRun } from './report/write.js';
 import { runSuite } from './suite.js';
 
@@ -23,7 +24,9 @@ function estimateSeconds(opts: BenchOptions, contenders: number): number {
   const cells = opts.scenarios.length * opts.connections.length * contenders;
   const perRound = opts.durationSec + opts.warmupSec + (opts.warmupSec > 0 ? 0.2 : 0.1);
   const jit = opts.warmupSec > 0 ? opts.scenarios.length * contenders : 0;
-  return cells * opts.rounds * perRound + jit + contenders * 2;
+  const pass = cells * opts.rounds * perRound + jit + contenders * 2;
+  const cross = opts.crossCheck ? opts.scenarios.length * contenders * opts.rounds * (2 * opts.durationSec + opts.warmupSec + 0.5) : 0;
+  return pass * opts.workers.length + cross;
 }
 
 function listContenders(ctx: BenchContext): void {
@@ -45,7 +48,7 @@ async function main(): Promise<number> {
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circus-bench-'));
   // Every process the run starts inherits this marker, so a test can prove none is left behind.
   process.env.CIRCUS_BENCH_RUN = tmpDir;
-  const ctx: BenchContext = { root: ROOT, workers: opts.workers, serverCpus: opts.serverCpus, tmpDir, fetchApp: opts.fetchApp, supervisor: opts.supervisor, circusApp: opts.circusApp };
+  const ctx: BenchContext = { root: ROOT, workers: opts.workers[0], serverCpus: opts.serverCpus, tmpDir, fetchApp: opts.fetchApp, supervisor: opts.supervisor, circusApp: opts.circusApp };
   const abort = new AbortController();
   // Signal handlers only enqueue: the suite notices between steps, and the finally blocks clean up.
   const onSignal = (sig: NodeJS.Signals) => {
@@ -64,26 +67,52 @@ async function main(): Promise<number> {
       throw Object.assign(new Error('--pipelining needs --generator autocannon'), { code: 'BAD_OPTION' });
     }
     const started = new Date();
-    log(`circus-worker bench: ${contenders.length} contenders × ${opts.scenarios.length} scenarios × ${opts.connections.length} connection levels × ${opts.rounds} rounds, ${opts.generator} on CPU ${opts.generatorCpus ?? 'any'}, servers on CPU ${opts.serverCpus ?? 'any'}`);
+    log(`circus-worker bench: ${contenders.length} contenders × ${opts.scenarios.length} scenarios × ${opts.connections.length} connection levels × ${opts.rounds} rounds × ${opts.workers.length} pass(es) (${opts.workers.join(', ')} worker(s)), ${opts.generator} on CPU ${opts.generatorCpus ?? 'any'}, servers on CPU ${opts.serverCpus ?? 'any'}`);
     log(`Estimated time: about ${Math.ceil(estimateSeconds(opts, contenders.length) / 60)} min`);
     log(`Scratch directory: ${tmpDir}`);
     const machine = describeMachine(ROOT);
-    const result = await runSuite(opts, ctx, contenders, abort.signal, log);
+    const passes: RunRecord[] = [];
+    let crossChecks: CrossCheck[] | undefined;
+    for (const workers of opts.workers) {
+      if (abort.signal.aborted) break;
+      const passCtx = { ...ctx, workers };
+      log(`\nPass: ${workers} worker process(es) per contender`);
+      const t0 = new Date();
+      // The cross-check runs in the per-core pass, beside the bench's own instances.
+      const check =
+        opts.crossCheck && workers === opts.workers[0]
+          ? async (live: Parameters<typeof crossCheck>[2], generator: Parameters<typeof crossCheck>[3]) => {
+              crossChecks = await crossCheck(opts, passCtx, live, generator, abort.signal, log);
+            }
+          : undefined;
+      const result = await runSuite(opts, passCtx, contenders, abort.signal, log, check);
+      const t1 = new Date();
+      passes.push({
+        startedAt: t0.toISOString(),
+        finishedAt: t1.toISOString(),
+        wallSeconds: (t1.getTime() - t0.getTime()) / 1000,
+        machine,
+        options: opts,
+        baseline: BASELINE_ID,
+        workers,
+        ...result,
+      });
+    }
     const finished = new Date();
-    const run: RunRecord = {
+    const run: BenchRun = {
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),
       wallSeconds: (finished.getTime() - started.getTime()) / 1000,
-      machine,
-      options: opts,
-      baseline: BASELINE_ID,
-      ...result,
+      interrupted: abort.signal.aborted,
+      passes,
+      crossChecks,
+      byHand: byHandCommands(opts, ctx, contenders),
     };
     const outDir = program.getOptionValueSource('out') === 'cli' ? path.resolve(opts.out) : path.join(ROOT, opts.out);
     const written = writeRun(run, outDir);
     log('\n' + written.markdown);
     log(`Written: ${written.files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
-    return result.interrupted ? 130 : 0;
+    return run.interrupted ? 130 : 0;
   } finally {
     fs.rmSync(tmpDir, { recursive: true, force: true });
   }

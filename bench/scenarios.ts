@@ -9,18 +9,22 @@ export interface Scenario {
   method: 'GET' | 'POST';
   path: string;
   body?: Buffer;
+  /** wrk's script for this request (relative to the repository root), when it is not a plain GET. */
+  wrkScript?: string;
   /** Close the connection after each response (Connection: close) and open a new one. */
   newConnection: boolean;
   expect: { contentType: string; body: Buffer };
 }
 
-/** 4 KiB request body for the echo scenario. */
-const ECHO_BODY = Buffer.from('0123456789abcdef'.repeat(256));
+/** 4 KiB request body for the echo scenario; bench/load/echo.lua builds the same for wrk. */
+export const ECHO_UNIT = '0123456789abcdef';
+export const ECHO_REPEAT = 256;
+const ECHO_BODY = Buffer.from(ECHO_UNIT.repeat(ECHO_REPEAT));
 
 export const SCENARIOS: Scenario[] = [
   { id: 'hello', label: 'hello text, keep-alive', method: 'GET', path: ROUTES.hello, newConnection: false, expect: { contentType: TEXT, body: Buffer.from(HELLO) } },
   { id: 'json', label: '1 KB JSON', method: 'GET', path: ROUTES.json, newConnection: false, expect: { contentType: JSON_TYPE, body: Buffer.from(JSON.stringify(JSON_DOC)) } },
-  { id: 'echo', label: 'POST echo 4 KB', method: 'POST', path: ROUTES.echo, body: ECHO_BODY, newConnection: false, expect: { contentType: BINARY, body: ECHO_BODY } },
+  { id: 'echo', label: 'POST echo 4 KB', method: 'POST', path: ROUTES.echo, body: ECHO_BODY, wrkScript: 'bench/load/echo.lua', newConnection: false, expect: { contentType: BINARY, body: ECHO_BODY } },
   { id: '64k', label: '64 KB response', method: 'GET', path: ROUTES.big, newConnection: false, expect: { contentType: TEXT, body: Buffer.from(BIG) } },
   { id: 'newconn', label: 'hello, new connection per request', method: 'GET', path: ROUTES.hello, newConnection: true, expect: { contentType: TEXT, body: Buffer.from(HELLO) } },
 ];

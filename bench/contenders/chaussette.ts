@@ -12,6 +12,7 @@ export const chaussette: Contender = {
   id: 'chaussette',
   label: 'chaussette x N on one fd (WSGI)',
   unavailable: () => (which('chaussette') ? undefined : 'chaussette is not installed (apt-get install chaussette)'),
+  byHandWhyNot: 'chaussette serves an inherited fd only',
   async start(ctx: BenchContext): Promise<Running> {
     const bin = which('chaussette')!;
     // wsgiref accepts with blocking calls; several processes on one non-blocking fd would see EAGAIN.

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { benchSocket, freePort } from '../ports.js';
 import { childrenOf, processTree } from '../procfs.js';
 import { spawnServer, stopTrees, type ServerProcess } from '../server-process.js';
+import { fromRoot, nodeCommand, serverPin } from './by-hand.js';
 import { countMatches } from './ready-lines.js';
 import { UnavailableError, type BenchContext, type Contender, type Running } from './types.js';
 
@@ -142,6 +143,9 @@ function circusContender(backend: Backend, handler: Handler): Contender {
       await probe.stop();
     },
     start: (ctx) => (useSupervisor(ctx) ? startSupervised(ctx, id, backend, handler) : startDirect(ctx, backend, handler, ctx.workers)),
+    // The worker binds the socket itself and adopts it the way it adopts an inherited fd.
+    byHand: (ctx, port) =>
+      `${serverPin(ctx)}${nodeCommand()} build/worker/cli.js --bind 127.0.0.1:${port} --backend ${backend} --handler ${handler} ${fromRoot(ctx, appFile(ctx, handler))}`,
   };
 }
 

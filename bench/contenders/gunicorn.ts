@@ -3,6 +3,7 @@ import path from 'node:path';
 import { freePort } from '../ports.js';
 import { childrenOf, processTree } from '../procfs.js';
 import { spawnServer, stopTrees } from '../server-process.js';
+import { serverPin } from './by-hand.js';
 import { countMatches } from './ready-lines.js';
 import type { BenchContext, Contender, Running } from './types.js';
 import { which } from './which.js';
@@ -27,4 +28,5 @@ export const gunicorn: Contender = {
       stop: () => stopTrees([p.pid]),
     };
   },
+  byHand: (ctx, port) => `${serverPin(ctx)}gunicorn --workers 1 --bind 127.0.0.1:${port} --chdir bench/apps wsgi_app:app`,
 };

@@ -4,19 +4,21 @@ import { circusContenders } from './circus.js';
 import { gunicorn } from './gunicorn.js';
 import { nginx } from './nginx.js';
 import { honoCluster, nodeCluster } from './node-cluster.js';
-import { nodeSharedFd } from './node-shared-fd.js';
+import { honoSharedFd, nodeSharedFd } from './node-shared-fd.js';
 import { pm2Cluster } from './pm2.js';
 import type { Contender } from './types.js';
 
-export const BASELINE_ID = nodeCluster.id;
+/** Plain node:http on one inherited fd, on the same Node: what every ratio is relative to. */
+export const BASELINE_ID = nodeSharedFd.id;
 
 export const CONTENDERS: Contender[] = [
-  nodeCluster,
-  ...circusContenders,
   nodeSharedFd,
+  ...circusContenders,
+  honoSharedFd,
+  nginx,
+  nodeCluster,
   honoCluster,
   pm2Cluster,
-  nginx,
   gunicorn,
   chaussette,
 ];

@@ -1,9 +1,10 @@
-// Node's cluster module with node:http (the baseline), and @hono/node-server under cluster.
+// Node's cluster module with node:http, and @hono/node-server under cluster.
 import path from 'node:path';
 import { freePort } from '../ports.js';
 import { childrenOf, processTree } from '../procfs.js';
 import { spawnServer, stopTrees } from '../server-process.js';
 import type { NodeAppKind } from '../servers/app-listener.js';
+import { nodeCommand, serverPin } from './by-hand.js';
 import { BENCH_SERVER_READY, countMatches } from './ready-lines.js';
 import type { BenchContext, Contender, Running } from './types.js';
 
@@ -28,8 +29,9 @@ function clusterContender(id: string, label: string, kind: NodeAppKind): Contend
         stop: () => stopTrees([p.pid]),
       };
     },
+    byHand: (ctx, port) => `${serverPin(ctx)}${nodeCommand()} build/bench/servers/cluster.js ${kind} ${port} 1`,
   };
 }
 
-export const nodeCluster = clusterContender('cluster', 'node cluster + node:http (baseline)', 'node');
+export const nodeCluster = clusterContender('cluster', 'node cluster + node:http', 'node');
 export const honoCluster = clusterContender('hono-cluster', '@hono/node-server under cluster', 'hono');

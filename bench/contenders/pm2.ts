@@ -35,6 +35,7 @@ export const pm2Cluster: Contender = {
   id: 'pm2',
   label: 'PM2 cluster mode + node:http',
   unavailable: (ctx) => (fs.existsSync(pm2Bin(ctx.root)) ? undefined : 'pm2 is not installed (npm install --save-dev pm2)'),
+  byHandWhyNot: 'PM2 runs as a daemon (pm2 start), not as one foreground command',
   async start(ctx: BenchContext): Promise<Running> {
     const home = path.join(ctx.tmpDir, 'pm2-home');
     const out = path.join(home, 'app.log');

@@ -43,6 +43,15 @@ export interface Contender {
   start(ctx: BenchContext): Promise<Running>;
   /** Why this contender does not take part in a scenario, if it doesn't. */
   skips?(scenario: Scenario): string | undefined;
+  /**
+   * The shell command (run from the repository root) that starts the same server by hand, in the
+   * foreground, with one worker on 127.0.0.1:`port`; undefined when there is none (see byHandWhyNot).
+   */
+  byHand?(ctx: BenchContext, port: number | string): string;
+  /** Removes what the by-hand command left behind (its config directory). */
+  afterByHand?(port: number | string): void;
+  /** Why there is no by-hand command, when byHand is missing. */
+  byHandWhyNot?: string;
 }
 
 /** Thrown by start() when a contender turns out not to be able to run (e.g. no uWS build). */

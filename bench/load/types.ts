@@ -5,6 +5,8 @@ export interface LoadJob {
   method: 'GET' | 'POST';
   /** Request body, latin1-safe text (the echo scenario's bytes are ASCII). */
   body?: string;
+  /** wrk's Lua script that makes the same request (method, body, content type), for POSTs. */
+  wrkScript?: string;
   connections: number;
   durationSec: number;
   pipelining: number;

@@ -1,6 +1,5 @@
 // wrk as an optional cross-check generator (Debian package `wrk`): one process per run.
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { reapedChildrenCpuSeconds } from '../procfs.js';
 import { pinned } from '../server-process.js';
@@ -12,13 +11,13 @@ export class WrkGenerator implements LoadGenerator {
   /** wrk cannot open a connection per request when the server does not close it: the bench's client does. */
   private newConn?: AutocannonGenerator;
 
-  constructor(private cpus: string | undefined, private tmpDir: string) {}
+  constructor(private cpus: string | undefined) {}
 
   async run(job: LoadJob, signal: AbortSignal): Promise<LoadResult> {
     if (job.newConnection) return (this.newConn ??= new AutocannonGenerator(this.cpus)).run(job, signal);
     const cpu0 = reapedChildrenCpuSeconds();
     const t0 = Date.now();
-    const out = await this.exec(this.args(job), signal);
+    const out = await this.exec(wrkArgs(job), signal);
     const wall = (Date.now() - t0) / 1000;
     return { ...parseWrk(out), generatorCores: (reapedChildrenCpuSeconds() - cpu0) / wall };
   }
@@ -27,40 +26,40 @@ export class WrkGenerator implements LoadGenerator {
     await this.newConn?.close();
   }
 
-  private args(job: LoadJob): string[] {
-    // wrk takes whole seconds.
-    const seconds = Math.max(1, Math.round(job.durationSec));
-    const args = ['-t', String(Math.min(job.threads, job.connections)), '-c', String(job.connections), '-d', `${seconds}s`];
-    args.push('--timeout', `${job.timeoutSec}s`, '--latency');
-    if (job.method === 'POST') args.push('-s', this.postScript(job.body ?? ''));
-    if (job.pipelining > 1) throw new Error('wrk has no pipelining option here; use --generator autocannon');
-    return [...args, job.url];
-  }
-
-  private postScript(body: string): string {
-    const file = path.join(this.tmpDir, `wrk-post-${body.length}.lua`);
-    if (!/^[\w]*$/.test(body)) throw new Error('the wrk POST script only embeds alphanumeric bodies');
-    fs.writeFileSync(file, `wrk.method = "POST"\nwrk.body = "${body}"\nwrk.headers["Content-Type"] = "application/octet-stream"\n`);
-    return file;
-  }
-
   private exec(args: string[], signal: AbortSignal): Promise<string> {
     const [cmd, argv] = pinned(this.cpus, 'wrk', args);
-    return new Promise((resolve, reject) => {
-      const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (out += d));
-      const onAbort = () => child.kill('SIGKILL');
-      signal.addEventListener('abort', onAbort, { once: true });
-      child.on('error', reject);
-      child.on('exit', (code) => {
-        signal.removeEventListener('abort', onAbort);
-        if (code === 0) resolve(out);
-        else reject(new Error(`wrk exited with ${code}: ${out.trim().split('\n').pop()}`));
-      });
-    });
+    return runToEnd(cmd, argv, undefined, signal);
   }
+}
+
+/** Runs a short-lived tool to its end; resolves with stdout+stderr, rejects on a non-zero exit. */
+export function runToEnd(cmd: string, args: string[], cwd: string | undefined, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const onAbort = () => child.kill('SIGKILL');
+    signal.addEventListener('abort', onAbort, { once: true });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      signal.removeEventListener('abort', onAbort);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${path.basename(cmd)} ${args.join(' ').slice(0, 200)} exited with ${code}: ${out.trim().split('\n').pop()}`));
+    });
+  });
+}
+
+/** wrk's arguments for a job: what the bench runs, and what the by-hand command prints. */
+export function wrkArgs(job: LoadJob): string[] {
+  if (job.pipelining > 1) throw new Error('wrk has no pipelining option here; use --generator autocannon');
+  if (job.method !== 'GET' && !job.wrkScript) throw new Error(`no wrk script makes the ${job.method} request of ${job.url}`);
+  // wrk takes whole seconds.
+  const seconds = Math.max(1, Math.round(job.durationSec));
+  const args = ['-t', String(Math.min(job.threads, job.connections)), '-c', String(job.connections), '-d', `${seconds}s`];
+  args.push('--timeout', `${job.timeoutSec}s`, '--latency');
+  if (job.wrkScript) args.push('-s', job.wrkScript);
+  return [...args, job.url];
 }
 
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60000 };

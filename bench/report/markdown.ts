@@ -1,5 +1,6 @@
 // The Markdown report: matrix of ratios, generator ceiling, targets, per-cell details, contenders.
-import type { RunRecord } from '../records.js';
+import type { BenchRun, RunRecord } from '../records.js';
+import { AGREEMENT } from '../cross-check.js';
 import { GENERATOR_BOUND_MARGIN, NOISY_OTHER_CORES, generatorCpuCount, type Cell, type Row, type Summary } from './summary.js';
 
 function k(n: number): string {
@@ -32,7 +33,7 @@ export function commandLine(run: RunRecord): string {
   const o = run.options;
   const parts = ['npm run bench --'];
   if (o.quick) parts.push('--quick');
-  parts.push(`--generator ${o.generator}`, `--workers ${o.workers}`, `--rounds ${o.rounds}`, `--duration ${o.durationSec}`, `--warmup ${o.warmupSec}`);
+  parts.push(`--generator ${o.generator}`, `--workers ${o.workers.join(',')}`, `--rounds ${o.rounds}`, `--duration ${o.durationSec}`, `--warmup ${o.warmupSec}`, `--retries ${o.retries}`);
   parts.push(`--connections ${o.connections.join(',')}`, `--scenarios ${o.scenarios.join(',')}`);
   if (o.contenders !== 'all') parts.push(`--contenders ${o.contenders}`);
   if (o.generatorCpus) parts.push(`--generator-cpus ${o.generatorCpus}`);
@@ -40,19 +41,21 @@ export function commandLine(run: RunRecord): string {
   if (o.fetchApp !== 'hono') parts.push(`--fetch-app ${o.fetchApp}`);
   if (o.circusApp !== 'js') parts.push(`--circus-app ${o.circusApp}`);
   if (!o.supervisor) parts.push('--no-supervisor');
+  if (o.crossCheck) parts.push('--cross-check');
   return parts.join(' ');
 }
 
-function header(run: RunRecord): string {
+function header(bench: BenchRun): string {
+  const run = bench.passes[0];
   const m = run.machine;
   const o = run.options;
   const gen = `${o.generator}${o.generator === 'autocannon' ? ` ${m.tools.autocannon ?? ''}` : ` ${m.tools.wrk ?? ''}`}`;
   return [
-    `# circus-worker benchmark, ${run.startedAt.slice(0, 16).replace('T', ' ')} UTC${run.interrupted ? ' (INTERRUPTED, partial)' : ''}`,
+    `# circus-worker benchmark, ${bench.startedAt.slice(0, 16).replace('T', ' ')} UTC${bench.interrupted ? ' (INTERRUPTED, partial)' : ''}`,
     '',
     `- Machine: ${m.cpuModel}, ${m.cpus} CPUs, ${m.memoryGB} GB, ${m.os}, Linux ${m.kernel}; Node ${m.node}; commit ${m.commit}${m.dirty ? ' (with uncommitted changes)' : ''}`,
-    `- Load: ${gen} on CPU ${o.generatorCpus ?? 'any'} (${o.generatorThreads} thread(s)), servers on CPU ${o.serverCpus ?? 'any'}; ${o.workers} worker processes per contender; pipelining ${o.pipelining}${o.scenarios.includes('newconn') ? '; `newconn` by the bench\'s own connect-request-close client (Node, same CPU)' : ''}`,
-    `- Method: ${o.rounds} rounds, each runs every contender in turn on every cell for ${o.durationSec} s after a ${o.warmupSec} s warm-up; medians of rounds; ratio = req/s / baseline req/s (\`${run.baseline}\`) in the same run. Took ${Math.round(run.wallSeconds)} s.`,
+    `- Load: ${gen} on CPU ${o.generatorCpus ?? 'any'} (${o.generatorThreads} thread(s)), servers on CPU ${o.serverCpus ?? 'any'}; passes with ${o.workers.join(', ')} worker process(es) per contender (1 = per core); pipelining ${o.pipelining}${o.scenarios.includes('newconn') ? '; `newconn` by the bench\'s own connect-request-close client (Node, same CPU)' : ''}`,
+    `- Method: ${o.rounds} rounds, each runs every contender in turn on every cell for ${o.durationSec} s after a ${o.warmupSec} s warm-up; a measurement during which other processes used ${NOISY_OTHER_CORES * 100}% of a CPU or more is taken again (up to ${o.retries} times); medians of rounds; ratio = req/s / req/s of \`${run.baseline}\` (plain node:http on one inherited fd, same Node) in the same pass. Took ${Math.round(bench.wallSeconds)} s.`,
     `- Command: \`${commandLine(run)}\``,
   ].join('\n');
 }
@@ -64,12 +67,16 @@ function matrix(run: RunRecord, s: Summary): string {
     .filter((c) => c.status === 'ran')
     .map((c) => [c.id === run.baseline ? `**${c.label}**` : c.label, ...cells.map((cell) => matrixCell(cell.rows.find((r) => r.id === c.id)))]);
   return [
-    '## Requests per second (median) and ratio to the baseline',
+    `## ${passTitle(run)}: requests per second (median) and ratio to plain node:http`,
     '',
     table(head, rows),
     '',
     `\\* generator-bound: within ${GENERATOR_BOUND_MARGIN * 100}% of the fastest result in that column while the generator used its whole CPU, so the generator, not the server, set the number. **!** errors, timeouts or non-2xx responses (see details). ~ noisy: other processes on the machine used ${NOISY_OTHER_CORES * 100}% of a CPU or more meanwhile (median). – not run.`,
   ].join('\n');
+}
+
+function passTitle(run: RunRecord): string {
+  return run.workers === 1 ? 'Per core (1 worker per contender)' : `${run.workers} workers per contender`;
 }
 
 function ceiling(run: RunRecord, s: Summary): string {
@@ -84,7 +91,7 @@ function ceiling(run: RunRecord, s: Summary): string {
       c.ceiling!.saturated ? 'yes: results within 10% are generator-bound' : 'no',
     ]);
   return [
-    '## Load generator ceiling',
+    `### ${passTitle(run)}: load generator ceiling`,
     '',
     'Per column, the fastest contender and the generator\'s own CPU use while it measured it.',
     '',
@@ -94,15 +101,15 @@ function ceiling(run: RunRecord, s: Summary): string {
 
 function targets(s: Summary): string {
   const rows = s.targets.map((t) => [t.what, t.target, t.measured, t.verdict.toUpperCase(), t.why ?? '']);
-  return ['## Targets from issue 3', '', table(['what', 'target', 'measured', 'verdict', 'note'], rows)].join('\n');
+  return ['## Targets from issue 11 (per core, first connection count)', '', table(['what', 'target', 'measured', 'verdict', 'note'], rows)].join('\n');
 }
 
-function details(cell: Cell): string {
+function details(run: RunRecord, cell: Cell): string {
   const rows = cell.rows
     .filter((r) => r.rps !== undefined || !r.missing?.startsWith('unavailable'))
     .map((r) =>
       r.rps === undefined
-        ? [r.label, '–', '–', '–', '–', '–', '–', '–', '–', '–', '–', r.missing ?? '']
+        ? [r.label, '–', '–', '–', '–', '–', '–', '–', '–', '–', '–', '–', r.missing ?? '']
         : [
             r.label,
             k(r.rps) + flags(r),
@@ -114,14 +121,15 @@ function details(cell: Cell): string {
             String(r.non2xx),
             pct(r.generatorCores),
             pct(r.serverCores),
+            r.serverCores ? k(r.rps / r.serverCores) : '–',
             pct(r.otherCores),
             r.roundsRps.map(k).join(' / '),
           ],
     );
   return [
-    `### ${cell.scenario}@${cell.connections}: ${cell.label}, ${cell.connections} connections`,
+    `### ${passTitle(run)}, ${cell.scenario}@${cell.connections}: ${cell.label}, ${cell.connections} connections`,
     '',
-    table(['contender', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'errors', 'timeouts', 'non-2xx', 'generator CPU', 'server CPU', 'other CPU', 'req/s per round'], rows),
+    table(['contender', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'errors', 'timeouts', 'non-2xx', 'generator CPU', 'server CPU', 'req per server CPU-s', 'other CPU', 'req/s per round'], rows),
   ].join('\n');
 }
 
@@ -139,7 +147,7 @@ function contenders(run: RunRecord): string {
   ]);
   const others = run.contenders.filter((c) => c.status !== 'ran').map((c) => `- ${c.label} (\`${c.id}\`): ${c.status}, ${c.reason}`);
   return [
-    '## Contenders',
+    `## Contenders, ${passTitle(run).toLowerCase()}`,
     '',
     'Start-up is from spawn to the first 200 on /hello. RSS is in MB, summed over every server process (total, including any primary, supervisor or daemon) or averaged over the workers; "idle" is after start-up, "end" after the last round.',
     '',
@@ -148,17 +156,56 @@ function contenders(run: RunRecord): string {
   ].join('\n');
 }
 
-export function renderMarkdown(run: RunRecord, s: Summary, chartFile?: string): string {
+function byHand(bench: BenchRun): string {
+  const lines = bench.byHand.map((b) =>
+    b.server
+      ? [`- \`${b.id}\`: \`${b.server}\``, ...b.wrk.map((w) => `  - \`${w}\``)].join('\n')
+      : `- \`${b.id}\`: no by-hand command (${b.why})`,
+  );
   return [
-    header(run),
-    matrix(run, s),
-    ...(chartFile ? [`![req/s per contender](${chartFile})`] : []),
-    ceiling(run, s),
-    targets(s),
-    '## Details',
-    'CPU columns are medians (100% = one CPU busy): the load generator, all of the contender\'s processes, and everything else on the machine meanwhile (other work on a shared machine shows up there). Latencies from autocannon have 1 ms resolution.',
-    ...s.cells.map(details),
-    contenders(run),
+    '## By hand',
     '',
-  ].join('\n\n');
+    'Each contender started by hand, one worker, from the repository root (PORT: any free port), and the wrk command that measures it as the bench does. The bench itself runs the circus-worker contenders under circus-supervisor on an inherited fd.',
+    '',
+    ...lines,
+  ].join('\n');
+}
+
+function crossChecks(bench: BenchRun): string {
+  const checks = bench.crossChecks;
+  if (!checks) return '';
+  const rows = checks.map((c) => [
+    c.contender,
+    `${c.scenario}@${c.connections}`,
+    k(c.benchRps),
+    k(c.byHandRps),
+    `${c.difference >= 0 ? '+' : ''}${(c.difference * 100).toFixed(1)}%`,
+    Math.abs(c.difference) <= AGREEMENT ? 'yes' : '**NO**',
+    pct(c.otherCores),
+    `${c.benchRounds.map(k).join(' / ')} vs ${c.byHandRounds.map(k).join(' / ')}`,
+  ]);
+  const agree = checks.filter((c) => Math.abs(c.difference) <= AGREEMENT).length;
+  return [
+    '## Cross-check: the bench against its by-hand commands',
+    '',
+    `Each contender's by-hand command (above) ran beside the bench's own instance; per round and cell, the bench's measurement and the by-hand wrk command went back to back (order alternating by round). ${agree} of ${checks.length} cells agree within ${AGREEMENT * 100}%.`,
+    '',
+    table(['contender', 'cell', 'bench req/s', 'by hand req/s', 'difference', `within ${AGREEMENT * 100}%`, 'other CPU (by hand)', 'rounds (bench vs by hand)'], rows),
+  ].join('\n');
+}
+
+export function renderMarkdown(bench: BenchRun, summaries: Summary[], chartFile?: string): string {
+  const perCore = summaries[0];
+  return [
+    header(bench),
+    targets(perCore),
+    ...bench.passes.flatMap((run, i) => [matrix(run, summaries[i]), ...(i === 0 && chartFile ? [`![req/s per contender](${chartFile})`] : []), ceiling(run, summaries[i])]),
+    byHand(bench),
+    crossChecks(bench),
+    '## Details',
+    'CPU columns are medians (100% = one CPU busy): the load generator, all of the contender\'s processes, and everything else on the machine meanwhile (other work on a shared machine shows up there). "req per server CPU-s" is req/s divided by the server\'s CPU share: what one CPU-second of the server buys, which other load on the machine disturbs much less than req/s. Latencies from autocannon have 1 ms resolution.',
+    ...bench.passes.flatMap((run, i) => summaries[i].cells.map((c) => details(run, c))),
+    ...bench.passes.map(contenders),
+    '',
+  ].filter((x) => x !== '').join('\n\n');
 }

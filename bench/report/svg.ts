@@ -53,12 +53,12 @@ export function renderSvg(run: RunRecord, s: Summary): string {
   const height = head + Math.ceil(cells.length / COLS) * panelH + 10;
   const m = run.machine;
   const o = run.options;
-  const sub = `${m.cpus} CPUs ${m.cpuModel}, Node ${m.node}, ${o.generator} on CPU ${o.generatorCpus ?? 'any'}, servers on CPU ${o.serverCpus ?? 'any'}, ${o.workers} workers each, median of ${o.rounds} rounds; ratio vs ${run.baseline}; * generator-bound, ~ noisy machine, ! errors`;
+  const sub = `${m.cpus} CPUs ${m.cpuModel}, Node ${m.node}, ${o.generator} on CPU ${o.generatorCpus ?? 'any'}, servers on CPU ${o.serverCpus ?? 'any'}, ${run.workers} worker(s) each, median of ${o.rounds} rounds; ratio vs ${run.baseline}; * generator-bound, ~ noisy machine, ! errors`;
   const panels = cells.map((c, i) => panel(c, run.baseline, 10 + (i % COLS) * PANEL_W, head + Math.floor(i / COLS) * panelH));
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">
 <style>.t{font-size:13px;font-weight:600}.l{font-size:11px;text-anchor:end}.v{font-size:11px}.h{font-size:16px;font-weight:700}.s{font-size:11px;fill:#555}</style>
 <rect width="100%" height="100%" fill="#fff"/>
-<text x="10" y="22" class="h">circus-worker benchmark: requests per second (median) and ratio to the cluster baseline</text>
+<text x="10" y="22" class="h">circus-worker benchmark: requests per second (median) and ratio to plain node:http on one inherited fd</text>
 <text x="10" y="40" class="s">${esc(sub)}</text>
 ${panels.join('\n')}
 </svg>

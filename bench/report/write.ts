@@ -2,30 +2,32 @@
 // "latest" names the README links to.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RunRecord } from '../records.js';
+import type { BenchRun } from '../records.js';
 import { renderMarkdown } from './markdown.js';
 import { summarize, type Summary } from './summary.js';
 import { renderSvg } from './svg.js';
 
 export interface Written {
-  summary: Summary;
+  summaries: Summary[];
   markdown: string;
   files: string[];
 }
 
-function latestName(run: RunRecord): string {
-  if (run.options.name) return run.options.name;
-  return ['latest', run.options.generator === 'wrk' ? 'wrk' : '', run.options.quick ? 'quick' : ''].filter(Boolean).join('-');
+function latestName(bench: BenchRun): string {
+  const o = bench.passes[0].options;
+  if (o.name) return o.name;
+  return ['latest', o.generator === 'wrk' ? 'wrk' : '', o.quick ? 'quick' : ''].filter(Boolean).join('-');
 }
 
-export function writeRun(run: RunRecord, outDir: string): Written {
+export function writeRun(bench: BenchRun, outDir: string): Written {
   fs.mkdirSync(outDir, { recursive: true });
-  const summary = summarize(run);
-  const stamp = run.startedAt.replace(/[:.]/g, '-').slice(0, 19);
-  const base = `${stamp}-${run.options.generator}${run.options.quick ? '-quick' : ''}`;
-  const latest = latestName(run);
-  const json = JSON.stringify({ ...run, summary }, null, 2) + '\n';
-  const svg = renderSvg(run, summary);
+  const summaries = bench.passes.map(summarize);
+  const o = bench.passes[0].options;
+  const stamp = bench.startedAt.replace(/[:.]/g, '-').slice(0, 19);
+  const base = `${stamp}-${o.generator}${o.quick ? '-quick' : ''}`;
+  const latest = latestName(bench);
+  const json = JSON.stringify({ ...bench, summaries }, null, 2) + '\n';
+  const svg = renderSvg(bench.passes[0], summaries[0]);
   const files: string[] = [];
   const put = (name: string, text: string) => {
     const file = path.join(outDir, name);
@@ -35,7 +37,7 @@ export function writeRun(run: RunRecord, outDir: string): Written {
   for (const name of [base, latest]) {
     put(`${name}.json`, json);
     put(`${name}.svg`, svg);
-    put(`${name}.md`, renderMarkdown(run, summary, `${name}.svg`));
+    put(`${name}.md`, renderMarkdown(bench, summaries, `${name}.svg`));
   }
-  return { summary, markdown: renderMarkdown(run, summary), files };
+  return { summaries, markdown: renderMarkdown(bench, summaries), files };
 }
