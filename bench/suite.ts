@@ -87,10 +87,12 @@ async function startOne(live: Live, ctx: BenchContext, scenarios: Scenario[], lo
     live.running = await contender.start(ctx);
     record.startupMs = await waitFor200(live.running.url + '/hello', t0, START_TIMEOUT_MS, live.running.alive);
     await waitForWorkers(live.running, ctx.workers, START_TIMEOUT_MS);
+    // Idle RSS as "after start-up and one request" (the first 200 on /hello), before the response
+    // checks touch every route (a 64 KiB body and a 4 KiB upload grow the heap by a few MB).
+    const mem = memory(live.running);
     await checkResponses(live, scenarios);
     const closeIssue = await closeProbe(live.running.url + '/hello');
     if (closeIssue) record.protocolNotes = [closeIssue];
-    const mem = memory(live.running);
     Object.assign(record, { status: 'ran', note: live.running.note, workerCount: mem.workers, idleRssTotalMB: mem.total, idleRssPerWorkerMB: mem.perWorker });
     log(`  ${contender.id}: first 200 after ${record.startupMs} ms, ${mem.workers} workers, idle RSS ${mem.perWorker.toFixed(1)} MB/worker${record.note ? ` (${record.note})` : ''}`);
     for (const [s, reason] of Object.entries(record.excluded)) log(`    not in ${s}: ${reason}`);

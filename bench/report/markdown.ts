@@ -149,7 +149,7 @@ function contenders(run: RunRecord): string {
   return [
     `## Contenders, ${passTitle(run).toLowerCase()}`,
     '',
-    'Start-up is from spawn to the first 200 on /hello. RSS is in MB, summed over every server process (total, including any primary, supervisor or daemon) or averaged over the workers; "idle" is after start-up, "end" after the last round.',
+    'Start-up is from spawn to the first 200 on /hello. RSS is in MB, summed over every server process (total, including any primary, supervisor or daemon) or averaged over the workers; "idle" is after start-up and the first answered request (before the response checks), "end" after the last round.',
     '',
     table(['contender', 'start-up', 'workers', 'idle RSS/worker', 'idle RSS total', 'end RSS/worker', 'end RSS total', 'notes'], rows),
     ...(others.length ? ['', 'Not measured:', '', ...others] : []),
