@@ -32,23 +32,20 @@ function shell(command: string, cwd: string, signal: AbortSignal): Promise<strin
 }
 
 interface Pair {
-  contender: Contender;
   bench: Running;
   port: number;
-  server: string;
   proc: ServerProcess;
-  excluded: Set<string>;
 }
 
-async function startByHand(ctx: BenchContext, contender: Contender, bench: Running, excluded: Set<string>, log: Log): Promise<Pair | undefined> {
-  if (!contender.byHand) return undefined;
+/** The by-hand instance of `contender` on a free port, once it answers; undefined when it does not. */
+async function startByHand(ctx: BenchContext, contender: Contender, log: Log, quiet: boolean): Promise<{ port: number; proc: ServerProcess; server: string } | undefined> {
   const port = await freePort();
-  const server = contender.byHand(ctx, port);
+  const server = contender.byHand!(ctx, port);
   const proc = spawnServer({ cmd: 'bash', args: ['-c', server], cwd: ctx.root });
   try {
     const ms = await waitFor200(`http://127.0.0.1:${port}/hello`, Date.now(), 60_000, () => !proc.exited());
-    log(`  ${contender.id}: by hand, first 200 after ${ms} ms: ${server}`);
-    return { contender, bench, port, server, proc, excluded };
+    if (!quiet) log(`  ${contender.id}: by hand, first 200 after ${ms} ms: ${server}`);
+    return { port, proc, server };
   } catch (err) {
     log(`  ${contender.id}: the by-hand command did not serve (${(err as Error).message}): ${server} — ${proc.output().trim().split('\n').pop() ?? ''}`);
     await stopTrees([proc.pid]);
@@ -65,51 +62,67 @@ async function byHandRun(command: string, ctx: BenchContext, signal: AbortSignal
   return { ...parseWrk(out), generatorCores: (reapedChildrenCpuSeconds() - cpu0) / ((Date.now() - t0) / 1000) };
 }
 
+/**
+ * Round after round, contender after contender: a fresh bench instance (started as the bench
+ * starts it) and a fresh by-hand instance, alone on the server CPUs, measured back to back per
+ * scenario (the order alternating by round), then both stopped. Fresh pairs, because one
+ * instance of a server can run 10-20% off another for its whole life here: comparing two single
+ * processes would test their luck, not the bench.
+ */
 export async function crossCheck(
   opts: BenchOptions,
   ctx: BenchContext,
-  live: Array<{ contender: Contender; running?: Running; excluded: Record<string, string | undefined> }>,
+  live: Array<{ contender: Contender; excluded: Record<string, string | undefined> }>,
   generator: LoadGenerator,
   signal: AbortSignal,
   log: Log,
 ): Promise<CrossCheck[]> {
   const connections = opts.connections[0];
   const scenarios = opts.scenarios.map(scenarioById).filter((s) => !s.newConnection);
-  log(`Cross-check: each contender by its by-hand command beside the bench's instance, ${scenarios.map((s) => s.id).join(',')} at ${connections} connections, ${opts.rounds} rounds`);
-  const pairs: Pair[] = [];
-  try {
-    for (const l of live) {
-      if (signal.aborted || !l.running) continue;
+  const checked = live.filter((l) => l.contender.byHand);
+  log(`Cross-check: each contender by the bench and by its by-hand command, a fresh pair per round, ${scenarios.map((s) => s.id).join(',')} at ${connections} connections, ${opts.rounds} rounds`);
+  const slots = new Map<string, { bench: number[]; hand: number[]; other: number[]; wrk: string; server: string }>();
+  for (let round = 1; round <= opts.rounds && !signal.aborted; round++) {
+    log(`Cross-check round ${round}/${opts.rounds}`);
+    for (const l of checked) {
+      if (signal.aborted) break;
+      const { contender } = l;
       const excluded = new Set(Object.keys(l.excluded).filter((k) => l.excluded[k]));
-      const pair = await startByHand(ctx, l.contender, l.running, excluded, log);
-      if (pair) pairs.push(pair);
-    }
-    const rounds = new Map<string, { bench: number[]; hand: number[]; other: number[]; wrk: string }>();
-    for (let round = 1; round <= opts.rounds && !signal.aborted; round++) {
-      log(`Cross-check round ${round}/${opts.rounds}`);
-      for (const s of scenarios) {
-        for (const pair of pairs) {
-          if (signal.aborted || pair.excluded.has(s.id)) continue;
-          const key = `${pair.contender.id} ${s.id}`;
-          const url = `http://127.0.0.1:${pair.port}`;
-          const wrk = byHandWrk(opts, url, s, connections);
-          const slot = rounds.get(key) ?? { bench: [], hand: [], other: [], wrk };
-          rounds.set(key, slot);
+      let pair: Pair | undefined;
+      try {
+        const hand = await startByHand(ctx, contender, log, round > 1);
+        if (!hand) continue;
+        const t0 = Date.now();
+        const bench = await contender.start(ctx).catch(async (err) => {
+          await stopTrees([hand.proc.pid]);
+          contender.afterByHand?.(hand.port);
+          throw err;
+        });
+        pair = { bench, port: hand.port, proc: hand.proc };
+        await waitFor200(bench.url + '/hello', t0, 60_000, bench.alive);
+        for (const s of scenarios) {
+          if (signal.aborted || excluded.has(s.id)) continue;
+          const key = `${contender.id} ${s.id}`;
+          const wrk = byHandWrk(opts, `http://127.0.0.1:${pair.port}`, s, connections);
+          const slot = slots.get(key) ?? { bench: [], hand: [], other: [], wrk: byHandWrk(opts, 'http://127.0.0.1:PORT', s, connections), server: hand.server.replace(String(hand.port), 'PORT') };
+          slots.set(key, slot);
+          const p = pair;
           const benchWay = async () => {
-            if (opts.warmupSec > 0) await generator.run(job(opts, pair.bench.url, s, connections, opts.warmupSec, ctx.root), signal);
-            const m = await timedRun(pair.bench.pids().all, () => generator.run(job(opts, pair.bench.url, s, connections, opts.durationSec, ctx.root), signal));
-            log(describeMeasurement(`${s.id}@${connections} ${pair.contender.id.padEnd(18)} bench  `, m));
+            // Both fresh instances get the same warm-up for their JIT: the bench's own, and a
+            // person's first (uncounted) run of the printed command.
+            await generator.run(job(opts, p.bench.url, s, connections, opts.warmupSec + 1, ctx.root), signal);
+            const m = await timedRun(p.bench.pids().all, () => generator.run(job(opts, p.bench.url, s, connections, opts.durationSec, ctx.root), signal));
+            log(describeMeasurement(`${s.id}@${connections} ${contender.id.padEnd(18)} bench  `, m));
             slot.bench.push(m.result.rps);
           };
           const byHand = async () => {
-            // A person's first run on a fresh server warms its JIT; that one is not counted.
-            if (round === 1) await shell(wrk, ctx.root, signal);
-            const m = await timedRun(processTree(pair.proc.pid), () => byHandRun(wrk, ctx, signal));
-            log(describeMeasurement(`${s.id}@${connections} ${pair.contender.id.padEnd(18)} by hand`, m));
+            await shell(wrk, ctx.root, signal);
+            const m = await timedRun(processTree(p.proc.pid), () => byHandRun(wrk, ctx, signal));
+            log(describeMeasurement(`${s.id}@${connections} ${contender.id.padEnd(18)} by hand`, m));
             slot.hand.push(m.result.rps);
             slot.other.push(m.otherCores);
           };
-          // Alternate which goes first, so that neither always follows the other contender.
+          // Alternate which goes first, so that neither always follows the other.
           if (round % 2) {
             await benchWay();
             await byHand();
@@ -118,35 +131,39 @@ export async function crossCheck(
             await benchWay();
           }
         }
+      } catch (err) {
+        if (!signal.aborted) log(`  ${contender.id}: cross-check round ${round} failed: ${(err as Error).message}`);
+      } finally {
+        if (pair) {
+          await Promise.all([pair.bench.stop().catch(() => undefined), stopTrees([pair.proc.pid])]);
+          contender.afterByHand?.(pair.port);
+        }
       }
     }
-    const out: CrossCheck[] = [];
-    for (const pair of pairs) {
-      for (const s of scenarios) {
-        const slot = rounds.get(`${pair.contender.id} ${s.id}`);
-        if (!slot || slot.bench.length === 0 || slot.hand.length === 0) continue;
-        const benchRps = median(slot.bench);
-        const byHandRps = median(slot.hand);
-        out.push({
-          contender: pair.contender.id,
-          scenario: s.id,
-          connections,
-          server: pair.server,
-          wrk: slot.wrk,
-          benchRps,
-          byHandRps,
-          benchRounds: slot.bench,
-          byHandRounds: slot.hand,
-          difference: (benchRps - byHandRps) / byHandRps,
-          otherCores: median(slot.other),
-        });
-      }
-    }
-    return out;
-  } finally {
-    await Promise.all(pairs.map((p) => stopTrees([p.proc.pid])));
-    for (const p of pairs) p.contender.afterByHand?.(p.port);
   }
+  const out: CrossCheck[] = [];
+  for (const l of checked) {
+    for (const s of scenarios) {
+      const slot = slots.get(`${l.contender.id} ${s.id}`);
+      if (!slot || slot.bench.length === 0 || slot.hand.length === 0) continue;
+      const benchRps = median(slot.bench);
+      const byHandRps = median(slot.hand);
+      out.push({
+        contender: l.contender.id,
+        scenario: s.id,
+        connections,
+        server: slot.server,
+        wrk: slot.wrk,
+        benchRps,
+        byHandRps,
+        benchRounds: slot.bench,
+        byHandRounds: slot.hand,
+        difference: (benchRps - byHandRps) / byHandRps,
+        otherCores: median(slot.other),
+      });
+    }
+  }
+  return out;
 }
 
 /** The by-hand commands for the report, with PORT standing for any free port. */

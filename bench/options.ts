@@ -7,6 +7,8 @@ export interface BenchOptions {
   /** Worker counts, one pass each, ascending: 1 (per core) first. */
   workers: number[];
   rounds: number;
+  /** Each round starts every contender afresh (and stops it at the round's end). */
+  restart: boolean;
   /** Extra tries for a measurement that other processes on the machine disturbed. */
   retries: number;
   /** After the per-core pass, start each contender by its by-hand command and compare. */
@@ -98,6 +100,7 @@ export function buildProgram(): Command {
     .option('--duration <s>', 'measured seconds per contender, scenario and round', wholeSeconds(1), 3)
     .option('--warmup <s>', 'warm-up seconds before each measurement, discarded (round 1: one more)', wholeSeconds(0), 1)
     .option('--connections <list>', 'concurrent connections, comma-separated', intList, [50])
+    .option('--no-restart', 'keep every contender running for the whole pass (default: each round starts every contender afresh, so the median spans processes, not one process\'s luck)')
     .option('--retries <n>', 'measure again (up to n times) when other processes used a quarter of a CPU or more meanwhile', count, 2)
     .option('--cross-check', 'after the per-core pass, start every contender by its printed by-hand command, run the printed wrk command and report the agreement', false)
     .option('--scenarios <list>', `scenarios: ${SCENARIO_IDS.join(',')}`, scenarioList, [...SCENARIO_IDS])
@@ -138,6 +141,7 @@ export function resolveOptions(program: Command): BenchOptions {
     rounds: pick('rounds', QUICK.rounds) as number,
     retries: pick('retries', QUICK.retries) as number,
     crossCheck: Boolean(o.crossCheck),
+    restart: o.restart !== false,
     durationSec: pick('duration', QUICK.duration) as number,
     warmupSec: pick('warmup', QUICK.warmup) as number,
     connections: pick('connections', QUICK.connections, (v) => intList(v)) as number[],

@@ -11,6 +11,8 @@ export interface ContenderRecord {
   reason?: string;
   note?: string;
   startupMs?: number;
+  /** Fresh instances started for later rounds (--restart). */
+  restarts?: number;
   workerCount?: number;
   idleRssPerWorkerMB?: number;
   idleRssTotalMB?: number;

@@ -19,13 +19,14 @@ function log(line: string): void {
   process.stdout.write(line + '\n');
 }
 
-/** Whole-second runs plus ~0.1 s of generator overhead each; round 1 warms each route 1 s longer. */
+/** Whole-second runs plus ~0.1 s of generator overhead each; a fresh instance warms each route 1 s longer. */
 function estimateSeconds(opts: BenchOptions, contenders: number): number {
   const cells = opts.scenarios.length * opts.connections.length * contenders;
   const perRound = opts.durationSec + opts.warmupSec + (opts.warmupSec > 0 ? 0.2 : 0.1);
-  const jit = opts.warmupSec > 0 ? opts.scenarios.length * contenders : 0;
-  const pass = cells * opts.rounds * perRound + jit + contenders * 2;
-  const cross = opts.crossCheck ? opts.scenarios.length * contenders * opts.rounds * (2 * opts.durationSec + opts.warmupSec + 0.5) : 0;
+  const jit = opts.warmupSec > 0 ? opts.scenarios.length * contenders * (opts.restart ? opts.rounds : 1) : 0;
+  const starts = contenders * 2 * (opts.restart ? opts.rounds : 1);
+  const pass = cells * opts.rounds * perRound + jit + starts;
+  const cross = opts.crossCheck ? opts.scenarios.length * contenders * opts.rounds * (2 * (opts.durationSec + opts.warmupSec + 1) + 0.5) + contenders * opts.rounds * 3 : 0;
   return pass * opts.workers.length + cross;
 }
 

@@ -107,6 +107,32 @@ async function startOne(live: Live, ctx: BenchContext, scenarios: Scenario[], lo
   }
 }
 
+/**
+ * A fresh instance for the next round. Two instances of the same server can differ by 10-20% for
+ * the whole of their life on this machine (and one instance drifts as much over a minute), so the
+ * median of rounds is taken over processes. Start-up time and idle RSS stay those of round 1.
+ */
+async function restartOne(live: Live, ctx: BenchContext, log: Log): Promise<void> {
+  const { contender, record } = live;
+  if (!live.running) return;
+  await live.running.stop();
+  live.running = undefined;
+  try {
+    const t0 = Date.now();
+    live.running = await contender.start(ctx);
+    await waitFor200(live.running.url + '/hello', t0, START_TIMEOUT_MS, live.running.alive);
+    await waitForWorkers(live.running, ctx.workers, START_TIMEOUT_MS);
+    record.restarts = (record.restarts ?? 0) + 1;
+  } catch (err) {
+    const output = live.running ? lastLines(live.running.output()) : '';
+    record.status = 'failed';
+    record.reason = `restart for a new round failed: ${(err as Error).message}${output ? ` — output: ${output}` : ''}`;
+    log(`  ${contender.id}: ${record.reason}`);
+    await live.running?.stop();
+    live.running = undefined;
+  }
+}
+
 /** What the generator runs for one cell; `root` makes the wrk script path absolute (by hand: relative). */
 export function job(opts: BenchOptions, url: string, s: Scenario, connections: number, durationSec: number, root?: string): LoadJob {
   return {
@@ -134,7 +160,7 @@ export async function runSuite(
   signal: AbortSignal,
   log: Log,
   /** Runs after the rounds, while every contender still runs (the cross-check). */
-  afterRounds?: (live: Array<{ contender: Contender; running?: Running; excluded: ContenderRecord['excluded'] }>, generator: LoadGenerator) => Promise<void>,
+  afterRounds?: (live: Array<{ contender: Contender; excluded: ContenderRecord['excluded'] }>, generator: LoadGenerator) => Promise<void>,
 ): Promise<SuiteResult> {
   const scenarios = opts.scenarios.map(scenarioById);
   const lives: Live[] = contenders.map((c) => ({ contender: c, record: { id: c.id, label: c.label, status: 'failed', excluded: {} } }));
@@ -147,7 +173,10 @@ export async function runSuite(
       await startOne(live, ctx, scenarios, log);
     }
     for (let round = 1; round <= opts.rounds && !signal.aborted; round++) {
-      log(`Round ${round}/${opts.rounds}`);
+      if (round > 1 && opts.restart) {
+        log(`Round ${round}/${opts.rounds}: every contender started afresh`);
+        for (const live of lives) if (!signal.aborted) await restartOne(live, ctx, log);
+      } else log(`Round ${round}/${opts.rounds}`);
       for (const s of scenarios) {
         for (const connections of opts.connections) {
           for (const live of lives) {
@@ -158,14 +187,18 @@ export async function runSuite(
         }
       }
     }
-    if (afterRounds && !signal.aborted) {
-      await afterRounds(lives.map((l) => ({ contender: l.contender, running: l.running, excluded: l.record.excluded })), generator);
-    }
     for (const live of lives) {
       if (!live.running) continue;
       const mem = memory(live.running);
       live.record.endRssTotalMB = mem.total;
       live.record.endRssPerWorkerMB = mem.perWorker;
+    }
+    if (afterRounds && !signal.aborted) {
+      // The cross-check starts its own instances: nothing of the rounds stays on the server CPUs.
+      await Promise.all(lives.map((l) => l.running?.stop().catch(() => undefined)));
+      const ran = lives.filter((l) => l.record.status === 'ran');
+      for (const l of lives) l.running = undefined;
+      await afterRounds(ran.map((l) => ({ contender: l.contender, excluded: l.record.excluded })), generator);
     }
   } finally {
     await generator.close().catch(() => undefined);
@@ -219,8 +252,9 @@ async function measureOne(
     return undefined;
   }
   try {
-    // Round 1 also warms the JIT for this route: a second longer at its first connection count.
-    const firstSight = round === 1 && connections === opts.connections[0];
+    // A fresh process's first look at a route also warms its JIT: a second longer at the first
+    // connection count (every round when each round starts the contenders afresh).
+    const firstSight = (round === 1 || opts.restart) && connections === opts.connections[0];
     const warmup = opts.warmupSec > 0 && firstSight ? opts.warmupSec + 1 : opts.warmupSec;
     if (warmup > 0) await generator.run(job(opts, running.url, s, connections, warmup, ctx.root), signal);
     const pids = running.pids().all;

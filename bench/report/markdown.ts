@@ -41,6 +41,7 @@ export function commandLine(run: RunRecord): string {
   if (o.fetchApp !== 'hono') parts.push(`--fetch-app ${o.fetchApp}`);
   if (o.circusApp !== 'js') parts.push(`--circus-app ${o.circusApp}`);
   if (!o.supervisor) parts.push('--no-supervisor');
+  if (!o.restart) parts.push('--no-restart');
   if (o.crossCheck) parts.push('--cross-check');
   return parts.join(' ');
 }
@@ -55,7 +56,7 @@ function header(bench: BenchRun): string {
     '',
     `- Machine: ${m.cpuModel}, ${m.cpus} CPUs, ${m.memoryGB} GB, ${m.os}, Linux ${m.kernel}; Node ${m.node}; commit ${m.commit}${m.dirty ? ' (with uncommitted changes)' : ''}`,
     `- Load: ${gen} on CPU ${o.generatorCpus ?? 'any'} (${o.generatorThreads} thread(s)), servers on CPU ${o.serverCpus ?? 'any'}; passes with ${o.workers.join(', ')} worker process(es) per contender (1 = per core); pipelining ${o.pipelining}${o.scenarios.includes('newconn') ? '; `newconn` by the bench\'s own connect-request-close client (Node, same CPU)' : ''}`,
-    `- Method: ${o.rounds} rounds, each runs every contender in turn on every cell for ${o.durationSec} s after a ${o.warmupSec} s warm-up; a measurement during which other processes used ${NOISY_OTHER_CORES * 100}% of a CPU or more is taken again (up to ${o.retries} times); medians of rounds; ratio = req/s / req/s of \`${run.baseline}\` (plain node:http on one inherited fd, same Node) in the same pass. Took ${Math.round(bench.wallSeconds)} s.`,
+    `- Method: ${o.rounds} rounds, each runs every contender in turn on every cell for ${o.durationSec} s after a ${o.warmupSec} s warm-up${o.restart ? ' (every contender started afresh for each round, 1 s more warm-up at its first cell)' : ''}; a measurement during which other processes used ${NOISY_OTHER_CORES * 100}% of a CPU or more is taken again (up to ${o.retries} times); medians of rounds; ratio = req/s / req/s of \`${run.baseline}\` (plain node:http on one inherited fd, same Node) in the same pass. Took ${Math.round(bench.wallSeconds)} s.`,
     `- Command: \`${commandLine(run)}\``,
   ].join('\n');
 }
@@ -121,7 +122,7 @@ function details(run: RunRecord, cell: Cell): string {
             String(r.non2xx),
             pct(r.generatorCores),
             pct(r.serverCores),
-            r.serverCores ? k(r.rps / r.serverCores) : '–',
+            r.perCpuSecond ? k(r.perCpuSecond) : '–',
             pct(r.otherCores),
             r.roundsRps.map(k).join(' / '),
           ],
@@ -188,7 +189,7 @@ function crossChecks(bench: BenchRun): string {
   return [
     '## Cross-check: the bench against its by-hand commands',
     '',
-    `Each contender's by-hand command (above) ran beside the bench's own instance; per round and cell, the bench's measurement and the by-hand wrk command went back to back (order alternating by round). ${agree} of ${checks.length} cells agree within ${AGREEMENT * 100}%.`,
+    `Per round, each contender was started twice, as the bench starts it and by its by-hand command (above), the two alone on the server CPUs; per cell, the bench's measurement and the by-hand wrk command went back to back (order alternating by round), then both were stopped. ${agree} of ${checks.length} cells agree within ${AGREEMENT * 100}%.`,
     '',
     table(['contender', 'cell', 'bench req/s', 'by hand req/s', 'difference', `within ${AGREEMENT * 100}%`, 'other CPU (by hand)', 'rounds (bench vs by hand)'], rows),
   ].join('\n');

@@ -10,6 +10,7 @@ import { type AppHandler, type Backend, checkServes, type FetchServerApi, isHeal
 import { requestMaker } from '../fetch/request.js';
 import { FetchServer, plainHost } from '../fetch/server.js';
 import { replyHealth } from './replies.js';
+import { sweepIdleSockets } from './idle-sweep.js';
 
 type Tracked = Socket & { _httpMessage?: ServerResponse | null };
 
@@ -91,16 +92,9 @@ export const nodeBackend: Backend = {
         inner(req, res);
       },
     );
-    // A connection silent for the idle timeout is cut when the client is the one stalling: a body
-    // that stopped arriving, or a response the client stopped reading. A complete request whose
-    // handler is still working (or streams slowly) is the app's business and is left alone.
-    server.setTimeout(opts.idleTimeoutMs, (socket: Socket) => {
-      const res = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
-      if (res && res.req.complete && socket.writableLength === 0) return;
-      socket.destroy();
-    });
     // Per connection, not per request: the request path stays as lean as plain node:http.
     const sockets = new Set<Socket>();
+    const stopSweeping = sweepIdleSockets(sockets, opts.idleTimeoutMs);
     let draining = false;
     server.on('connection', (socket: Socket) => {
       sockets.add(socket);
@@ -175,6 +169,7 @@ export const nodeBackend: Backend = {
         return closed!
           .then(() => websockets?.hub.whenEmpty())
           .finally(() => {
+            stopSweeping();
             clearTimeout(grace);
             clearInterval(poll);
             clearInterval(wsPoll);
