@@ -168,17 +168,23 @@ function targets(run: RunRecord, cells: Cell[]): TargetCheck[] {
   const app = run.options.fetchApp === 'hono' ? 'Hono' : 'plain fetch app';
   const at = (s: ScenarioId) => cells.find((c) => c.scenario === s && c.connections === run.options.connections[0]);
   const checks: TargetCheck[] = [];
-  const rules: Array<[string, string, number, string]> = [
+  // The last field: a server that bounds what `id` can reach (node:http itself, for anything on it).
+  const rules: Array<[string, string, number, string, string?]> = [
     ['circus-uws-fetch', 'circus-uws-native', 0.8, `uws + ${app} vs uws-native`],
     ['circus-uws-fetch', 'hono-fd', 2, `uws + ${app} vs @hono/node-server`],
     ['circus-node-node', run.baseline, 0.97, 'node handler vs plain node:http'],
     ['circus-node-fetch', 'circus-node-node', 0.9, `node + ${app} vs node handler`],
-    ['circus-node-fetch', 'hono-fd', 1.3, `node + ${app} vs @hono/node-server`],
+    ['circus-node-fetch', 'hono-fd', 1.3, `node + ${app} vs @hono/node-server`, run.baseline],
   ];
-  for (const [id, ref, min, what] of rules) {
+  for (const [id, ref, min, what, bound] of rules) {
     for (const s of TARGET_SCENARIOS) {
       if (!run.options.scenarios.includes(s)) continue;
       const c = ratioTarget(at(s), id, ref, min, what);
+      const ceiling = bound && at(s)?.rows.find((r) => r.id === bound)?.rps;
+      const refRps = at(s)?.rows.find((r) => r.id === ref)?.rps;
+      if (c.verdict === 'missed' && ceiling && refRps && ceiling / refRps < min) {
+        c.why = [c.why, `out of reach on node:http: plain node:http with the node handler is itself only ${(ceiling / refRps).toFixed(2)}x ${ref} here`].filter(Boolean).join('; ');
+      }
       if (c.verdict !== 'not measured' || run.contenders.some((x) => x.id === id && x.status === 'ran')) checks.push(c);
     }
   }
