@@ -12,8 +12,14 @@ export const FIXTURES = path.join(ROOT, 'test/fixtures');
 export const SUPERVISOR_CLI = path.join(BUILD, 'supervisor/cli.js');
 export const CTL = path.join(BUILD, 'supervisor/ctl.js');
 
+const made: string[] = [];
+
+/** A private directory for one test's INI, sockets and files; removed when the test file's process exits. */
 export function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'cw-sup-'));
+  if (made.length === 0) process.once('exit', () => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-sup-'));
+  made.push(dir);
+  return dir;
 }
 
 export interface Running {
