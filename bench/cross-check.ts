@@ -13,7 +13,7 @@ import type { CrossCheck } from './records.js';
 import { median } from './report/summary.js';
 import { scenarioById, type Scenario } from './scenarios.js';
 import { spawnServer, stopTrees, type ServerProcess } from './server-process.js';
-import { describeMeasurement, job, timedRun } from './suite.js';
+import { describeMeasurement, job, startServing, timedRun } from './suite.js';
 import type { BenchContext, Contender, Running } from './contenders/types.js';
 
 /** The bench and a by-hand run of the same contender may differ by this much and still agree. */
@@ -31,14 +31,15 @@ function shell(command: string, cwd: string, signal: AbortSignal): Promise<strin
   return runToEnd('bash', ['-c', command], cwd, signal);
 }
 
-interface Pair {
-  bench: Running;
+interface ByHand {
   port: number;
   proc: ServerProcess;
+  /** The command that started it. */
+  server: string;
 }
 
 /** The by-hand instance of `contender` on a free port, once it answers; undefined when it does not. */
-async function startByHand(ctx: BenchContext, contender: Contender, log: Log, quiet: boolean): Promise<{ port: number; proc: ServerProcess; server: string } | undefined> {
+async function startByHand(ctx: BenchContext, contender: Contender, log: Log, quiet: boolean): Promise<ByHand | undefined> {
   const port = await freePort();
   const server = contender.byHand!(ctx, port);
   const proc = spawnServer({ cmd: 'bash', args: ['-c', server], cwd: ctx.root });
@@ -88,36 +89,30 @@ export async function crossCheck(
       if (signal.aborted) break;
       const { contender } = l;
       const excluded = new Set(Object.keys(l.excluded).filter((k) => l.excluded[k]));
-      let pair: Pair | undefined;
+      let hand: ByHand | undefined;
+      let bench: Running | undefined;
       try {
-        const hand = await startByHand(ctx, contender, log, round > 1);
+        hand = await startByHand(ctx, contender, log, round > 1);
         if (!hand) continue;
-        const t0 = Date.now();
-        const bench = await contender.start(ctx).catch(async (err) => {
-          await stopTrees([hand.proc.pid]);
-          contender.afterByHand?.(hand.port);
-          throw err;
-        });
-        pair = { bench, port: hand.port, proc: hand.proc };
-        await waitFor200(bench.url + '/hello', t0, 60_000, bench.alive);
+        await startServing(contender, ctx, (r) => (bench = r));
+        const pair = { bench: bench!, hand };
         for (const s of scenarios) {
           if (signal.aborted || excluded.has(s.id)) continue;
           const key = `${contender.id} ${s.id}`;
-          const wrk = byHandWrk(opts, `http://127.0.0.1:${pair.port}`, s, connections);
-          const slot = slots.get(key) ?? { bench: [], hand: [], other: [], wrk: byHandWrk(opts, 'http://127.0.0.1:PORT', s, connections), server: hand.server.replace(String(hand.port), 'PORT') };
+          const wrk = byHandWrk(opts, `http://127.0.0.1:${pair.hand.port}`, s, connections);
+          const slot = slots.get(key) ?? { bench: [], hand: [], other: [], wrk: byHandWrk(opts, 'http://127.0.0.1:PORT', s, connections), server: pair.hand.server.replace(String(pair.hand.port), 'PORT') };
           slots.set(key, slot);
-          const p = pair;
           const benchWay = async () => {
             // Both fresh instances get the same warm-up for their JIT: the bench's own, and a
             // person's first (uncounted) run of the printed command.
-            await generator.run(job(opts, p.bench.url, s, connections, opts.warmupSec + 1, ctx.root), signal);
-            const m = await timedRun(p.bench.pids().all, () => generator.run(job(opts, p.bench.url, s, connections, opts.durationSec, ctx.root), signal));
+            await generator.run(job(opts, pair.bench.url, s, connections, opts.warmupSec + 1, ctx.root), signal);
+            const m = await timedRun(pair.bench.pids().all, () => generator.run(job(opts, pair.bench.url, s, connections, opts.durationSec, ctx.root), signal));
             log(describeMeasurement(`${s.id}@${connections} ${contender.id.padEnd(18)} bench  `, m));
             slot.bench.push(m.result.rps);
           };
           const byHand = async () => {
             await shell(wrk, ctx.root, signal);
-            const m = await timedRun(processTree(p.proc.pid), () => byHandRun(wrk, ctx, signal));
+            const m = await timedRun(processTree(pair.hand.proc.pid), () => byHandRun(wrk, ctx, signal));
             log(describeMeasurement(`${s.id}@${connections} ${contender.id.padEnd(18)} by hand`, m));
             slot.hand.push(m.result.rps);
             slot.other.push(m.otherCores);
@@ -134,10 +129,8 @@ export async function crossCheck(
       } catch (err) {
         if (!signal.aborted) log(`  ${contender.id}: cross-check round ${round} failed: ${(err as Error).message}`);
       } finally {
-        if (pair) {
-          await Promise.all([pair.bench.stop().catch(() => undefined), stopTrees([pair.proc.pid])]);
-          contender.afterByHand?.(pair.port);
-        }
+        await Promise.all([(bench as Running | undefined)?.stop().catch(() => undefined), hand && stopTrees([hand.proc.pid])]);
+        if (hand) contender.afterByHand?.(hand.port);
       }
     }
   }

@@ -72,6 +72,30 @@ function lastLines(text: string, n = 5): string {
   return text.trim().split('\n').slice(-n).join(' | ');
 }
 
+/**
+ * Starts `contender` and waits for its first 200 and for every worker; `started` gets the instance
+ * as soon as it exists, so that a failure can still read its output and stop it. Returns the ms
+ * from spawn to the first 200.
+ */
+export async function startServing(contender: Contender, ctx: BenchContext, started: (running: Running) => void): Promise<number> {
+  const t0 = Date.now();
+  const running = await contender.start(ctx);
+  started(running);
+  const ms = await waitFor200(running.url + '/hello', t0, START_TIMEOUT_MS, running.alive);
+  await waitForWorkers(running, ctx.workers, START_TIMEOUT_MS);
+  return ms;
+}
+
+/** Records why `live` takes no further part (with the end of its output) and stops what runs of it. */
+async function giveUp(live: Live, status: ContenderRecord['status'], reason: string, log: Log): Promise<void> {
+  const output = live.running ? lastLines(live.running.output()) : '';
+  live.record.status = status;
+  live.record.reason = reason + (output ? ` — output: ${output}` : '');
+  log(`  ${live.contender.id}: ${status}, ${live.record.reason}`);
+  await live.running?.stop();
+  live.running = undefined;
+}
+
 async function startOne(live: Live, ctx: BenchContext, scenarios: Scenario[], log: Log): Promise<void> {
   const { contender, record } = live;
   const why = contender.unavailable(ctx);
@@ -83,27 +107,20 @@ async function startOne(live: Live, ctx: BenchContext, scenarios: Scenario[], lo
   }
   try {
     await contender.prepare?.(ctx);
-    const t0 = Date.now();
-    live.running = await contender.start(ctx);
-    record.startupMs = await waitFor200(live.running.url + '/hello', t0, START_TIMEOUT_MS, live.running.alive);
-    await waitForWorkers(live.running, ctx.workers, START_TIMEOUT_MS);
+    record.startupMs = await startServing(contender, ctx, (r) => (live.running = r));
+    const running = live.running!;
     // Idle RSS as "after start-up and one request" (the first 200 on /hello), before the response
     // checks touch every route (a 64 KiB body and a 4 KiB upload grow the heap by a few MB).
-    const mem = memory(live.running);
+    const mem = memory(running);
     await checkResponses(live, scenarios);
-    const closeIssue = await closeProbe(live.running.url + '/hello');
+    const closeIssue = await closeProbe(running.url + '/hello');
     if (closeIssue) record.protocolNotes = [closeIssue];
-    Object.assign(record, { status: 'ran', note: live.running.note, workerCount: mem.workers, idleRssTotalMB: mem.total, idleRssPerWorkerMB: mem.perWorker });
+    Object.assign(record, { status: 'ran', note: running.note, workerCount: mem.workers, idleRssTotalMB: mem.total, idleRssPerWorkerMB: mem.perWorker });
     log(`  ${contender.id}: first 200 after ${record.startupMs} ms, ${mem.workers} workers, idle RSS ${mem.perWorker.toFixed(1)} MB/worker${record.note ? ` (${record.note})` : ''}`);
     for (const [s, reason] of Object.entries(record.excluded)) log(`    not in ${s}: ${reason}`);
     for (const note of record.protocolNotes ?? []) log(`    note: ${note}`);
   } catch (err) {
-    const output = live.running ? lastLines(live.running.output()) : '';
-    record.status = err instanceof UnavailableError ? 'unavailable' : 'failed';
-    record.reason = (err as Error).message + (output ? ` — output: ${output}` : '');
-    log(`  ${contender.id}: ${record.status}, ${record.reason}`);
-    await live.running?.stop();
-    live.running = undefined;
+    await giveUp(live, err instanceof UnavailableError ? 'unavailable' : 'failed', (err as Error).message, log);
   }
 }
 
@@ -113,23 +130,14 @@ async function startOne(live: Live, ctx: BenchContext, scenarios: Scenario[], lo
  * median of rounds is taken over processes. Start-up time and idle RSS stay those of round 1.
  */
 async function restartOne(live: Live, ctx: BenchContext, log: Log): Promise<void> {
-  const { contender, record } = live;
   if (!live.running) return;
   await live.running.stop();
   live.running = undefined;
   try {
-    const t0 = Date.now();
-    live.running = await contender.start(ctx);
-    await waitFor200(live.running.url + '/hello', t0, START_TIMEOUT_MS, live.running.alive);
-    await waitForWorkers(live.running, ctx.workers, START_TIMEOUT_MS);
-    record.restarts = (record.restarts ?? 0) + 1;
+    await startServing(live.contender, ctx, (r) => (live.running = r));
+    live.record.restarts = (live.record.restarts ?? 0) + 1;
   } catch (err) {
-    const output = live.running ? lastLines(live.running.output()) : '';
-    record.status = 'failed';
-    record.reason = `restart for a new round failed: ${(err as Error).message}${output ? ` — output: ${output}` : ''}`;
-    log(`  ${contender.id}: ${record.reason}`);
-    await live.running?.stop();
-    live.running = undefined;
+    await giveUp(live, 'failed', `restart for a new round failed: ${(err as Error).message}`, log);
   }
 }
 

@@ -179,11 +179,12 @@ function targets(run: RunRecord, cells: Cell[]): TargetCheck[] {
   for (const [id, ref, min, what, bound] of rules) {
     for (const s of TARGET_SCENARIOS) {
       if (!run.options.scenarios.includes(s)) continue;
-      const c = ratioTarget(at(s), id, ref, min, what);
-      const ceiling = bound && at(s)?.rows.find((r) => r.id === bound)?.rps;
-      const refRps = at(s)?.rows.find((r) => r.id === ref)?.rps;
-      if (c.verdict === 'missed' && ceiling && refRps && ceiling / refRps < min) {
-        c.why = [c.why, `out of reach on node:http: plain node:http with the node handler is itself only ${(ceiling / refRps).toFixed(2)}x ${ref} here`].filter(Boolean).join('; ');
+      const cell = at(s);
+      const c = ratioTarget(cell, id, ref, min, what);
+      const ceiling = bound ? cell?.rows.find((r) => r.id === bound) : undefined;
+      const refRps = cell?.rows.find((r) => r.id === ref)?.rps;
+      if (c.verdict === 'missed' && ceiling?.rps && refRps && ceiling.rps / refRps < min) {
+        c.why = [c.why, `out of reach: ${ceiling.label} is itself only ${(ceiling.rps / refRps).toFixed(2)}x ${ref} here`].filter(Boolean).join('; ');
       }
       if (c.verdict !== 'not measured' || run.contenders.some((x) => x.id === id && x.status === 'ran')) checks.push(c);
     }
