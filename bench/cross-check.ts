@@ -9,11 +9,11 @@ import type { LoadGenerator, LoadResult } from './load/types.js';
 import type { BenchOptions } from './options.js';
 import { freePort } from './ports.js';
 import { processTree, reapedChildrenCpuSeconds } from './procfs.js';
-import type { CrossCheck } from './records.js';
+import { NOISY_OTHER_CORES, noiseCores, type CrossCheck } from './records.js';
 import { median } from './report/summary.js';
 import { scenarioById, type Scenario } from './scenarios.js';
 import { spawnServer, stopTrees, type ServerProcess } from './server-process.js';
-import { describeMeasurement, job, startServing, timedRun } from './suite.js';
+import { describeMeasurement, job, startServing, timedRun, type Timed } from './suite.js';
 import type { BenchContext, Contender, Running } from './contenders/types.js';
 
 /** The bench and a by-hand run of the same contender may differ by this much and still agree. */
@@ -82,7 +82,16 @@ export async function crossCheck(
   const scenarios = opts.scenarios.map(scenarioById).filter((s) => !s.newConnection);
   const checked = live.filter((l) => l.contender.byHand);
   log(`Cross-check: each contender by the bench and by its by-hand command, a fresh pair per round, ${scenarios.map((s) => s.id).join(',')} at ${connections} connections, ${opts.rounds} rounds`);
-  const slots = new Map<string, { bench: number[]; hand: number[]; other: number[]; wrk: string; server: string }>();
+  const slots = new Map<string, { bench: number[]; hand: number[]; other: number[]; steal: number[]; wrk: string; server: string }>();
+  /** A measurement taken again (--retries) while other processes or the hypervisor took a CPU, as the rounds do. */
+  const quiet = async (label: string, measure: () => Promise<Timed>): Promise<Timed> => {
+    for (let attempt = 1; ; attempt++) {
+      const m = await measure();
+      const again = noiseCores(m) >= NOISY_OTHER_CORES && attempt <= opts.retries && !signal.aborted;
+      log(describeMeasurement(label, m) + (again ? '  (noisy: again)' : ''));
+      if (!again) return m;
+    }
+  };
   for (let round = 1; round <= opts.rounds && !signal.aborted; round++) {
     log(`Cross-check round ${round}/${opts.rounds}`);
     for (const l of checked) {
@@ -100,22 +109,21 @@ export async function crossCheck(
           if (signal.aborted || excluded.has(s.id)) continue;
           const key = `${contender.id} ${s.id}`;
           const wrk = byHandWrk(opts, `http://127.0.0.1:${pair.hand.port}`, s, connections);
-          const slot = slots.get(key) ?? { bench: [], hand: [], other: [], wrk: byHandWrk(opts, 'http://127.0.0.1:PORT', s, connections), server: pair.hand.server.replace(String(pair.hand.port), 'PORT') };
+          const slot = slots.get(key) ?? { bench: [], hand: [], other: [], steal: [], wrk: byHandWrk(opts, 'http://127.0.0.1:PORT', s, connections), server: pair.hand.server.replace(String(pair.hand.port), 'PORT') };
           slots.set(key, slot);
           const benchWay = async () => {
             // Both fresh instances get the same warm-up for their JIT: the bench's own, and a
             // person's first (uncounted) run of the printed command.
             await generator.run(job(opts, pair.bench.url, s, connections, opts.warmupSec + 1, ctx.root), signal);
-            const m = await timedRun(pair.bench.pids().all, () => generator.run(job(opts, pair.bench.url, s, connections, opts.durationSec, ctx.root), signal));
-            log(describeMeasurement(`${s.id}@${connections} ${contender.id.padEnd(18)} bench  `, m));
+            const m = await quiet(`${s.id}@${connections} ${contender.id.padEnd(18)} bench  `, () => timedRun(pair.bench.pids().all, () => generator.run(job(opts, pair.bench.url, s, connections, opts.durationSec, ctx.root), signal)));
             slot.bench.push(m.result.rps);
           };
           const byHand = async () => {
             await shell(wrk, ctx.root, signal);
-            const m = await timedRun(processTree(pair.hand.proc.pid), () => byHandRun(wrk, ctx, signal));
-            log(describeMeasurement(`${s.id}@${connections} ${contender.id.padEnd(18)} by hand`, m));
+            const m = await quiet(`${s.id}@${connections} ${contender.id.padEnd(18)} by hand`, () => timedRun(processTree(pair.hand.proc.pid), () => byHandRun(wrk, ctx, signal)));
             slot.hand.push(m.result.rps);
             slot.other.push(m.otherCores);
+            slot.steal.push(m.stealCores);
           };
           // Alternate which goes first, so that neither always follows the other.
           if (round % 2) {
@@ -153,6 +161,7 @@ export async function crossCheck(
         byHandRounds: slot.hand,
         difference: (benchRps - byHandRps) / byHandRps,
         otherCores: median(slot.other),
+        stealCores: median(slot.steal),
       });
     }
   }

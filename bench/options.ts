@@ -101,7 +101,7 @@ export function buildProgram(): Command {
     .option('--warmup <s>', 'warm-up seconds before each measurement, discarded (round 1: one more)', wholeSeconds(0), 1)
     .option('--connections <list>', 'concurrent connections, comma-separated', intList, [50])
     .option('--no-restart', 'keep every contender running for the whole pass (default: each round starts every contender afresh, so the median spans processes, not one process\'s luck)')
-    .option('--retries <n>', 'measure again (up to n times) when other processes used a quarter of a CPU or more meanwhile', count, 2)
+    .option('--retries <n>', 'measure again (up to n times) when other processes used, or the hypervisor stole, a quarter of a CPU or more meanwhile', count, 2)
     .option('--cross-check', 'after the per-core pass, start every contender by its printed by-hand command, run the printed wrk command and report the agreement', false)
     .option('--scenarios <list>', `scenarios: ${SCENARIO_IDS.join(',')}`, scenarioList, [...SCENARIO_IDS])
     .option('--contenders <list>', 'contender ids, comma-separated, or "all" (see --list); the baseline always runs', 'all')

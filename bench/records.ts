@@ -24,8 +24,17 @@ export interface ContenderRecord {
   excluded: Partial<Record<ScenarioId, string>>;
 }
 
-/** Other processes using this much CPU (in cores) during a measurement make it noisy. */
+/**
+ * Other processes using this much CPU (in cores) during a measurement, or the hypervisor stealing
+ * it (both count, summed), make it noisy. On this VM the host stole 0.3-0.85 of a core per CPU
+ * under load on some days and none on others; a figure taken then says nothing about the server.
+ */
 export const NOISY_OTHER_CORES = 0.25;
+
+/** CPU taken from the measurement by everything else: other processes plus hypervisor steal, in cores. */
+export function noiseCores(m: { otherCores: number; stealCores?: number }): number {
+  return m.otherCores + (m.stealCores ?? 0);
+}
 
 export interface Measurement {
   round: number;
@@ -59,6 +68,8 @@ export interface CrossCheck {
   difference: number;
   /** Median CPU share of other processes during the by-hand runs, in cores. */
   otherCores: number;
+  /** Median CPU time stolen by the hypervisor during the by-hand runs, in cores (older records lack it). */
+  stealCores?: number;
 }
 
 export interface RunRecord {

@@ -9,7 +9,7 @@ import { cpuSeconds, machineCpuSeconds, processTree, rssBytes } from './procfs.j
 import type { BenchContext, Contender, Running } from './contenders/types.js';
 import { UnavailableError } from './contenders/types.js';
 import type { BenchOptions } from './options.js';
-import { NOISY_OTHER_CORES, type ContenderRecord, type Measurement } from './records.js';
+import { NOISY_OTHER_CORES, noiseCores, type ContenderRecord, type Measurement } from './records.js';
 import { responseMismatch, scenarioById, type Scenario } from './scenarios.js';
 
 const MB = 1024 * 1024;
@@ -215,8 +215,10 @@ export async function runSuite(
   return { contenders: lives.map((l) => l.record), measurements, interrupted: signal.aborted };
 }
 
+export type Timed = Omit<Measurement, 'round' | 'contender' | 'scenario' | 'connections' | 'attempts'>;
+
 /** One timed run with the CPU accounting around it: the contender's processes, and everything else. */
-export async function timedRun(pids: number[], run: () => Promise<LoadResult>): Promise<Omit<Measurement, 'round' | 'contender' | 'scenario' | 'connections' | 'attempts'>> {
+export async function timedRun(pids: number[], run: () => Promise<LoadResult>): Promise<Timed> {
   const cpu0 = cpuSeconds(pids);
   const machine0 = machineCpuSeconds();
   const t0 = Date.now();
@@ -229,12 +231,12 @@ export async function timedRun(pids: number[], run: () => Promise<LoadResult>): 
   return { result, serverCores, otherCores, stealCores };
 }
 
-export function describeMeasurement(label: string, m: Omit<Measurement, 'round' | 'contender' | 'scenario' | 'connections' | 'attempts'>): string {
+export function describeMeasurement(label: string, m: Timed): string {
   const { result } = m;
   const bad = result.errors + result.non2xx;
   return (
     `  ${label} ${fmt(result.rps).padStart(7)} req/s  p99 ${result.p99Ms.toFixed(1)} ms  ` +
-    `generator ${(result.generatorCores * 100).toFixed(0)}%  server ${(m.serverCores * 100).toFixed(0)}%  other ${(m.otherCores * 100).toFixed(0)}%${bad ? `  ERRORS ${result.errors} non-2xx ${result.non2xx}` : ''}`
+    `generator ${(result.generatorCores * 100).toFixed(0)}%  server ${(m.serverCores * 100).toFixed(0)}%  other ${(m.otherCores * 100).toFixed(0)}%  steal ${(m.stealCores * 100).toFixed(0)}%${bad ? `  ERRORS ${result.errors} non-2xx ${result.non2xx}` : ''}`
   );
 }
 
@@ -266,13 +268,13 @@ async function measureOne(
     const warmup = opts.warmupSec > 0 && firstSight ? opts.warmupSec + 1 : opts.warmupSec;
     if (warmup > 0) await generator.run(job(opts, running.url, s, connections, warmup, ctx.root), signal);
     const pids = running.pids().all;
-    // Other processes on a shared machine can take the server's CPU for a whole measurement:
+    // Other processes, or the hypervisor, can take the server's CPU for a whole measurement:
     // such a run says nothing about the server, so it is measured again (--retries).
     let attempts = 0;
     for (;;) {
       attempts++;
       const m = await timedRun(pids, () => generator.run(job(opts, running.url, s, connections, opts.durationSec, ctx.root), signal));
-      const noisy = m.otherCores >= NOISY_OTHER_CORES;
+      const noisy = noiseCores(m) >= NOISY_OTHER_CORES;
       log(describeMeasurement(`${s.id}@${connections} ${record.id.padEnd(18)}`, m) + (noisy && attempts <= opts.retries ? '  (noisy: again)' : ''));
       if (!noisy || attempts > opts.retries || signal.aborted) return { round, contender: record.id, scenario: s.id, connections, attempts, ...m };
     }

@@ -56,7 +56,7 @@ function header(bench: BenchRun): string {
     '',
     `- Machine: ${m.cpuModel}, ${m.cpus} CPUs, ${m.memoryGB} GB, ${m.os}, Linux ${m.kernel}; Node ${m.node}; commit ${m.commit}${m.dirty ? ' (with uncommitted changes)' : ''}`,
     `- Load: ${gen} on CPU ${o.generatorCpus ?? 'any'} (${o.generatorThreads} thread(s)), servers on CPU ${o.serverCpus ?? 'any'}; passes with ${o.workers.join(', ')} worker process(es) per contender (1 = per core); pipelining ${o.pipelining}${o.scenarios.includes('newconn') ? '; `newconn` by the bench\'s own connect-request-close client (Node, same CPU)' : ''}`,
-    `- Method: ${o.rounds} rounds, each runs every contender in turn on every cell for ${o.durationSec} s after a ${o.warmupSec} s warm-up${o.restart ? ' (every contender started afresh for each round, 1 s more warm-up at its first cell)' : ''}; a measurement during which other processes used ${NOISY_OTHER_CORES * 100}% of a CPU or more is taken again (up to ${o.retries} times); medians of rounds; ratio = req/s / req/s of \`${run.baseline}\` (plain node:http on one inherited fd, same Node) in the same pass. Took ${Math.round(bench.wallSeconds)} s.`,
+    `- Method: ${o.rounds} rounds, each runs every contender in turn on every cell for ${o.durationSec} s after a ${o.warmupSec} s warm-up${o.restart ? ' (every contender started afresh for each round, 1 s more warm-up at its first cell)' : ''}; a measurement during which other processes used, or the hypervisor stole, ${NOISY_OTHER_CORES * 100}% of a CPU or more (summed) is taken again (up to ${o.retries} times); medians of rounds; ratio = req/s / req/s of \`${run.baseline}\` (plain node:http on one inherited fd, same Node) in the same pass. Took ${Math.round(bench.wallSeconds)} s.`,
     `- Command: \`${commandLine(run)}\``,
   ].join('\n');
 }
@@ -72,7 +72,7 @@ function matrix(run: RunRecord, s: Summary): string {
     '',
     table(head, rows),
     '',
-    `\\* generator-bound: within ${GENERATOR_BOUND_MARGIN * 100}% of the fastest result in that column while the generator used its whole CPU, so the generator, not the server, set the number. **!** errors, timeouts or non-2xx responses (see details). ~ noisy: other processes on the machine used ${NOISY_OTHER_CORES * 100}% of a CPU or more meanwhile (median). – not run.`,
+    `\\* generator-bound: within ${GENERATOR_BOUND_MARGIN * 100}% of the fastest result in that column while the generator used its whole CPU, so the generator, not the server, set the number. **!** errors, timeouts or non-2xx responses (see details). ~ noisy: other processes on the machine used, or the hypervisor stole, ${NOISY_OTHER_CORES * 100}% of a CPU or more meanwhile (median, summed). – not run.`,
   ].join('\n');
 }
 
@@ -110,7 +110,7 @@ function details(run: RunRecord, cell: Cell): string {
     .filter((r) => r.rps !== undefined || !r.missing?.startsWith('unavailable'))
     .map((r) =>
       r.rps === undefined
-        ? [r.label, '–', '–', '–', '–', '–', '–', '–', '–', '–', '–', '–', r.missing ?? '']
+        ? [r.label, '–', '–', '–', '–', '–', '–', '–', '–', '–', '–', '–', '–', r.missing ?? '']
         : [
             r.label,
             k(r.rps) + flags(r),
@@ -124,13 +124,14 @@ function details(run: RunRecord, cell: Cell): string {
             pct(r.serverCores),
             r.perCpuSecond ? k(r.perCpuSecond) : '–',
             pct(r.otherCores),
+            pct(r.stealCores),
             r.roundsRps.map(k).join(' / '),
           ],
     );
   return [
     `### ${passTitle(run)}, ${cell.scenario}@${cell.connections}: ${cell.label}, ${cell.connections} connections`,
     '',
-    table(['contender', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'errors', 'timeouts', 'non-2xx', 'generator CPU', 'server CPU', 'req per server CPU-s', 'other CPU', 'req/s per round'], rows),
+    table(['contender', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'errors', 'timeouts', 'non-2xx', 'generator CPU', 'server CPU', 'req per server CPU-s', 'other CPU', 'steal', 'req/s per round'], rows),
   ].join('\n');
 }
 
@@ -183,6 +184,7 @@ function crossChecks(bench: BenchRun): string {
     `${c.difference >= 0 ? '+' : ''}${(c.difference * 100).toFixed(1)}%`,
     Math.abs(c.difference) <= AGREEMENT ? 'yes' : '**NO**',
     pct(c.otherCores),
+    c.stealCores === undefined ? '–' : pct(c.stealCores),
     `${c.benchRounds.map(k).join(' / ')} vs ${c.byHandRounds.map(k).join(' / ')}`,
   ]);
   const agree = checks.filter((c) => Math.abs(c.difference) <= AGREEMENT).length;
@@ -191,7 +193,7 @@ function crossChecks(bench: BenchRun): string {
     '',
     `Per round, each contender was started twice, as the bench starts it and by its by-hand command (above), the two alone on the server CPUs; per cell, the bench's measurement and the by-hand wrk command went back to back (order alternating by round), then both were stopped. ${agree} of ${checks.length} cells agree within ${AGREEMENT * 100}%.`,
     '',
-    table(['contender', 'cell', 'bench req/s', 'by hand req/s', 'difference', `within ${AGREEMENT * 100}%`, 'other CPU (by hand)', 'rounds (bench vs by hand)'], rows),
+    table(['contender', 'cell', 'bench req/s', 'by hand req/s', 'difference', `within ${AGREEMENT * 100}%`, 'other CPU (by hand)', 'steal (by hand)', 'rounds (bench vs by hand)'], rows),
   ].join('\n');
 }
 

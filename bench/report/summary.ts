@@ -1,6 +1,6 @@
 // From raw measurements to what the reports show: medians of rounds, ratios to the baseline of
 // the same run, the generator's ceiling per cell, and issue 11's targets.
-import { NOISY_OTHER_CORES, type ContenderRecord, type RunRecord } from '../records.js';
+import { NOISY_OTHER_CORES, noiseCores, type ContenderRecord, type RunRecord } from '../records.js';
 import { scenarioById, type ScenarioId } from '../scenarios.js';
 
 export interface Row {
@@ -16,11 +16,13 @@ export interface Row {
   generatorCores?: number;
   serverCores?: number;
   otherCores?: number;
+  /** Median CPU time the hypervisor stole meanwhile, in cores. */
+  stealCores?: number;
   roundsRps: number[];
   /** Median over rounds of req/s divided by the server's CPU share: requests per server CPU-second. */
   perCpuSecond?: number;
   generatorBound: boolean;
-  /** Other work on the machine used >= NOISY_OTHER_CORES meanwhile. */
+  /** Other work on the machine and hypervisor steal took >= NOISY_OTHER_CORES meanwhile. */
   noisy: boolean;
   /** Why there is no number (unavailable, failed, skipped, wrong response). */
   missing?: string;
@@ -91,7 +93,8 @@ function buildRow(run: RunRecord, c: ContenderRecord, scenario: ScenarioId, conn
   row.otherCores = median(ms.map((m) => m.otherCores));
   const perCpu = ms.filter((m) => m.serverCores > 0).map((m) => m.result.rps / m.serverCores);
   if (perCpu.length) row.perCpuSecond = median(perCpu);
-  row.noisy = row.otherCores >= NOISY_OTHER_CORES;
+  row.stealCores = median(ms.map((m) => m.stealCores ?? 0));
+  row.noisy = median(ms.map(noiseCores)) >= NOISY_OTHER_CORES;
   return row;
 }
 
