@@ -9,11 +9,11 @@ import type { LoadGenerator, LoadResult } from './load/types.js';
 import type { BenchOptions } from './options.js';
 import { freePort } from './ports.js';
 import { processTree, reapedChildrenCpuSeconds } from './procfs.js';
-import { NOISY_OTHER_CORES, noiseCores, type CrossCheck } from './records.js';
+import type { CrossCheck } from './records.js';
 import { median } from './report/summary.js';
 import { scenarioById, type Scenario } from './scenarios.js';
 import { spawnServer, stopTrees, type ServerProcess } from './server-process.js';
-import { describeMeasurement, job, startServing, timedRun, type Timed } from './suite.js';
+import { job, measureQuietly, startServing, timedRun, type Timed } from './suite.js';
 import type { BenchContext, Contender, Running } from './contenders/types.js';
 
 /** The bench and a by-hand run of the same contender may differ by this much and still agree. */
@@ -83,15 +83,7 @@ export async function crossCheck(
   const checked = live.filter((l) => l.contender.byHand);
   log(`Cross-check: each contender by the bench and by its by-hand command, a fresh pair per round, ${scenarios.map((s) => s.id).join(',')} at ${connections} connections, ${opts.rounds} rounds`);
   const slots = new Map<string, { bench: number[]; hand: number[]; other: number[]; steal: number[]; wrk: string; server: string }>();
-  /** A measurement taken again (--retries) while other processes or the hypervisor took a CPU, as the rounds do. */
-  const quiet = async (label: string, measure: () => Promise<Timed>): Promise<Timed> => {
-    for (let attempt = 1; ; attempt++) {
-      const m = await measure();
-      const again = noiseCores(m) >= NOISY_OTHER_CORES && attempt <= opts.retries && !signal.aborted;
-      log(describeMeasurement(label, m) + (again ? '  (noisy: again)' : ''));
-      if (!again) return m;
-    }
-  };
+  const quiet = (label: string, measure: () => Promise<Timed>) => measureQuietly(label, opts.retries, signal, log, measure);
   for (let round = 1; round <= opts.rounds && !signal.aborted; round++) {
     log(`Cross-check round ${round}/${opts.rounds}`);
     for (const l of checked) {

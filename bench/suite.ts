@@ -231,6 +231,20 @@ export async function timedRun(pids: number[], run: () => Promise<LoadResult>): 
   return { result, serverCores, otherCores, stealCores };
 }
 
+/**
+ * Other processes, or the hypervisor, can take the server's CPU for a whole measurement: such a
+ * run says nothing about the server, so it is measured again, up to `retries` times; the last try
+ * counts.
+ */
+export async function measureQuietly(label: string, retries: number, signal: AbortSignal, log: Log, measure: () => Promise<Timed>): Promise<Timed & { attempts: number }> {
+  for (let attempts = 1; ; attempts++) {
+    const m = await measure();
+    const again = noiseCores(m) >= NOISY_OTHER_CORES && attempts <= retries && !signal.aborted;
+    log(describeMeasurement(label, m) + (again ? '  (noisy: again)' : ''));
+    if (!again) return { ...m, attempts };
+  }
+}
+
 export function describeMeasurement(label: string, m: Timed): string {
   const { result } = m;
   const bad = result.errors + result.non2xx;
@@ -268,16 +282,10 @@ async function measureOne(
     const warmup = opts.warmupSec > 0 && firstSight ? opts.warmupSec + 1 : opts.warmupSec;
     if (warmup > 0) await generator.run(job(opts, running.url, s, connections, warmup, ctx.root), signal);
     const pids = running.pids().all;
-    // Other processes, or the hypervisor, can take the server's CPU for a whole measurement:
-    // such a run says nothing about the server, so it is measured again (--retries).
-    let attempts = 0;
-    for (;;) {
-      attempts++;
-      const m = await timedRun(pids, () => generator.run(job(opts, running.url, s, connections, opts.durationSec, ctx.root), signal));
-      const noisy = noiseCores(m) >= NOISY_OTHER_CORES;
-      log(describeMeasurement(`${s.id}@${connections} ${record.id.padEnd(18)}`, m) + (noisy && attempts <= opts.retries ? '  (noisy: again)' : ''));
-      if (!noisy || attempts > opts.retries || signal.aborted) return { round, contender: record.id, scenario: s.id, connections, attempts, ...m };
-    }
+    const m = await measureQuietly(`${s.id}@${connections} ${record.id.padEnd(18)}`, opts.retries, signal, log, () =>
+      timedRun(pids, () => generator.run(job(opts, running.url, s, connections, opts.durationSec, ctx.root), signal)),
+    );
+    return { round, contender: record.id, scenario: s.id, connections, ...m };
   } catch (err) {
     if (!signal.aborted) log(`  ${s.id}@${connections} ${record.id}: measurement failed: ${(err as Error).message}`);
     return undefined;
