@@ -2,7 +2,7 @@
 // a by-hand command is also started by that command (a shell at the repository root), next to the
 // bench's own instance, and the two are measured in the same minute, round after round: the bench
 // way (its generator, warm-up, CPU accounting) and by hand (the printed wrk command, run through a
-// shell, its output parsed). Agreement is the difference of the medians.
+// shell, its output parsed). Agreement is judged per pair (report/agreement.ts).
 import { waitFor200 } from './http-probe.js';
 import { parseWrk, runToEnd, wrkArgs } from './load/wrk.js';
 import type { LoadGenerator, LoadResult } from './load/types.js';
@@ -15,9 +15,6 @@ import { scenarioById, type Scenario } from './scenarios.js';
 import { spawnServer, stopTrees, type ServerProcess } from './server-process.js';
 import { job, measureQuietly, startServing, timedRun, type Timed } from './suite.js';
 import type { BenchContext, Contender, Running } from './contenders/types.js';
-
-/** The bench and a by-hand run of the same contender may differ by this much and still agree. */
-export const AGREEMENT = 0.1;
 
 type Log = (line: string) => void;
 
@@ -82,7 +79,7 @@ export async function crossCheck(
   const scenarios = opts.scenarios.map(scenarioById).filter((s) => !s.newConnection);
   const checked = live.filter((l) => l.contender.byHand);
   log(`Cross-check: each contender by the bench and by its by-hand command, a fresh pair per round, ${scenarios.map((s) => s.id).join(',')} at ${connections} connections, ${opts.rounds} rounds`);
-  const slots = new Map<string, { bench: number[]; hand: number[]; other: number[]; steal: number[]; wrk: string; server: string }>();
+  const slots = new Map<string, { pairs: Array<[number, number]>; other: number[]; steal: number[]; wrk: string; server: string }>();
   const quiet = (label: string, measure: () => Promise<Timed>) => measureQuietly(label, opts.retries, signal, log, measure);
   for (let round = 1; round <= opts.rounds && !signal.aborted; round++) {
     log(`Cross-check round ${round}/${opts.rounds}`);
@@ -101,29 +98,30 @@ export async function crossCheck(
           if (signal.aborted || excluded.has(s.id)) continue;
           const key = `${contender.id} ${s.id}`;
           const wrk = byHandWrk(opts, `http://127.0.0.1:${pair.hand.port}`, s, connections);
-          const slot = slots.get(key) ?? { bench: [], hand: [], other: [], steal: [], wrk: byHandWrk(opts, 'http://127.0.0.1:PORT', s, connections), server: pair.hand.server.replace(String(pair.hand.port), 'PORT') };
+          const slot = slots.get(key) ?? { pairs: [], other: [], steal: [], wrk: byHandWrk(opts, 'http://127.0.0.1:PORT', s, connections), server: pair.hand.server.replace(String(pair.hand.port), 'PORT') };
           slots.set(key, slot);
-          const benchWay = async () => {
+          const benchWay = async (): Promise<number> => {
             // Both fresh instances get the same warm-up for their JIT: the bench's own, and a
             // person's first (uncounted) run of the printed command.
             await generator.run(job(opts, pair.bench.url, s, connections, opts.warmupSec + 1, ctx.root), signal);
             const m = await quiet(`${s.id}@${connections} ${contender.id.padEnd(18)} bench  `, () => timedRun(pair.bench.pids().all, () => generator.run(job(opts, pair.bench.url, s, connections, opts.durationSec, ctx.root), signal)));
-            slot.bench.push(m.result.rps);
+            return m.result.rps;
           };
-          const byHand = async () => {
+          const byHand = async (): Promise<number> => {
             await shell(wrk, ctx.root, signal);
             const m = await quiet(`${s.id}@${connections} ${contender.id.padEnd(18)} by hand`, () => timedRun(processTree(pair.hand.proc.pid), () => byHandRun(wrk, ctx, signal)));
-            slot.hand.push(m.result.rps);
             slot.other.push(m.otherCores);
             slot.steal.push(m.stealCores);
+            return m.result.rps;
           };
-          // Alternate which goes first, so that neither always follows the other.
+          // Alternate which goes first, so that neither always follows the other. A round that
+          // measured only one of the two records nothing: the pair is the unit compared.
           if (round % 2) {
-            await benchWay();
-            await byHand();
+            const b = await benchWay();
+            slot.pairs.push([b, await byHand()]);
           } else {
-            await byHand();
-            await benchWay();
+            const h = await byHand();
+            slot.pairs.push([await benchWay(), h]);
           }
         }
       } catch (err) {
@@ -138,9 +136,11 @@ export async function crossCheck(
   for (const l of checked) {
     for (const s of scenarios) {
       const slot = slots.get(`${l.contender.id} ${s.id}`);
-      if (!slot || slot.bench.length === 0 || slot.hand.length === 0) continue;
-      const benchRps = median(slot.bench);
-      const byHandRps = median(slot.hand);
+      if (!slot || slot.pairs.length === 0) continue;
+      const benchRounds = slot.pairs.map((p) => p[0]);
+      const byHandRounds = slot.pairs.map((p) => p[1]);
+      const benchRps = median(benchRounds);
+      const byHandRps = median(byHandRounds);
       out.push({
         contender: l.contender.id,
         scenario: s.id,
@@ -149,8 +149,9 @@ export async function crossCheck(
         wrk: slot.wrk,
         benchRps,
         byHandRps,
-        benchRounds: slot.bench,
-        byHandRounds: slot.hand,
+        benchRounds,
+        byHandRounds,
+        pairs: slot.pairs,
         difference: (benchRps - byHandRps) / byHandRps,
         otherCores: median(slot.other),
         stealCores: median(slot.steal),

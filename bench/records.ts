@@ -64,6 +64,8 @@ export interface CrossCheck {
   byHandRps: number;
   benchRounds: number[];
   byHandRounds: number[];
+  /** [bench, by hand] per round in which both were measured (older records lack it). */
+  pairs?: Array<[number, number]>;
   /** (bench - by hand) / by hand. */
   difference: number;
   /** Median CPU share of other processes during the by-hand runs, in cores. */

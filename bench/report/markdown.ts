@@ -1,6 +1,6 @@
 // The Markdown report: matrix of ratios, generator ceiling, targets, per-cell details, contenders.
 import type { BenchRun, RunRecord } from '../records.js';
-import { AGREEMENT } from '../cross-check.js';
+import { AGREEMENT, agrees, pairedOffset, pairRatios, pooledByContender } from './agreement.js';
 import { GENERATOR_BOUND_MARGIN, NOISY_OTHER_CORES, generatorCpuCount, type Cell, type Row, type Summary } from './summary.js';
 
 function k(n: number): string {
@@ -173,6 +173,10 @@ function byHand(bench: BenchRun): string {
   ].join('\n');
 }
 
+function signedPct(x: number): string {
+  return `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+}
+
 function crossChecks(bench: BenchRun): string {
   const checks = bench.crossChecks;
   if (!checks) return '';
@@ -181,26 +185,39 @@ function crossChecks(bench: BenchRun): string {
     `${c.scenario}@${c.connections}`,
     k(c.benchRps),
     k(c.byHandRps),
-    `${c.difference >= 0 ? '+' : ''}${(c.difference * 100).toFixed(1)}%`,
-    Math.abs(c.difference) <= AGREEMENT ? 'yes' : '**NO**',
+    signedPct(c.difference),
+    `${signedPct(pairedOffset(c))} (${pairRatios(c).map((r) => r.toFixed(2)).join(' ')})`,
+    agrees(c) ? 'yes' : '**NO**',
     pct(c.otherCores),
     c.stealCores === undefined ? '–' : pct(c.stealCores),
     `${c.benchRounds.map(k).join(' / ')} vs ${c.byHandRounds.map(k).join(' / ')}`,
   ]);
-  const agree = checks.filter((c) => Math.abs(c.difference) <= AGREEMENT).length;
+  const agree = checks.filter(agrees).length;
+  const byMedians = checks.filter((c) => Math.abs(c.difference) <= AGREEMENT).length;
+  const pooled = pooledByContender(checks);
+  const offPooled = pooled.filter((p) => Math.abs(p.median - 1) > AGREEMENT).length;
+  const limit = `${AGREEMENT * 100}%`;
   return [
     '## Cross-check: the bench against its by-hand commands',
     '',
-    `Per round, each contender was started twice, as the bench starts it and by its by-hand command (above), the two alone on the server CPUs; per cell, the bench's measurement and the by-hand wrk command went back to back (order alternating by round), then both were stopped. ${agree} of ${checks.length} cells agree within ${AGREEMENT * 100}%.`,
+    `Per round, each contender was started twice, as the bench starts it and by its by-hand command (above), the two alone on the server CPUs; per cell, the bench's measurement and the by-hand wrk command went back to back (order alternating by round), then both were stopped. A cell agrees when the median of its pairs' ratios (bench / by hand) is within ${limit}: the ratio of a back-to-back pair cancels the machine's drift between rounds, the difference of the two medians does not. ${agree} of ${checks.length} cells agree within ${limit} (by the difference of the medians: ${byMedians} of ${checks.length}).`,
     '',
-    table(['contender', 'cell', 'bench req/s', 'by hand req/s', 'difference', `within ${AGREEMENT * 100}%`, 'other CPU (by hand)', 'steal (by hand)', 'rounds (bench vs by hand)'], rows),
+    table(['contender', 'cell', 'bench req/s', 'by hand req/s', 'difference of medians', 'bench / by hand per pair: median (pairs)', `within ${limit}`, 'other CPU (by hand)', 'steal (by hand)', 'rounds (bench vs by hand)'], rows),
+    '',
+    `Every pair of a contender pooled (all its cells): a bench that misreports a contender shifts all of them. ${offPooled === 0 ? `No contender is off by more than ${limit}.` : `**${offPooled} contender(s) off by more than ${limit}.**`}`,
+    '',
+    table(
+      ['contender', 'pairs', 'bench / by hand: median', 'middle half', `within ${limit}`],
+      pooled.map((p) => [p.contender, String(p.pairs), p.median.toFixed(3), `${p.q1.toFixed(2)}–${p.q3.toFixed(2)}`, Math.abs(p.median - 1) <= AGREEMENT ? 'yes' : '**NO**']),
+    ),
   ].join('\n');
 }
 
-export function renderMarkdown(bench: BenchRun, summaries: Summary[], chartFile?: string): string {
+/** `renderedBy`: set when the report is rendered again from a run's JSON by later report code. */
+export function renderMarkdown(bench: BenchRun, summaries: Summary[], chartFile?: string, renderedBy?: string): string {
   const perCore = summaries[0];
   return [
-    header(bench),
+    header(bench) + (renderedBy ? `\n- Report: ${renderedBy}` : ''),
     targets(perCore),
     ...bench.passes.flatMap((run, i) => [matrix(run, summaries[i]), ...(i === 0 && chartFile ? [`![req/s per contender](${chartFile})`] : []), ceiling(run, summaries[i])]),
     byHand(bench),
