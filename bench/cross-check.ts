@@ -78,11 +78,11 @@ export async function crossCheck(
   const connections = opts.connections[0];
   const scenarios = opts.scenarios.map(scenarioById).filter((s) => !s.newConnection);
   const checked = live.filter((l) => l.contender.byHand);
-  log(`Cross-check: each contender by the bench and by its by-hand command, a fresh pair per round, ${scenarios.map((s) => s.id).join(',')} at ${connections} connections, ${opts.rounds} rounds`);
+  log(`Cross-check: each contender by the bench and by its by-hand command, a fresh pair per round, ${scenarios.map((s) => s.id).join(',')} at ${connections} connections, ${opts.crossCheckRounds} rounds`);
   const slots = new Map<string, { pairs: Array<[number, number]>; other: number[]; steal: number[]; wrk: string; server: string }>();
   const quiet = (label: string, measure: () => Promise<Timed>) => measureQuietly(label, opts.retries, signal, log, measure);
-  for (let round = 1; round <= opts.rounds && !signal.aborted; round++) {
-    log(`Cross-check round ${round}/${opts.rounds}`);
+  for (let round = 1; round <= opts.crossCheckRounds && !signal.aborted; round++) {
+    log(`Cross-check round ${round}/${opts.crossCheckRounds}`);
     for (const l of checked) {
       if (signal.aborted) break;
       const { contender } = l;

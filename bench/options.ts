@@ -13,6 +13,8 @@ export interface BenchOptions {
   retries: number;
   /** After the per-core pass, start each contender by its by-hand command and compare. */
   crossCheck: boolean;
+  /** Rounds of the cross-check, one back-to-back pair per cell each (default: rounds). */
+  crossCheckRounds: number;
   durationSec: number;
   warmupSec: number;
   connections: number[];
@@ -103,6 +105,7 @@ export function buildProgram(): Command {
     .option('--no-restart', 'keep every contender running for the whole pass (default: each round starts every contender afresh, so the median spans processes, not one process\'s luck)')
     .option('--retries <n>', 'measure again (up to n times) when other processes used, or the hypervisor stole, a quarter of a CPU or more meanwhile', count, 2)
     .option('--cross-check', 'after the per-core pass, start every contender by its printed by-hand command, run the printed wrk command and report the agreement', false)
+    .option('--cross-check-rounds <n>', 'rounds of the cross-check, one back-to-back pair per cell each (default: --rounds; more pairs judge a cell more sharply on an unsteady machine)', positiveInt)
     .option('--scenarios <list>', `scenarios: ${SCENARIO_IDS.join(',')}`, scenarioList, [...SCENARIO_IDS])
     .option('--contenders <list>', 'contender ids, comma-separated, or "all" (see --list); the baseline always runs', 'all')
     .option('--server-cpus <list>', 'taskset CPU list for the servers', cpuList, cpus.server)
@@ -141,6 +144,7 @@ export function resolveOptions(program: Command): BenchOptions {
     rounds: pick('rounds', QUICK.rounds) as number,
     retries: pick('retries', QUICK.retries) as number,
     crossCheck: Boolean(o.crossCheck),
+    crossCheckRounds: (o.crossCheckRounds as number | undefined) ?? (pick('rounds', QUICK.rounds) as number),
     restart: o.restart !== false,
     durationSec: pick('duration', QUICK.duration) as number,
     warmupSec: pick('warmup', QUICK.warmup) as number,

@@ -26,7 +26,7 @@ function estimateSeconds(opts: BenchOptions, contenders: number): number {
   const jit = opts.warmupSec > 0 ? opts.scenarios.length * contenders * (opts.restart ? opts.rounds : 1) : 0;
   const starts = contenders * 2 * (opts.restart ? opts.rounds : 1);
   const pass = cells * opts.rounds * perRound + jit + starts;
-  const cross = opts.crossCheck ? opts.scenarios.length * contenders * opts.rounds * (2 * (opts.durationSec + opts.warmupSec + 1) + 0.5) + contenders * opts.rounds * 3 : 0;
+  const cross = opts.crossCheck ? opts.scenarios.length * contenders * opts.crossCheckRounds * (2 * (opts.durationSec + opts.warmupSec + 1) + 0.5) + contenders * opts.crossCheckRounds * 3 : 0;
   return pass * opts.workers.length + cross;
 }
 

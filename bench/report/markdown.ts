@@ -43,6 +43,8 @@ export function commandLine(run: RunRecord): string {
   if (!o.supervisor) parts.push('--no-supervisor');
   if (!o.restart) parts.push('--no-restart');
   if (o.crossCheck) parts.push('--cross-check');
+  // Older records lack it (their cross-check ran --rounds rounds).
+  if (o.crossCheck && o.crossCheckRounds !== undefined && o.crossCheckRounds !== o.rounds) parts.push(`--cross-check-rounds ${o.crossCheckRounds}`);
   return parts.join(' ');
 }
 
