@@ -151,7 +151,6 @@ export async function crossCheck(
         byHandRps,
         benchRounds,
         byHandRounds,
-        pairs: slot.pairs,
         difference: (benchRps - byHandRps) / byHandRps,
         otherCores: median(slot.other),
         stealCores: median(slot.steal),

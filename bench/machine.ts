@@ -18,6 +18,11 @@ function tryRead(file: string): string | undefined {
   }
 }
 
+/** The checkout's short commit, 'unknown' outside git. */
+export function currentCommit(root: string): string {
+  return tryRun('git', ['rev-parse', '--short', 'HEAD'], root) ?? 'unknown';
+}
+
 export interface MachineInfo {
   cpuModel: string;
   cpus: number;
@@ -48,7 +53,7 @@ export function describeMachine(root: string): MachineInfo {
     kernel: os.release(),
     os: osRelease ?? os.platform(),
     node: process.version,
-    commit: tryRun('git', ['rev-parse', '--short', 'HEAD'], root) ?? 'unknown',
+    commit: currentCommit(root),
     dirty: status.length > 0,
     tools: {
       autocannon: pkg('autocannon'),

@@ -139,12 +139,13 @@ export function resolveOptions(program: Command): BenchOptions {
     quick && !explicit(name) ? parse(quickValue) : o[name];
   const pin = o.pin !== false;
   const generatorCpus = pin ? (o.generatorCpus as string | undefined) : undefined;
+  const rounds = pick('rounds', QUICK.rounds) as number;
   return {
     workers: o.workers,
-    rounds: pick('rounds', QUICK.rounds) as number,
+    rounds,
     retries: pick('retries', QUICK.retries) as number,
     crossCheck: Boolean(o.crossCheck),
-    crossCheckRounds: (o.crossCheckRounds as number | undefined) ?? (pick('rounds', QUICK.rounds) as number),
+    crossCheckRounds: (o.crossCheckRounds as number | undefined) ?? rounds,
     restart: o.restart !== false,
     durationSec: pick('duration', QUICK.duration) as number,
     warmupSec: pick('warmup', QUICK.warmup) as number,

@@ -62,10 +62,12 @@ export interface CrossCheck {
   /** Medians over the same rounds, alternating bench way and by hand, contender after contender. */
   benchRps: number;
   byHandRps: number;
+  /**
+   * Per round in which both were measured, so benchRounds[i] and byHandRounds[i] are one
+   * back-to-back pair (records before 2 Dec 2026 kept each side's rounds on its own).
+   */
   benchRounds: number[];
   byHandRounds: number[];
-  /** [bench, by hand] per round in which both were measured (older records lack it). */
-  pairs?: Array<[number, number]>;
   /** (bench - by hand) / by hand. */
   difference: number;
   /** Median CPU share of other processes during the by-hand runs, in cores. */

@@ -3,18 +3,10 @@
 // changed. The report says which commit rendered it; its header keeps the commit that measured.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { currentCommit } from './machine.js';
 import type { BenchRun } from './records.js';
 import { renderMarkdown } from './report/markdown.js';
 import { summarize } from './report/summary.js';
-
-function commit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
 
 const files = process.argv.slice(2);
 if (files.length === 0 || files.some((f) => !f.endsWith('.json'))) {
@@ -31,7 +23,7 @@ for (const file of files) {
   }
   const base = file.slice(0, -'.json'.length);
   const chart = fs.existsSync(`${base}.svg`) ? path.basename(`${base}.svg`) : undefined;
-  const md = renderMarkdown(bench, bench.passes.map(summarize), chart, `rendered again from ${path.basename(file)} by the report code at commit ${commit()} (the measurements are the JSON's, from commit ${bench.passes[0].machine.commit})`);
+  const md = renderMarkdown(bench, bench.passes.map(summarize), chart, `rendered again from ${path.basename(file)} by the report code at commit ${currentCommit(process.cwd())} (the measurements are the JSON's, from commit ${bench.passes[0].machine.commit})`);
   fs.writeFileSync(`${base}.md`, md);
   process.stdout.write(`${base}.md\n`);
 }

@@ -8,9 +8,8 @@ import { median } from './summary.js';
 /** The bench and a by-hand run of the same contender may differ by this much and still agree. */
 export const AGREEMENT = 0.1;
 
-/** bench / by hand, per round (records before pairs were kept: the rounds zipped, when they line up). */
+/** bench / by hand, per pair (an older record whose two sides do not line up has none). */
 export function pairRatios(c: CrossCheck): number[] {
-  if (c.pairs) return c.pairs.map(([bench, hand]) => bench / hand);
   if (c.benchRounds.length !== c.byHandRounds.length) return [];
   return c.benchRounds.map((bench, i) => bench / c.byHandRounds[i]);
 }
@@ -23,6 +22,11 @@ export function pairedOffset(c: CrossCheck): number {
 
 export function agrees(c: CrossCheck): boolean {
   return Math.abs(pairedOffset(c)) <= AGREEMENT;
+}
+
+/** A pooled contender whose median pair is within AGREEMENT. */
+export function pooledAgrees(p: Pooled): boolean {
+  return Math.abs(p.median - 1) <= AGREEMENT;
 }
 
 export interface Pooled {

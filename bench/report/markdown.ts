@@ -1,6 +1,6 @@
 // The Markdown report: matrix of ratios, generator ceiling, targets, per-cell details, contenders.
 import type { BenchRun, RunRecord } from '../records.js';
-import { AGREEMENT, agrees, pairedOffset, pairRatios, pooledByContender } from './agreement.js';
+import { AGREEMENT, agrees, pairedOffset, pairRatios, pooledAgrees, pooledByContender } from './agreement.js';
 import { GENERATOR_BOUND_MARGIN, NOISY_OTHER_CORES, generatorCpuCount, type Cell, type Row, type Summary } from './summary.js';
 
 function k(n: number): string {
@@ -197,7 +197,7 @@ function crossChecks(bench: BenchRun): string {
   const agree = checks.filter(agrees).length;
   const byMedians = checks.filter((c) => Math.abs(c.difference) <= AGREEMENT).length;
   const pooled = pooledByContender(checks);
-  const offPooled = pooled.filter((p) => Math.abs(p.median - 1) > AGREEMENT).length;
+  const offPooled = pooled.filter((p) => !pooledAgrees(p)).length;
   const limit = `${AGREEMENT * 100}%`;
   return [
     '## Cross-check: the bench against its by-hand commands',
@@ -210,7 +210,7 @@ function crossChecks(bench: BenchRun): string {
     '',
     table(
       ['contender', 'pairs', 'bench / by hand: median', 'middle half', `within ${limit}`],
-      pooled.map((p) => [p.contender, String(p.pairs), p.median.toFixed(3), `${p.q1.toFixed(2)}–${p.q3.toFixed(2)}`, Math.abs(p.median - 1) <= AGREEMENT ? 'yes' : '**NO**']),
+      pooled.map((p) => [p.contender, String(p.pairs), p.median.toFixed(3), `${p.q1.toFixed(2)}–${p.q3.toFixed(2)}`, pooledAgrees(p) ? 'yes' : '**NO**']),
     ),
   ].join('\n');
 }
