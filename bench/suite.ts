@@ -125,9 +125,12 @@ async function startOne(live: Live, ctx: BenchContext, scenarios: Scenario[], lo
 }
 
 /**
- * A fresh instance for the next round. Two instances of the same server can differ by 10-20% for
- * the whole of their life on this machine (and one instance drifts as much over a minute), so the
- * median of rounds is taken over processes. Start-up time and idle RSS stay those of the start-up checks.
+ * A fresh instance for each round, round 1 included. Two instances of the same server can differ
+ * by 10-20% for the whole of their life on this machine (and one instance drifts as much over a
+ * minute), so the median of rounds is taken over processes. And the instances of the start-up
+ * checks measured slow: on Node 20 and 22 the node:http servers after the baseline ran a first round
+ * on them at 0.35-0.70x of their later rounds (cause unknown). Start-up time and idle RSS stay those
+ * of the start-up checks.
  */
 async function restartOne(live: Live, ctx: BenchContext, log: Log): Promise<void> {
   if (!live.running) return;
@@ -181,10 +184,6 @@ export async function runSuite(
       await startOne(live, ctx, scenarios, log);
     }
     for (let round = 1; round <= opts.rounds && !signal.aborted; round++) {
-      // Round 1 too: on Node 20 and 22 the node:http servers measured after the baseline in a first
-      // round served by the instances of the start-up checks ran at 0.35-0.70x of their later rounds
-      // (node-fd, uws and nginx did not), in every run on 2 Dec; the cause is not known. Fresh
-      // instances make round 1 like the others.
       if (opts.restart) {
         log(`Round ${round}/${opts.rounds}: every contender started afresh`);
         for (const live of lives) if (!signal.aborted) await restartOne(live, ctx, log);
