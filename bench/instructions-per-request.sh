@@ -34,4 +34,5 @@ ir=$(awk '/^summary:/ {s += $2} END {print s}' "$dir"/cg.*.1-01)
 # parsing and sending between those calls, which depend on how many requests each wakeup finds
 # (that is, on the load generator's luck), not on the code measured.
 js=$(awk '/^fn=/ { inside = ($0 ~ /node::InternalMakeCallback/) ; next } inside && /^[0-9+*-]/ { s += $NF } END { print s + 0 }' "$dir"/cg.*.1-01)
+[ -n "${KEEP:-}" ] && cp "$dir"/cg.*.1-01 "$KEEP"/
 awk -v ir="$ir" -v js="$js" -v n="$n" -v sc="$sc" 'BEGIN { printf "%s: %d requests, %.0f instructions per request on the main thread, %.0f of them entered from uWS\n", sc, n, ir / n, js / n }'

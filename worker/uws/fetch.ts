@@ -48,21 +48,27 @@ interface Copied {
   upgrade: string | undefined;
 }
 
+/** The Copied that copyHeaders is filling: one module-level callback instead of a closure per request. */
+let copying: Copied;
+
+function copyHeader(name: string, value: string): void {
+  const c = copying;
+  c.headers.push(name, value);
+  c.bytes += name.length + value.length + 4;
+  // uWS hands names lower-cased.
+  if (name === 'host') c.host = value;
+  else if (name === 'content-length') {
+    if (c.contentLength !== undefined && c.contentLength !== value) c.conflicting = true;
+    c.contentLength = value;
+  }
+  else if (name === 'transfer-encoding') c.chunked = true;
+  else if (name === 'upgrade') c.upgrade = value;
+}
+
 function copyHeaders(req: HttpRequest): Copied {
-  const c: Copied = { headers: [], bytes: 0, host: '', contentLength: undefined, conflicting: false, chunked: false, upgrade: undefined };
-  req.forEach((name, value) => {
-    c.headers.push(name, value);
-    c.bytes += name.length + value.length + 4;
-    // uWS hands names lower-cased.
-    if (name === 'host') c.host = value;
-    else if (name === 'content-length') {
-      if (c.contentLength !== undefined && c.contentLength !== value) c.conflicting = true;
-      c.contentLength = value;
-    }
-    else if (name === 'transfer-encoding') c.chunked = true;
-    else if (name === 'upgrade') c.upgrade = value;
-  });
-  return c;
+  copying = { headers: [], bytes: 0, host: '', contentLength: undefined, conflicting: false, chunked: false, upgrade: undefined };
+  req.forEach(copyHeader);
+  return copying;
 }
 
 /**
@@ -155,9 +161,18 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
 
   return (res: HttpResponse, req: HttpRequest, context?: us_socket_context_t): void => {
     const query = req.getQuery() ?? '';
+    const ex = new Exchange(res, tracker, req.getCaseSensitiveMethod(), req.getUrl(), query);
+    try {
+      serve(ex, req, query, context);
+    } finally {
+      // Only a response still under way needs uWS's onAborted (most are sent by now).
+      ex.watchAbort();
+    }
+  };
+
+  function serve(ex: Exchange, req: HttpRequest, query: string, context: us_socket_context_t | undefined): void {
     const hs = context ? handshake(req, context) : undefined;
     const version = websockets ? req.getHeader('sec-websocket-version') : '';
-    const ex = new Exchange(res, tracker, req.getCaseSensitiveMethod(), req.getUrl(), query);
     const copied = copyHeaders(req);
     if (copied.bytes > MAX_HEADER_BYTES) return ex.reply(431, 'Request Header Fields Too Large\n', true);
     if (ex.path.length + query.length > MAX_TARGET_BYTES) return ex.reply(414, 'URI Too Long\n', true);
@@ -196,5 +211,5 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
     const fx = new UwsFetchExchange(ex, copied, body, log);
     if (upgrade) fx.upgrade = upgrade;
     runHandler(fetch, newRequest, fx, fx, server);
-  };
+  }
 }

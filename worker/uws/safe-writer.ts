@@ -42,11 +42,24 @@ export class SafeWriter {
   #paused = false;
   #onWritable?: (offset: number) => boolean;
   #writableHooked = false;
-  readonly #abortHooks: Array<() => void> = [];
+  #abortHooked = false;
+  #abortHooks?: Array<() => void>;
 
-  constructor(res: HttpResponse) {
+  /**
+   * `deferAbort`: the caller promises to call watchAbort() before uWS's route handler returns.
+   * A response sent before then never needs onAborted (the client cannot go away while the
+   * handler runs), and attaching it costs uWS a persistent handle per request.
+   */
+  constructor(res: HttpResponse, deferAbort = false) {
     this.#res = res;
-    res.onAborted(() => this.#onAborted());
+    if (!deferAbort) this.watchAbort();
+  }
+
+  /** Attaches uWS's onAborted, unless the response is already complete; call before the route handler returns. */
+  watchAbort(): void {
+    if (this.#abortHooked || this.#ended) return;
+    this.#abortHooked = true;
+    this.#res.onAborted(() => this.#onAborted());
   }
 
   /** The client went away before the response was complete. */
@@ -72,10 +85,13 @@ export class SafeWriter {
   /** Called once, when the response is complete (`status`) or the client went away (0). */
   protected finished(_status: number): void {}
 
+  /** Called first when the client goes away, before the onAbort() hooks. */
+  protected clientLeft(): void {}
+
   /** Runs `fn` when the client goes away (at once if it already has). */
   onAbort(fn: () => void): void {
     if (this.#aborted) fn();
-    else this.#abortHooks.push(fn);
+    else (this.#abortHooks ??= []).push(fn);
   }
 
   /** The request body, as uWS hands it over (its ArrayBuffers are reused after each call). */
@@ -194,7 +210,8 @@ export class SafeWriter {
   /** Cuts the connection: the only honest signal once a response is half written. */
   abort(): void {
     if (!this.writable) return;
-    this.#res.close(); // runs onAborted synchronously
+    this.#res.close(); // runs onAborted synchronously, if it is attached yet (watchAbort)
+    this.#onAborted();
   }
 
   /** To a uWS WebSocket: `upgrade` calls res.upgrade(); `extra` headers follow our 101 line (uWS writes one only if none was). */
@@ -245,13 +262,11 @@ export class SafeWriter {
 
   /** Writes inside cork (one syscall) after undoing a paused request body. */
   #cork(fn: () => void): void {
-    this.#res.cork(() => {
-      if (this.#paused) {
-        this.#paused = false;
-        this.#res.resume();
-      }
-      fn();
-    });
+    if (this.#paused) {
+      this.#paused = false;
+      this.#res.resume();
+    }
+    this.#res.cork(fn);
   }
 
   /** Waits for uWS's writable event; `fn` returns false to keep waiting. Resolves on abort too. */
@@ -291,7 +306,10 @@ export class SafeWriter {
   #onAborted(): void {
     if (this.#aborted) return;
     this.#aborted = true;
-    for (const fn of this.#abortHooks.splice(0)) fn();
+    this.clientLeft();
+    const hooks = this.#abortHooks;
+    this.#abortHooks = undefined;
+    if (hooks) for (const fn of hooks) fn();
     if (!this.#ended) {
       this.#ended = true;
       this.finished(0);
