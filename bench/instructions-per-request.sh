@@ -4,6 +4,10 @@
 # (30-50x slower), is warmed up with WARM seconds of wrk, its counters are zeroed, then wrk runs
 # SECONDS more; instructions counted on the server's main thread (user space: JavaScript, V8,
 # uWS; not V8's compiler and GC helper threads, whose share depends on timing) / requests served.
+# Caveat, seen on Node 24: under valgrind V8's tier-up lags (30 s of warm-up left most of the
+# handler in Maglev; with --no-maglev it reached TurboFan), and two runs of the same build still
+# differed by up to 20%: compare builds only at the same tier (node --perf-basic-prof names it:
+# `*` TurboFan, `+` Maglev; KEEP=DIR keeps the callgrind file) and over several runs.
 # Usage: bench/instructions-per-request.sh SCENARIO 'command {PORT}' [WARM] [SECONDS]
 #   SCENARIO: hello, json or echo.  Needs valgrind, wrk and taskset.
 set -euo pipefail
