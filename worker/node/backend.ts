@@ -1,6 +1,6 @@
 // node:http backend: adopts the listening fd with server.listen({fd}) and tracks connections so
 // a drain can close idle keep-alive sockets at once and busy ones as their response ends.
-import http, { ServerResponse, type IncomingMessage } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import net, { type Socket } from 'node:net';
 import { fetchNodeListener } from './fetch.js';
 import { nodeStyleListener } from './node-style.js';
@@ -11,6 +11,7 @@ import { requestMaker } from '../fetch/request.js';
 import { FetchServer, plainHost } from '../fetch/server.js';
 import { replyHealth } from './replies.js';
 import { sweepIdleSockets } from './idle-sweep.js';
+import { connectionEvent, createNodeServer } from '../tls/node-server.js';
 
 type Tracked = Socket & { _httpMessage?: ServerResponse | null };
 
@@ -75,7 +76,8 @@ export const nodeBackend: Backend = {
     const fetchServer = () => new FetchServer(websockets ? websockets.host(pendingRequests) : plainHost(pendingRequests));
     const inner = withAccessLog(listenerFor(handler, opts, fetchServer), opts);
     const { onRequest, health } = opts;
-    const server = http.createServer(
+    const server = createNodeServer(
+      opts.tls,
       {
         keepAliveTimeout: opts.idleTimeoutMs,
         headersTimeout: opts.idleTimeoutMs,
@@ -96,7 +98,7 @@ export const nodeBackend: Backend = {
     const sockets = new Set<Socket>();
     const stopSweeping = sweepIdleSockets(sockets, opts.idleTimeoutMs);
     let draining = false;
-    server.on('connection', (socket: Socket) => {
+    server.on(connectionEvent(opts.tls), (socket: Socket) => {
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
     });

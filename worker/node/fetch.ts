@@ -114,7 +114,7 @@ class NodeExchange implements RequestSource, FetchReply {
   }
 
   get url(): string {
-    return (this.#url ??= requestUrl(this.req.url ?? '/', this.req.headers.host));
+    return (this.#url ??= requestUrl(this.req.url ?? '/', this.req.headers.host, (this.req.socket as { encrypted?: boolean }).encrypted === true));
   }
 
   headerPairs(): Array<[string, string]> {

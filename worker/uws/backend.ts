@@ -15,6 +15,7 @@ import { FetchServer, plainHost } from '../fetch/server.js';
 import { loadUwsModule, type UwsModule } from './load-module.js';
 import { nativeTools, trackNativeApp, type NativeTracker } from './native.js';
 import { UwsWebSockets } from './websocket.js';
+import type { TlsServing } from '../tls/serving.js';
 
 /** A drain closes the remaining (idle) connections once no request has started for this long. */
 const DRAIN_QUIET_MS = 250;
@@ -160,6 +161,7 @@ async function register(uws: UwsModule, app: TemplatedApp, handler: AppHandler, 
         newRequest: requestMaker(opts.lazyRequest),
         server: new FetchServer(ws ? ws.host(pending) : plainHost(pending)),
         websockets: ws,
+        secure: opts.tls !== undefined,
       });
       // The ws route takes GETs with a WebSocket key and runs the same fetch path.
       if (ws) app.ws('/*', ws.behavior(serve));
@@ -176,7 +178,8 @@ function createBackend(uws: UwsModule): Backend {
   return {
     name: 'uws',
     async serve(handler, opts) {
-      const app = uws.App();
+      // TLS: SSLApp on the same fd adoption; uWS 20.30 cannot swap its certificate, so renewals wait for a restart.
+      const app = opts.tls ? sslApp(uws, opts.tls) : uws.App();
       const flight = new Flight(opts);
       const hub = (await register(uws, app, handler, opts, flight))?.hub;
       if (opts.idleTimeoutMs !== UWS_IDLE_TIMEOUT_MS) {
@@ -229,6 +232,16 @@ function createBackend(uws: UwsModule): Backend {
       return running;
     },
   };
+}
+
+function sslApp(uws: UwsModule, tls: TlsServing): TemplatedApp {
+  return tls.withUwsFiles((files) => {
+    try {
+      return uws.SSLApp(files);
+    } catch (err) {
+      throw new WorkerError('ETLS_FILE', `uWebSockets.js refused the certificate or key of --certfile ${tls.config.default.certfile}: ${(err as Error).message}`);
+    }
+  });
 }
 
 /** Loads the backend or throws an Error saying why uWebSockets.js cannot be used here. */

@@ -1,0 +1,91 @@
+// The certificates a worker serves, as the backends take them: node:tls options (with an SNI
+// callback), or uWebSockets.js SSLApp options. Holds the loaded pairs and swaps in renewed ones
+// (renewal.ts decides when); a backend that can apply a renewal subscribes with onRenew().
+import tls from 'node:tls';
+import { withMemoryFiles } from '../../sys/memfd.js';
+import { WorkerError } from '../error-codes.js';
+import type { Logger } from '../log.js';
+import { loadOrExit, type TlsConfig } from './config.js';
+import { keyReadableByOthers, type LoadedPair, type PairSource } from './pair.js';
+import { sniLookup } from './sni-match.js';
+
+/** What the uws backend hands SSLApp (file names: uWS reads the files itself). */
+export interface UwsTlsFiles {
+  cert_file_name: string;
+  key_file_name: string;
+}
+
+export class TlsServing {
+  /** source → the pair serving now. */
+  readonly pairs = new Map<PairSource, LoadedPair>();
+  private contexts = new Map<string, tls.SecureContext>();
+  private readonly renewHooks: Array<() => void> = [];
+
+  constructor(readonly config: TlsConfig, log: Logger) {
+    for (const source of this.sources()) {
+      this.pairs.set(source, loadOrExit(source));
+      if (keyReadableByOthers(source.keyfile)) log.warn(`${source.keyFlag} ${source.keyfile} is readable by its group or by every user; chmod 600 it (only the worker's user needs to read it)`);
+    }
+    this.contexts = this.sniContexts();
+  }
+
+  sources(): PairSource[] {
+    return [this.config.default, ...this.config.sni.map((e) => e.source)];
+  }
+
+  /** Why the uws backend cannot serve this configuration, or undefined when it can. */
+  uwsUnsupported(): string | undefined {
+    if (this.config.minVersion !== 'TLSv1.2') return `--ssl-min-version ${this.config.minVersion} (uWebSockets.js 20.30 fixes the minimum at TLS 1.2)`;
+    if (this.config.ca) return '--ca-certs (uWebSockets.js 20.30 cannot require a client certificate nor show it to the app)';
+    if (this.config.sni.length) return '--sni (uWebSockets.js 20.30 routes SNI names to separate, empty route tables)';
+    return undefined;
+  }
+
+  /** node:tls / node:https options for the current pairs. */
+  nodeOptions(): tls.TlsOptions {
+    const pair = this.pairs.get(this.config.default)!;
+    const ca = this.config.ca?.pem;
+    return {
+      cert: pair.cert,
+      key: pair.key,
+      minVersion: this.config.minVersion,
+      ...(ca ? { ca, requestCert: true, rejectUnauthorized: this.config.certReqs === 'require' } : {}),
+      ...(this.config.sni.length ? { SNICallback: (name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void) => cb(null, sniLookup(this.contexts, name)) } : {}),
+    };
+  }
+
+  /** Calls `fn` with the SSLApp options; the files exist only during the call. */
+  withUwsFiles<T>(fn: (files: UwsTlsFiles) => T): T {
+    const why = this.uwsUnsupported();
+    if (why) throw new WorkerError('ETLS_BACKEND', `the uws backend cannot serve ${why}; use --backend node (or auto)`);
+    const pair = this.pairs.get(this.config.default)!;
+    return withMemoryFiles([pair.cert, pair.key], ([cert, key]) => fn({ cert_file_name: cert, key_file_name: key }));
+  }
+
+  onRenew(fn: () => void): void {
+    this.renewHooks.push(fn);
+  }
+
+  /** Whether anything applies renewals in process (else they wait for a restart). */
+  get renewable(): boolean {
+    return this.renewHooks.length > 0;
+  }
+
+  /** Serves `pair` from now on (new handshakes only; established connections keep theirs). */
+  renew(pair: LoadedPair): void {
+    this.pairs.set(pair.source, pair);
+    this.contexts = this.sniContexts();
+    for (const fn of this.renewHooks) fn();
+  }
+
+  private sniContexts(): Map<string, tls.SecureContext> {
+    const out = new Map<string, tls.SecureContext>();
+    const ca = this.config.ca?.pem;
+    for (const entry of this.config.sni) {
+      const pair = this.pairs.get(entry.source)!;
+      const ctx = tls.createSecureContext({ cert: pair.cert, key: pair.key, minVersion: this.config.minVersion, ...(ca ? { ca } : {}) });
+      for (const name of entry.names) out.set(name, ctx);
+    }
+    return out;
+  }
+}
