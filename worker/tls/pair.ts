@@ -56,14 +56,17 @@ function parseChain(text: string, source: PairSource): X509Certificate[] {
   });
 }
 
+const ENCRYPTED = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/;
+
 function parseKey(text: string, source: PairSource): crypto.KeyObject {
+  const encrypted = ENCRYPTED.test(text);
+  if (encrypted && source.passphrase === undefined) {
+    throw new PairError('ETLS_FILE', `${source.keyFlag} ${source.keyfile} is encrypted and no passphrase was given (--keyfile-password-file or CIRCUS_KEYFILE_PASSWORD)`);
+  }
   try {
     return crypto.createPrivateKey({ key: text, format: 'pem', passphrase: source.passphrase });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ERR_MISSING_PASSPHRASE' ? 'is encrypted and no passphrase was given (--keyfile-password-file or CIRCUS_KEYFILE_PASSWORD)'
-      : /bad decrypt/i.test((err as Error).message) ? 'cannot be decrypted with the passphrase given'
-      : `is not a PEM private key (${(err as Error).message})`;
+    const why = encrypted ? 'cannot be decrypted with the passphrase given' : `is not a PEM private key (${(err as Error).message})`;
     throw new PairError('ETLS_FILE', `${source.keyFlag} ${source.keyfile} ${why}`);
   }
 }
@@ -86,11 +89,26 @@ export function loadPair(source: PairSource): LoadedPair {
   };
 }
 
-/** A key file other users may read: the warning gunicorn users rarely get and should. */
+/**
+ * Whether a key file can be read by users other than the worker's own: by every user, or by a
+ * group the worker is not in (a key shared with the worker's own group, root:www 0640, is the
+ * usual way to let a worker that runs as www read it, and is not warned about).
+ */
 export function keyReadableByOthers(keyfile: string): boolean {
   try {
-    return (fs.statSync(keyfile).mode & 0o044) !== 0;
+    const { mode, gid } = fs.statSync(keyfile);
+    if (mode & 0o004) return true;
+    const mine = [process.getgid?.(), ...(process.getgroups?.() ?? [])];
+    return (mode & 0o040) !== 0 && !mine.includes(gid);
   } catch {
     return false;
   }
 }
+
+export const modeOf = (file: string): string => {
+  try {
+    return (fs.statSync(file).mode & 0o777).toString(8).padStart(4, '0');
+  } catch {
+    return '?';
+  }
+};

@@ -6,7 +6,7 @@ import { withMemoryFiles } from '../../sys/memfd.js';
 import { WorkerError } from '../error-codes.js';
 import type { Logger } from '../log.js';
 import { loadOrExit, type TlsConfig } from './config.js';
-import { keyReadableByOthers, type LoadedPair, type PairSource } from './pair.js';
+import { keyReadableByOthers, modeOf, type LoadedPair, type PairSource } from './pair.js';
 import { sniLookup } from './sni-match.js';
 
 /** What the uws backend hands SSLApp (file names: uWS reads the files itself). */
@@ -24,7 +24,7 @@ export class TlsServing {
   constructor(readonly config: TlsConfig, log: Logger) {
     for (const source of this.sources()) {
       this.pairs.set(source, loadOrExit(source));
-      if (keyReadableByOthers(source.keyfile)) log.warn(`${source.keyFlag} ${source.keyfile} is readable by its group or by every user; chmod 600 it (only the worker's user needs to read it)`);
+      if (keyReadableByOthers(source.keyfile)) log.warn(`${source.keyFlag} ${source.keyfile} can be read by other users (mode ${modeOf(source.keyfile)}); chmod 600 it, or 640 with a group the worker is in`);
     }
     this.contexts = this.sniContexts();
   }
