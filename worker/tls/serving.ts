@@ -3,6 +3,7 @@
 // (renewal.ts decides when); a backend that can apply a renewal subscribes with onRenew().
 import tls from 'node:tls';
 import { withMemoryFiles } from '../../sys/memfd.js';
+import type { TlsCertificates } from '../contract.js';
 import { WorkerError } from '../error-codes.js';
 import type { Logger } from '../log.js';
 import { loadOrExit, type TlsConfig } from './config.js';
@@ -15,7 +16,7 @@ export interface UwsTlsFiles {
   key_file_name: string;
 }
 
-export class TlsServing {
+export class TlsServing implements TlsCertificates {
   /** source → the pair serving now. */
   readonly pairs = new Map<PairSource, LoadedPair>();
   private contexts = new Map<string, tls.SecureContext>();
@@ -27,6 +28,14 @@ export class TlsServing {
       if (keyReadableByOthers(source.keyfile)) log.warn(`${source.keyFlag} ${source.keyfile} can be read by other users (mode ${modeOf(source.keyfile)}); chmod 600 it, or 640 with a group the worker is in`);
     }
     this.contexts = this.sniContexts();
+  }
+
+  get mutual(): boolean {
+    return this.config.ca !== undefined;
+  }
+
+  get certfile(): string {
+    return this.config.default.certfile;
   }
 
   sources(): PairSource[] {

@@ -9,13 +9,12 @@ import type { TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
 import { WorkerError } from '../error-codes.js';
 import { fetchUwsHandler } from './fetch.js';
 import type { Exchange, ExchangeTracker } from './exchange.js';
-import { checkServes, type AppHandler, type HealthCheck, type Backend, type RunningServer, type ServeOptions } from '../contract.js';
+import { checkServes, type TlsCertificates, type AppHandler, type HealthCheck, type Backend, type RunningServer, type ServeOptions } from '../contract.js';
 import { requestMaker } from '../fetch/request.js';
 import { FetchServer, plainHost } from '../fetch/server.js';
 import { loadUwsModule, type UwsModule } from './load-module.js';
 import { nativeTools, trackNativeApp, type NativeTracker } from './native.js';
 import { UwsWebSockets } from './websocket.js';
-import type { TlsServing } from '../tls/serving.js';
 
 /** A drain closes the remaining (idle) connections once no request has started for this long. */
 const DRAIN_QUIET_MS = 250;
@@ -234,12 +233,12 @@ function createBackend(uws: UwsModule): Backend {
   };
 }
 
-function sslApp(uws: UwsModule, tls: TlsServing): TemplatedApp {
+function sslApp(uws: UwsModule, tls: TlsCertificates): TemplatedApp {
   return tls.withUwsFiles((files) => {
     try {
       return uws.SSLApp(files);
     } catch (err) {
-      throw new WorkerError('ETLS_FILE', `uWebSockets.js refused the certificate or key of --certfile ${tls.config.default.certfile}: ${(err as Error).message}`);
+      throw new WorkerError('ETLS_FILE', `uWebSockets.js refused the certificate or key of --certfile ${tls.certfile}: ${(err as Error).message}`);
     }
   });
 }
