@@ -138,3 +138,33 @@ export function httpsGet(port: number, urlPath: string, opts: https.RequestOptio
     req.on('error', reject);
   });
 }
+
+/** Requests in a loop until stopped: keep-alive clients and one opening a connection per request. */
+export function httpsLoad(port: number, ca: Buffer) {
+  const keepAlive = new https.Agent({ keepAlive: true, maxSockets: 4, ca });
+  let stop = false;
+  const counts = { ok: 0, failed: 0, errors: [] as string[] };
+  const loop = async (agent: https.Agent | undefined) => {
+    while (!stop) {
+      try {
+        const r = await httpsGet(port, '/', agent ? { agent } : { ca, agent: false });
+        if (r.status === 200) counts.ok++;
+        else counts.failed++, counts.errors.push(`status ${r.status}`);
+      } catch (err) {
+        counts.failed++;
+        counts.errors.push((err as Error).message);
+      }
+    }
+  };
+  const loops = [loop(keepAlive), loop(keepAlive), loop(keepAlive), loop(undefined)];
+  return {
+    counts,
+    async stop() {
+      stop = true;
+      await Promise.all(loops);
+      keepAlive.destroy();
+      return counts;
+    },
+  };
+}
+

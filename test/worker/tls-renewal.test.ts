@@ -6,13 +6,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { killAll, waitFor } from '../helpers/process.js';
 import { app, closeFd, tcpListener, workerOnFd } from '../helpers/worker.js';
 import { uwsSkip } from '../helpers/uws-available.js';
-import { httpsGet, servedCertificate, TestPki, type Leaf } from '../helpers/tls.js';
+import { httpsGet, httpsLoad, servedCertificate, TestPki, type Leaf } from '../helpers/tls.js';
 
 after(killAll);
 
@@ -43,36 +42,6 @@ function certbotLayout(name: string, leaf: Leaf): { live: string; cert: string; 
   return { live, cert, key, point };
 }
 
-/** Requests in a loop until stopped: keep-alive clients and one opening a connection per request. */
-function load(port: number) {
-  const ca = fs.readFileSync(pki.root);
-  const keepAlive = new https.Agent({ keepAlive: true, maxSockets: 4, ca });
-  let stop = false;
-  const counts = { ok: 0, failed: 0, errors: [] as string[] };
-  const loop = async (agent: https.Agent | undefined) => {
-    while (!stop) {
-      try {
-        const r = await httpsGet(port, '/', agent ? { agent } : { ca, agent: false });
-        if (r.status === 200) counts.ok++;
-        else counts.failed++, counts.errors.push(`status ${r.status}`);
-      } catch (err) {
-        counts.failed++;
-        counts.errors.push((err as Error).message);
-      }
-    }
-  };
-  const loops = [loop(keepAlive), loop(keepAlive), loop(keepAlive), loop(undefined)];
-  return {
-    counts,
-    async stop() {
-      stop = true;
-      await Promise.all(loops);
-      keepAlive.destroy();
-      return counts;
-    },
-  };
-}
-
 const served = async (port: number) => (await servedCertificate(port, 'localhost')).fingerprint;
 
 test('node backend: certbot symlink swap, a half-written file and a rename over the file, under load: new handshakes switch within seconds, 0 failed requests', async () => {
@@ -83,7 +52,7 @@ test('node backend: certbot symlink swap, a half-written file and a rename over 
     const w = await workerOnFd(listener, ['--backend', 'node', '--cert-reload-interval', '0.5', '--certfile', files.cert, '--keyfile', files.key, app('tls-app.mjs')]);
     const port = (w.target as { port: number }).port;
     assert.equal(await served(port), r1.fingerprint);
-    const running = load(port);
+    const running = httpsLoad(port, fs.readFileSync(pki.root));
     await waitFor(() => running.counts.ok > 50, 'load to get going');
 
     // certbot switches the cert link, then the key link: in between the pair does not match.

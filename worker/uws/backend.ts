@@ -177,7 +177,9 @@ function createBackend(uws: UwsModule): Backend {
   return {
     name: 'uws',
     async serve(handler, opts) {
-      // TLS: SSLApp on the same fd adoption; uWS 20.30 cannot swap its certificate, so renewals wait for a restart.
+      // TLS: SSLApp on the same fd adoption. Renewals wait for a restart (circus-ctl reload): uWS
+      // 20.30 cannot replace SSLApp's own certificate, and removeServerName() with keep-alive
+      // connections of that name open crashed the process (SIGSEGV, measured), so no SNI swap either.
       const app = opts.tls ? sslApp(uws, opts.tls) : uws.App();
       const flight = new Flight(opts);
       const hub = (await register(uws, app, handler, opts, flight))?.hub;
