@@ -155,7 +155,7 @@ async function main(argv: string[]): Promise<number> {
   dieWithParent(os.constants.signals.SIGTERM, parentPid, () => life.stop('parent exited'));
 
   // The start line is printed whatever the log level: supervisors and people look for it.
-  process.stderr.write(`circus-worker[${process.pid}] serving ${tls ? 'https' : 'http'} ${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
+  process.stderr.write(`circus-worker[${process.pid}] serving ${tls ? 'https://' : ''}${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
     (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : '') + '\n');
   const stopWatching = tls?.watch();
   notify('READY=1');

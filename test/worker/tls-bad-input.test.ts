@@ -116,7 +116,7 @@ test('a worker running as another user (the supervisor\'s uid): a key only root 
   assert.match(denied.stderr(), new RegExp(`--keyfile ${key} is not readable by this user`));
   fs.chownSync(key, 65534, 65534);
   const allowed = asNobody(['--backend', 'node']);
-  const m = await waitForOutput(allowed, /serving https 127\.0\.0\.1:(\d+)/);
+  const m = await waitForOutput(allowed, /serving https:\/\/127\.0\.0\.1:(\d+)/);
   const r = await curl(`https://localhost:${m[1]}/`, pki.root);
   assert.equal(r.code, 0, r.stderr);
   allowed.child.kill('SIGTERM');

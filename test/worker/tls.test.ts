@@ -34,7 +34,7 @@ for (const backend of BACKENDS) {
       try {
         const a = await workerOnFd(listener, ['--backend', backend, ...tlsArgs(), app('tls-app.mjs')]);
         const b = await workerOnFd(listener, ['--backend', backend, ...tlsArgs(), app('tls-app.mjs')]);
-        assert.match(a.proc.stderr(), new RegExp(`serving https .* backend=${backend}`));
+        assert.match(a.proc.stderr(), new RegExp(`serving https://\\S+ .* backend=${backend}`));
         const port = (a.target as { port: number }).port;
         const pids = new Set<number>();
         await waitFor(async () => {
