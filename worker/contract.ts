@@ -115,6 +115,8 @@ export interface TlsCertificates {
   withUwsFiles<T>(fn: (files: { cert_file_name: string; key_file_name: string }) => T): T;
   /** Calls `fn` after a renewal; a backend that can serve new handshakes with it subscribes. */
   onRenew(fn: () => void): void;
+  /** --http2 (node backend): ALPN h2 with HTTP/1.1 fallback on the same port. */
+  readonly http2: boolean;
   /** Mutual TLS: the backend stamps the verified peer on each request (tls/peer-header.ts). */
   readonly mutual: boolean;
   /** The --certfile, for messages. */

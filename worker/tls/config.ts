@@ -14,6 +14,7 @@ export interface TlsFlags {
   caCerts?: string;
   certReqs?: string;
   certReloadInterval: number;
+  http2?: boolean;
 }
 
 export type MinVersion = 'TLSv1.2' | 'TLSv1.3';
@@ -34,6 +35,8 @@ export interface TlsConfig {
   certReqs: CertReqs;
   /** Seconds between checks of the files for a renewal (0: never). */
   reloadSeconds: number;
+  /** ALPN h2 with HTTP/1.1 fallback (node backend). */
+  http2: boolean;
 }
 
 const NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
@@ -41,7 +44,7 @@ const NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0
 export const PASSWORD_ENV = 'CIRCUS_KEYFILE_PASSWORD';
 
 export function tlsAsked(flags: TlsFlags): boolean {
-  return [flags.certfile, flags.keyfile, flags.keyfilePasswordFile, flags.caCerts, flags.certReqs].some((v) => v !== undefined) || (flags.sni?.length ?? 0) > 0;
+  return [flags.certfile, flags.keyfile, flags.keyfilePasswordFile, flags.caCerts, flags.certReqs].some((v) => v !== undefined) || (flags.sni?.length ?? 0) > 0 || flags.http2 === true;
 }
 
 function passphrase(flags: TlsFlags, env: NodeJS.ProcessEnv): string | undefined {
@@ -87,7 +90,7 @@ export function tlsConfig(flags: TlsFlags, env: NodeJS.ProcessEnv): TlsConfig | 
   if (!tlsAsked(flags)) return undefined;
   if (!flags.certfile || !flags.keyfile) {
     const missing = flags.certfile ? '--keyfile' : flags.keyfile ? '--certfile' : '--certfile and --keyfile';
-    const given = [flags.certfile && '--certfile', flags.keyfile && '--keyfile', flags.keyfilePasswordFile && '--keyfile-password-file', flags.caCerts && '--ca-certs', flags.certReqs && '--cert-reqs', flags.sni?.length && '--sni'].filter(Boolean);
+    const given = [flags.certfile && '--certfile', flags.keyfile && '--keyfile', flags.keyfilePasswordFile && '--keyfile-password-file', flags.caCerts && '--ca-certs', flags.certReqs && '--cert-reqs', flags.sni?.length && '--sni', flags.http2 && '--http2'].filter(Boolean);
     throw new WorkerError('ETLS_FLAGS', `${given.join(', ')} given without ${missing}: TLS needs both --certfile (PEM chain) and --keyfile (PEM key)`);
   }
   if (flags.certReqs !== undefined && !['none', 'request', 'require'].includes(flags.certReqs)) {
@@ -103,6 +106,7 @@ export function tlsConfig(flags: TlsFlags, env: NodeJS.ProcessEnv): TlsConfig | 
     minVersion: minVersion(flags.sslMinVersion),
     certReqs: (flags.certReqs as CertReqs | undefined) ?? (flags.caCerts ? 'require' : 'none'),
     reloadSeconds: flags.certReloadInterval,
+    http2: flags.http2 === true,
   };
   const seen = new Map<string, string>();
   for (const entry of config.sni) {

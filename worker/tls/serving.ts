@@ -34,6 +34,10 @@ export class TlsServing implements TlsCertificates {
     return this.config.ca !== undefined;
   }
 
+  get http2(): boolean {
+    return this.config.http2;
+  }
+
   get certfile(): string {
     return this.config.default.certfile;
   }
@@ -44,6 +48,7 @@ export class TlsServing implements TlsCertificates {
 
   /** Why the uws backend cannot serve this configuration, or undefined when it can. */
   uwsUnsupported(): string | undefined {
+    if (this.config.http2) return '--http2 (uWebSockets.js has no HTTP/2)';
     if (this.config.minVersion !== 'TLSv1.2') return `--ssl-min-version ${this.config.minVersion} (uWebSockets.js 20.30 fixes the minimum at TLS 1.2)`;
     if (this.config.ca) return '--ca-certs (uWebSockets.js 20.30 cannot require a client certificate nor show it to the app)';
     if (this.config.sni.length) return '--sni (uWebSockets.js 20.30 routes SNI names to separate, empty route tables)';

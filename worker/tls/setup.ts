@@ -22,6 +22,7 @@ export function addTlsOptions(cmd: Command): Command {
     .option('--sni <names=cert:key>', 'TLS: another pair for these names (comma-separated, *.wildcards); repeat for more', collect)
     .option('--ca-certs <file>', 'TLS: CA bundle client certificates must chain to (mutual TLS)')
     .addOption(new Option('--cert-reqs <mode>', 'TLS: client certificate: none, request (verified when sent) or require (default with --ca-certs)').choices(['none', 'request', 'require']))
+    .option('--http2', 'TLS: also serve HTTP/2 (ALPN h2, HTTP/1.1 fallback on the same port; node backend)')
     .option('--cert-reload-interval <seconds>', 'TLS: check the certificate and key files this often and serve renewed ones (0 = never)', seconds, 5);
 }
 
