@@ -5,11 +5,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { killAll, waitFor } from '../helpers/process.js';
-import { app, closeFd, tcpListener, workerOnFd, runWorker } from '../helpers/worker.js';
+import { killAll, start, waitFor, waitForOutput } from '../helpers/process.js';
+import { app, closeFd, tcpListener, workerOnFd, runWorker, WORKER_CLI } from '../helpers/worker.js';
 import { BACKENDS } from '../helpers/uws-available.js';
 import { curl, httpsGet, run, TestPki, type Leaf } from '../helpers/tls.js';
 
@@ -100,6 +101,21 @@ for (const backend of BACKENDS) {
       } finally {
         closeFd(listener.fd);
       }
+    });
+
+    test('under systemd socket activation (systemd-socket-activate, LISTEN_FDS)', { skip: !fs.existsSync('/usr/bin/systemd-socket-activate') && 'systemd-socket-activate is not installed' }, async () => {
+      // systemd-socket-activate needs a port number up front: one the kernel just handed out.
+      const probe = net.createServer();
+      await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+      const port = (probe.address() as net.AddressInfo).port;
+      await new Promise((r) => probe.close(r));
+      const sd = start('systemd-socket-activate', ['-l', `127.0.0.1:${port}`, process.execPath, WORKER_CLI, '--backend', backend, ...tlsArgs(), app('tls-app.mjs')]);
+      await waitForOutput(sd, /Listening on/);
+      // The first connection makes systemd-socket-activate exec the worker; it waits in the backlog.
+      const r = await curl(`https://localhost:${port}/sd`, pki.root);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).url, `https://localhost:${port}/sd`);
+      assert.match(sd.stderr(), new RegExp(`serving https://127\\.0\\.0\\.1:${port} \\(systemd\\) backend=${backend}`));
     });
 
     test('a plain-HTTP request on the TLS port is not answered as HTTP, and the worker keeps serving', async () => {
