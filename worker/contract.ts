@@ -113,6 +113,10 @@ export interface TlsCertificates {
   nodeOptions(): TlsOptions;
   /** Calls `fn` with uWS SSLApp options; the files exist during the call only. Throws a WorkerError when uWS cannot serve this configuration. */
   withUwsFiles<T>(fn: (files: { cert_file_name: string; key_file_name: string }) => T): T;
+  /** --sni names, for the uws backend's route tables (tls/uws-sni.ts). */
+  sniNames(): string[];
+  /** Calls `fn` with each --sni name and its pair's SSLApp options; the files exist during the call only. */
+  withUwsSni(fn: (name: string, files: { cert_file_name: string; key_file_name: string }) => void): void;
   /** Calls `fn` after a renewal; a backend that can serve new handshakes with it subscribes. */
   onRenew(fn: () => void): void;
   /** --http2 (node backend): ALPN h2 with HTTP/1.1 fallback on the same port. */

@@ -32,7 +32,7 @@ const BAD_INPUT = {
   ETLS_FILE: 'a certificate, key, CA or passphrase file is missing, unreadable or not PEM, or the key is encrypted and the passphrase is missing or wrong (the message names the file and its flag)',
   ETLS_MISMATCH: 'the key file is not the key of the certificate it is paired with (the message names both files)',
   ETLS_SNI: 'an `--sni` entry is not `NAMES=CERT:KEY`, or a name in it is not a host name or `*.` wildcard, or is given twice',
-  ETLS_BACKEND: '`--backend uws` with a TLS option uWebSockets.js 20.30 cannot serve (`--ssl-min-version 1.3`, `--ca-certs`, `--sni`, `--http2`)',
+  ETLS_BACKEND: '`--backend uws` with a TLS option uWebSockets.js 20.30 cannot serve (`--ssl-min-version 1.3`, `--ca-certs`, `--http2`)',
 } as const;
 
 /** Not exits: request-level errors a handler sees. */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import WebSocket from 'ws';
 import { killAll } from '../helpers/process.js';
 import { app, closeFd, tcpListener, workerOnFd, type FdWorker } from '../helpers/worker.js';
 import { BACKENDS } from '../helpers/uws-available.js';
@@ -42,24 +43,42 @@ async function worker(args: string[], appFile = 'tls-app.mjs'): Promise<FdWorker
 
 const resolve = (name: string, port: number) => ['--resolve', `${name}:${port}:127.0.0.1`];
 
-describe('SNI', () => {
+for (const backend of BACKENDS) {
+  describe(`SNI on the ${backend} backend`, () => {
   test('each name gets its pair (exact and *.wildcard, case-insensitive), anything else the default: curl --resolve and s_client', async () => {
-    const w = await worker(['--sni', `shop.test,www.shop.test=${shop.chain}:${shop.key}`, '--sni', `*.apps.test=${wild.chain}:${wild.key}`]);
-    if (BACKENDS.includes('uws')) assert.match(w.proc.stderr(), /serving with the node backend: uWebSockets\.js cannot serve --sni/);
+    const w = await worker(['--backend', backend, '--sni', `shop.test,www.shop.test=${shop.chain}:${shop.key}`, '--sni', `*.apps.test=${wild.chain}:${wild.key}`]);
+    assert.equal(w.backend, backend);
     for (const [name, leaf] of [['shop.test', shop], ['www.shop.test', shop], ['a.apps.test', wild], ['B.APPS.test', wild], ['localhost', dflt]] as const) {
       const r = await curl(`https://${name}:${w.port}/`, pki.root, resolve(name, w.port));
       assert.equal(r.code, 0, `${name}: ${r.stderr}`);
       assert.equal(JSON.parse(r.stdout).url, `https://${name}:${w.port}/`);
-      assert.equal((await servedCertificate(w.port, name)).fingerprint, leaf.fingerprint, name);
+      // uSockets matches SNI names case-sensitively (curl, like browsers, sends them lower-cased;
+      // node's tls.connect sends them as given): there a mixed-case name gets the default pair.
+      const expected = backend === 'uws' && name !== name.toLowerCase() ? dflt : leaf;
+      assert.equal((await servedCertificate(w.port, name)).fingerprint, expected.fingerprint, name);
     }
     // One label only for a wildcard, and an unknown name: the default pair (which curl then rejects for the name).
     for (const name of ['x.y.apps.test', 'apps.test', 'other.test']) {
       assert.equal((await servedCertificate(w.port, name)).fingerprint, dflt.fingerprint, name);
     }
+    // The app's routes answer on an SNI name's connections too, WebSockets included (uws replays them per name).
+    const ws = new WebSocket(`wss://127.0.0.1:${w.port}/ws`, { ca: fs.readFileSync(pki.root), servername: 'www.shop.test', headers: { host: `www.shop.test:${w.port}` } } as WebSocket.ClientOptions);
+    try {
+      const reply = await new Promise<string>((resolve, reject) => {
+        ws.once('open', () => ws.send('sni'));
+        ws.once('message', (m) => resolve(String(m)));
+        ws.once('error', reject);
+      });
+      assert.equal(reply, 'echo:sni');
+    } finally {
+      ws.terminate();
+    }
+    assert.doesNotMatch(w.proc.stdout(), /SNI/, 'no uWS debug lines in the access log stream');
     const noSni = await run('openssl', ['s_client', '-connect', `127.0.0.1:${w.port}`, '-noservername'], '');
     assert.match(noSni.stdout, /subject=CN ?= ?localhost/);
   });
 });
+}
 
 describe('mutual TLS', () => {
   for (const appFile of ['tls-app.mjs', 'tls-node-app.mjs']) {

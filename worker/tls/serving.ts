@@ -51,7 +51,6 @@ export class TlsServing implements TlsCertificates {
     if (this.config.http2) return '--http2 (uWebSockets.js has no HTTP/2)';
     if (this.config.minVersion !== 'TLSv1.2') return `--ssl-min-version ${this.config.minVersion} (uWebSockets.js 20.30 fixes the minimum at TLS 1.2)`;
     if (this.config.ca) return '--ca-certs (uWebSockets.js 20.30 cannot require a client certificate nor show it to the app)';
-    if (this.config.sni.length) return '--sni (uWebSockets.js 20.30 routes SNI names to separate, empty route tables)';
     return undefined;
   }
 
@@ -74,6 +73,19 @@ export class TlsServing implements TlsCertificates {
     if (why) throw new WorkerError('ETLS_BACKEND', `the uws backend cannot serve ${why}; use --backend node (or auto)`);
     const pair = this.pairs.get(this.config.default)!;
     return withMemoryFiles([pair.cert, pair.key], ([cert, key]) => fn({ cert_file_name: cert, key_file_name: key }));
+  }
+
+  sniNames(): string[] {
+    return this.config.sni.flatMap((e) => e.names);
+  }
+
+  withUwsSni(fn: (name: string, files: UwsTlsFiles) => void): void {
+    for (const entry of this.config.sni) {
+      const pair = this.pairs.get(entry.source)!;
+      withMemoryFiles([pair.cert, pair.key], ([cert, key]) => {
+        for (const name of entry.names) fn(name, { cert_file_name: cert, key_file_name: key });
+      });
+    }
   }
 
   onRenew(fn: () => void): void {

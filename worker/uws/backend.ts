@@ -15,6 +15,7 @@ import { FetchServer, plainHost } from '../fetch/server.js';
 import { loadUwsModule, type UwsModule } from './load-module.js';
 import { nativeTools, trackNativeApp, type NativeTracker } from './native.js';
 import { UwsWebSockets } from './websocket.js';
+import { sniRoutes } from '../tls/uws-sni.js';
 
 /** A drain closes the remaining (idle) connections once no request has started for this long. */
 const DRAIN_QUIET_MS = 250;
@@ -182,7 +183,9 @@ function createBackend(uws: UwsModule): Backend {
       // connections of that name open crashed the process (SIGSEGV, measured), so no SNI swap either.
       const app = opts.tls ? sslApp(uws, opts.tls) : uws.App();
       const flight = new Flight(opts);
-      const hub = (await register(uws, app, handler, opts, flight))?.hub;
+      const routes = sniRoutes(app, opts.tls);
+      const hub = (await register(uws, routes.app, handler, opts, flight))?.hub;
+      routes.finish();
       if (opts.idleTimeoutMs !== UWS_IDLE_TIMEOUT_MS) {
         opts.log.debug(`the uws backend closes idle keep-alive connections after ${UWS_IDLE_TIMEOUT_MS / 1000}s (built into uWS); --idle-timeout bounds stalled request bodies only`);
       }
