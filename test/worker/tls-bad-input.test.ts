@@ -79,6 +79,7 @@ test('an encrypted key: without a passphrase, or with a wrong one, exit 2; from 
         const w = await workerOnFd(listener, ['--backend', backend, '--certfile', leaf.chain, '--keyfile', enc, ...args, app('tls-app.mjs')], env);
         const r = await curl(`https://localhost:${(w.target as { port: number }).port}/`, pki.root);
         assert.equal(r.code, 0, `${backend} passphrase from ${how}: ${r.stderr}`);
+        assert.equal(JSON.parse(r.stdout).passwordInEnv, false, 'the app does not see CIRCUS_KEYFILE_PASSWORD');
         assert.doesNotMatch(w.proc.stderr(), /correct horse/);
       } finally {
         closeFd(listener.fd);

@@ -2,7 +2,7 @@
 // the backend is chosen (auto picks node when uWS cannot serve what was asked, and says why).
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from '../log.js';
-import { tlsConfig, type TlsFlags } from './config.js';
+import { PASSWORD_ENV, tlsConfig, type TlsFlags } from './config.js';
 import { watchRenewals } from './renewal.js';
 import { TlsServing } from './serving.js';
 
@@ -36,6 +36,8 @@ export interface TlsSetup {
 export function setupTls(flags: TlsFlags, env: NodeJS.ProcessEnv, log: Logger): TlsSetup | undefined {
   const config = tlsConfig(flags, env);
   if (!config) return undefined;
+  // Read once: the app and the processes it starts have no business with the key's passphrase.
+  delete env[PASSWORD_ENV];
   const serving = new TlsServing(config, log);
   return { serving, watch: () => watchRenewals(serving, log) };
 }
