@@ -101,7 +101,9 @@ test('uws backend: a renewed pair is noticed and logged, the old certificate kee
     const port = (w.target as { port: number }).port;
     files.point('key', r2.key);
     files.point('cert', r2.chain);
-    await waitFor(() => /this backend serves the old certificate until the worker restarts/.test(w.proc.stderr()), 'the renewal to be noticed');
+    await waitFor(() => /this backend serves the old certificate until the worker restarts/.test(w.proc.stderr()), 'the renewal to be noticed').catch((err: Error) => {
+      throw new Error(`${err.message}; worker stderr: ${w.proc.stderr()}`);
+    });
     assert.equal(await served(port), r1.fingerprint);
     const r = await httpsGet(port, '/', { ca: fs.readFileSync(pki.root) });
     assert.equal(r.status, 200);

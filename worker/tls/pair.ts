@@ -112,3 +112,15 @@ export const modeOf = (file: string): string => {
     return '?';
   }
 };
+
+function stamp(file: string): string {
+  try {
+    const s = fs.statSync(file);
+    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? 'error';
+  }
+}
+
+/** What identifies the files' current contents: following symlinks, so a swapped link or a rename over the file changes it. */
+export const pairStamp = (source: PairSource): string => `${stamp(source.certfile)}|${stamp(source.keyfile)}`;

@@ -3,28 +3,16 @@
 // changes the inode). A changed pair is loaded and checked; a good one serves new handshakes, a
 // half-written or mismatched one keeps the old pair serving and is logged once, and is tried
 // again when the files change again. Never throws: a renewal must not cost the worker.
-import fs from 'node:fs';
 import type { Logger } from '../log.js';
-import { loadPair, type PairSource } from './pair.js';
+import { loadPair, pairStamp, type PairSource } from './pair.js';
 import type { TlsServing } from './serving.js';
-
-function stamp(file: string): string {
-  try {
-    const s = fs.statSync(file);
-    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code ?? 'error';
-  }
-}
-
-const pairStamp = (source: PairSource) => `${stamp(source.certfile)}|${stamp(source.keyfile)}`;
 
 /** Starts polling; returns the stop function. */
 export function watchRenewals(serving: TlsServing, log: Logger): () => void {
   const seconds = serving.config.reloadSeconds;
   if (seconds <= 0) return () => {};
-  const tried = new Map<PairSource, string>();
-  for (const source of serving.sources()) tried.set(source, pairStamp(source));
+  // From the files' state when they were read at start: a change made since is a change.
+  const tried = new Map<PairSource, string>(serving.stamps);
   const check = () => {
     for (const source of serving.sources()) {
       const now = pairStamp(source);

@@ -7,7 +7,7 @@ import type { TlsCertificates } from '../contract.js';
 import { WorkerError } from '../error-codes.js';
 import type { Logger } from '../log.js';
 import { loadOrExit, type TlsConfig } from './config.js';
-import { keyReadableByOthers, modeOf, type LoadedPair, type PairSource } from './pair.js';
+import { keyReadableByOthers, modeOf, pairStamp, type LoadedPair, type PairSource } from './pair.js';
 import { sniLookup } from './sni-match.js';
 
 /** What the uws backend hands SSLApp (file names: uWS reads the files itself). */
@@ -19,11 +19,14 @@ export interface UwsTlsFiles {
 export class TlsServing implements TlsCertificates {
   /** source → the pair serving now. */
   readonly pairs = new Map<PairSource, LoadedPair>();
+  /** Each pair's files as they were just before they were read (renewal.ts compares against it). */
+  readonly stamps = new Map<PairSource, string>();
   private contexts = new Map<string, tls.SecureContext>();
   private readonly renewHooks: Array<() => void> = [];
 
   constructor(readonly config: TlsConfig, log: Logger) {
     for (const source of this.sources()) {
+      this.stamps.set(source, pairStamp(source));
       this.pairs.set(source, loadOrExit(source));
       if (keyReadableByOthers(source.keyfile)) log.warn(`${source.keyFlag} ${source.keyfile} can be read by other users (mode ${modeOf(source.keyfile)}); chmod 600 it, or 640 with a group the worker is in`);
     }
