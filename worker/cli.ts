@@ -3,8 +3,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { dieWithParent } from '../sys/parent-death.js';
-import { notify } from '../sys/notify.js';
+import { notify, notifyParent } from '../sys/notify.js';
 import { packageVersion } from '../sys/package-version.js';
 import { chooseBackend, type BackendChoice } from './choose-backend.js';
 import type { HandlerKind, WebSocketCloseTiming } from './contract.js';
@@ -17,6 +18,7 @@ import { loadApp, parseAppSpec } from './load-app.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from './log.js';
 import { installFetchGlobals } from './fetch/globals.js';
 import { RequestCounts, startReporting } from './metrics.js';
+import { addWorkersFlags, type WorkersFlags } from './workers-flags.js';
 
 interface Flags {
   fd?: string;
@@ -62,7 +64,7 @@ function healthPath(value: string): string {
 }
 
 function program(): Command {
-  return new Command('circus-worker')
+  const cmd = new Command('circus-worker')
     .version(packageVersion(), '-V, --version')
     .description('Serve a fetch, node-style or uWS app on an inherited (or own) listening socket.')
     .argument('<app>', 'app module: file.{js,mjs,cjs,ts,mts}[:exportName] (default export otherwise)')
@@ -87,6 +89,7 @@ function program(): Command {
     .option('--uws-module <name>', 'module (name or path) to load uWebSockets.js from; env CIRCUS_UWS_MODULE', process.env.CIRCUS_UWS_MODULE || undefined)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`circus-worker: ${s}`) });
+  return addWorkersFlags(cmd);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -95,7 +98,12 @@ async function main(argv: string[]): Promise<number> {
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   const cmd = program();
   cmd.parse(argv);
-  const flags = cmd.opts<Flags>();
+  const flags = cmd.opts<Flags & WorkersFlags>();
+  if (flags.workers !== undefined || flags.reload) {
+    // One command for N workers: this process becomes their supervisor (loaded only then).
+    const { runWorkers } = await import('./workers-mode.js');
+    return runWorkers({ cmd, argv, cliPath: fileURLToPath(import.meta.url) });
+  }
   const log = createLogger(flags.logLevel, flags.accessLog);
 
   const spec = listenSpec(flags, process.env, process.pid);
@@ -150,9 +158,12 @@ async function main(argv: string[]): Promise<number> {
   const parentPid = Number(process.env.CIRCUS_PARENT_PID) || undefined;
   dieWithParent(os.constants.signals.SIGTERM, parentPid, () => life.stop('parent exited'));
 
-  // The start line is printed whatever the log level: supervisors and people look for it.
-  process.stderr.write(`circus-worker[${process.pid}] serving ${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
-    (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : '') + '\n');
+  // The start line is printed whatever the log level: supervisors and people look for it. Under
+  // `--workers` the parent prints one line for all workers, from this STATUS= line.
+  const startLine = `circus-worker[${process.pid}] serving ${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
+    (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : '');
+  if (!process.env.CIRCUS_QUIET_START) process.stderr.write(startLine + '\n');
+  notifyParent(`STATUS=${startLine}`);
   notify('READY=1');
   startHeartbeat();
   const stopReporting = meter && startReporting(meter, () => server.webSockets());

@@ -28,6 +28,7 @@ const BAD_INPUT = {
   EHANDLER_BACKEND: "`--backend` names a backend that does not serve the app's kind of handler",
   EUWS_UNAVAILABLE: 'uWebSockets.js is needed (`--backend uws`, or a uws-native app) but no native build of it loads',
   EUWS_ADOPT: 'the listening socket cannot be handed to uWebSockets.js',
+  ECONTROL: 'with `--workers`: the `--control` or `--metrics-endpoint` endpoint cannot be listened on (the message names the errno)',
 } as const;
 
 /** Not exits: request-level errors a handler sees. */
