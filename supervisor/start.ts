@@ -18,6 +18,8 @@ export interface Started {
   arbiter: Arbiter;
   /** The control endpoint's address (the real port when 0 was asked), or undefined without one. */
   controlAddress?: string;
+  /** The HTTP endpoint's address (metrics_endpoint), likewise. */
+  metricsAddress?: string;
 }
 
 /** Opens the endpoints, binds every socket and starts the watchers; on failure, closes what it opened. */
@@ -38,7 +40,7 @@ export async function startSupervisor(config: CircusConfig, opts: StartOptions =
     await closeEndpoints();
     throw err;
   }
-  return { arbiter, controlAddress: control?.address };
+  return { arbiter, controlAddress: control?.address, metricsAddress: web?.address };
 }
 
 /** [circus] metrics_endpoint: health for load balancers and the status body, over HTTP. */

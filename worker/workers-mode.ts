@@ -59,7 +59,7 @@ export async function runWorkers({ cmd, argv, cliPath }: WorkersRun): Promise<nu
   } catch (err) {
     throw asWorkerError(err, spec);
   }
-  const { arbiter, controlAddress } = started;
+  const { arbiter, controlAddress, metricsAddress } = started;
   let watch: TreeWatch | undefined;
   const roll = rollingReload(arbiter, n);
   const uninstall = installSignalHandlers((intent) => (intent === 'reload' ? void roll('SIGHUP') : arbiter.enqueue(intent)));
@@ -73,7 +73,7 @@ export async function runWorkers({ cmd, argv, cliPath }: WorkersRun): Promise<nu
     }
     if (first.stopped) return exitCode(await arbiter.done);
     const engine = (first.status ?? '').replace(/^.*? (backend=)/, '$1') || 'backend=?';
-    const extra = [controlAddress && `control ${controlAddress}`, config.metricsEndpoint && `metrics http://${config.metricsEndpoint.host}:${config.metricsEndpoint.port}`].filter(Boolean);
+    const extra = [controlAddress && `control ${controlAddress}`, metricsAddress && `metrics ${metricsAddress}`].filter(Boolean);
     say(`serving ${arbiter.sockets.summary().slice(SOCKET.length + 1)} with ${n} worker${n === 1 ? '' : 's'} (pids ${pids(arbiter).join(' ')}) ${engine}${extra.length ? `; ${extra.join(', ')}` : ''}`);
     notify('READY=1');
     if (flags.reload) {

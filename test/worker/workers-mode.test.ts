@@ -208,18 +208,39 @@ test('--unix and --fd: the socket is taken once and shared', async () => {
   }
 });
 
-test('--control opens a circus-ctl endpoint only when asked', async () => {
+test('--control and --metrics-endpoint open the supervisor\'s endpoints only when asked', async () => {
   const { dir } = appDir();
-  const s = await workers(['-w', '2', '--bind', '127.0.0.1:0', '--control', 'tcp://127.0.0.1:0', 'app.ts'], dir);
+  const s = await workers(['-w', '2', '--bind', '127.0.0.1:0', '--control', 'tcp://127.0.0.1:0', '--metrics-endpoint', 'tcp://127.0.0.1:0', 'app.ts'], dir);
   const endpoint = /control (tcp:\/\/127\.0\.0\.1:\d+)/.exec(s.line)?.[1];
   assert.ok(endpoint, s.line);
   const ctl = start(process.execPath, [CTL, '--endpoint', endpoint, '--json', 'list', 'app']);
   assert.equal((await ctl.exited).code, 0, ctl.stderr());
   assert.deepEqual(JSON.parse(ctl.stdout()).pids.sort(), [...s.pids].sort());
+  const metrics = /metrics tcp:\/\/(127\.0\.0\.1:\d+)/.exec(s.line)?.[1];
+  assert.ok(metrics, s.line);
+  const health = await request(targetOf(metrics), '/health', { agent: false });
+  assert.equal(health.status, 200, health.body);
+  assert.equal(health.json().watchers.app.ready, 2);
   assert.equal(await stop(s), 0);
   const plain = await workers(['-w', '1', '--bind', '127.0.0.1:0', 'app.ts'], dir);
   assert.doesNotMatch(plain.line, /control/);
   assert.equal(await stop(plain), 0);
+});
+
+test('a second SIGTERM kills the workers at once: exit 1, no process behind', async () => {
+  const { dir, file } = appDir();
+  const arrived = path.join(dir, 'arrived');
+  fs.writeFileSync(file, `import fs from 'node:fs';\nexport default { fetch: async (): Promise<Response> => { fs.writeFileSync(${JSON.stringify(arrived)}, ''); await new Promise((r) => setTimeout(r, 60000)); return new Response('late'); } };\n`);
+  const s = await workers(['-w', '2', '--bind', '127.0.0.1:0', 'app.ts'], dir);
+  const slow = request(s.target, '/', { agent: false, timeoutMs: 60000 }).catch((err: Error) => err);
+  await waitFor(() => fs.existsSync(arrived), 'the slow request to reach a worker', 30000);
+  s.proc.child.kill('SIGTERM');
+  await waitForOutput(s.proc, /draining 1 open/, 30000);
+  s.proc.child.kill('SIGTERM');
+  assert.equal((await s.proc.exited).code, 1, s.proc.stderr());
+  assert.match(s.proc.stderr(), /second stop signal: killing all processes/);
+  assert.ok((await slow) instanceof Error, 'the request in flight was cut');
+  assert.deepEqual(descendants(s.proc.child.pid!), []);
 });
 
 test('bad --workers input: a clear error and exit 2', async () => {
