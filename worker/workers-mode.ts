@@ -76,6 +76,8 @@ export async function runWorkers({ cmd, argv, cliPath }: WorkersRun): Promise<nu
     const extra = [controlAddress && `control ${controlAddress}`, metricsAddress && `metrics ${metricsAddress}`].filter(Boolean);
     say(`serving ${arbiter.sockets.summary().slice(SOCKET.length + 1)} with ${n} worker${n === 1 ? '' : 's'} (pids ${pids(arbiter).join(' ')}) ${engine}${extra.length ? `; ${extra.join(', ')}` : ''}`);
     notify('READY=1');
+    const stopWatching = watchGiveUp(arbiter, Boolean(flags.reload));
+    void arbiter.done.then(stopWatching);
     if (flags.reload) {
       const root = path.dirname(app.file);
       watch = watchTree(root, (file) => void roll(`${path.relative(process.cwd(), file) || file} changed`), say);
@@ -204,8 +206,14 @@ function rollingReload(arbiter: Arbiter, n: number): (why: string) => Promise<vo
     rolling = true;
     for (let reason: string | undefined = next; reason !== undefined; reason = next) {
       next = undefined;
-      say(`${reason}: rolling ${n} worker${n === 1 ? '' : 's'}`);
       try {
+        if (arbiter.watcher(WATCHER).state === 'stopped') {
+          // The flapping rule gave up on them (--reload keeps waiting for a fix): start afresh.
+          say(`${reason}: starting ${n} worker${n === 1 ? '' : 's'}`);
+          await arbiter.startWatchers(WATCHER);
+          continue;
+        }
+        say(`${reason}: rolling ${n} worker${n === 1 ? '' : 's'}`);
         await arbiter.reload(WATCHER);
         say(`rolled: pids ${pids(arbiter).join(' ')}`);
       } catch (err) {
@@ -215,6 +223,26 @@ function rollingReload(arbiter: Arbiter, n: number): (why: string) => Promise<vo
     }
     rolling = false;
   };
+}
+
+/**
+ * The flapping rule stops the watcher for good after max_retry rounds. Under circus-supervisor
+ * that waits for `circus-ctl start`; here nobody would: exit 1 (a process manager sees it), or
+ * with --reload say so and wait for the next save.
+ */
+function watchGiveUp(arbiter: Arbiter, reload: boolean): () => void {
+  let said = false;
+  const timer = setInterval(() => {
+    const stopped = arbiter.watcher(WATCHER).state === 'stopped';
+    if (!stopped || arbiter.stopping) return void (said = false);
+    if (!reload) {
+      say('the workers keep crashing and the flapping rule gave up on them; stopping');
+      return void arbiter.stop(SUPERVISOR_EXIT.INTERNAL);
+    }
+    if (!said) say('the workers keep crashing and the flapping rule gave up on them; save a fix to start them again');
+    said = true;
+  }, 1000);
+  return () => clearInterval(timer);
 }
 
 function pids(arbiter: Arbiter): number[] {

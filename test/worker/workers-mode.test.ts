@@ -251,6 +251,7 @@ test('bad --workers input: a clear error and exit 2', async () => {
     [['--workers', '2', 'app.ts'], /nowhere to listen: give --fd N/],
     [['--workers', '2', '--bind', '127.0.0.1:0', '--control', 'tcp://10.1.2.3:7000', 'app.ts'], /--control must be on loopback/],
     [['--workers', '2', '--bind', '127.0.0.1:0', 'missing.ts'], /missing\.ts does not exist/],
+    [['--workers', '2', '--fd', '900', 'app.ts'], /circus-worker: error: --fd 900: fd 900 is not open/],
   ];
   for (const [args, re] of cases) {
     const p = runWorker(args, { cwd: dir });
