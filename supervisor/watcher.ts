@@ -43,8 +43,6 @@ export class Watcher {
   private readonly ages: MaxAge;
   private readonly watchdog: Watchdog;
   private lame = false;
-  /** New processes of a replacement until they are ready: their failure fails the reload, it is no crash. */
-  private readonly trials = new Set<Proc>();
 
   constructor(
     public config: WatcherConfig,
@@ -220,15 +218,14 @@ export class Watcher {
 
   private async replace(old: Proc): Promise<void> {
     const fresh = this.spawn(old.alive ? old.spec.wid : this.freeWid());
-    this.trials.add(fresh);
+    fresh.candidate = true;
     const ready = await this.readiness.wait(fresh, this.config, this.settings);
     if (!ready) {
       const why = fresh.alive ? `did not report READY=1 within ready_timeout = ${this.settings.readyTimeout}s` : `exited (${describeExit(fresh.exit!)}) before it was ready`;
       await this.stopProc(fresh);
-      this.trials.delete(fresh);
       throw new CommandError('ENOTREADY', `watcher ${this.name}: new process ${fresh.pid} ${why}; kept the old process ${old.pid}`);
     }
-    this.trials.delete(fresh);
+    fresh.candidate = false;
     if (old.alive) await this.stopProc(old);
   }
 
@@ -284,7 +281,7 @@ export class Watcher {
       if (this.settings.respawn && this.state === 'active') this.loop.wake();
       return;
     }
-    if (this.trials.has(p)) {
+    if (p.candidate) {
       // Counting it for flapping would pause the watcher and stop the old processes it was to spare.
       log.info(`${this.name}: new process ${p.pid} exited (${how}) before it was ready; the old processes keep serving`);
       return;
