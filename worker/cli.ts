@@ -159,11 +159,11 @@ async function main(argv: string[]): Promise<number> {
   dieWithParent(os.constants.signals.SIGTERM, parentPid, () => life.stop('parent exited'));
 
   // The start line is printed whatever the log level: supervisors and people look for it. Under
-  // `--workers` the parent prints one line for all workers, from this STATUS= line.
+  // `--workers` (CIRCUS_START_LINE set) it goes up the pipe as STATUS= for the parent's one line.
   const startLine = `circus-worker[${process.pid}] serving ${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
     (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : '');
-  if (!process.env.CIRCUS_QUIET_START) process.stderr.write(startLine + '\n');
-  notifyParent(`STATUS=${startLine}`);
+  if (process.env.CIRCUS_START_LINE !== 'status') process.stderr.write(startLine + '\n');
+  if (process.env.CIRCUS_START_LINE) notifyParent(`STATUS=${startLine}`);
   notify('READY=1');
   startHeartbeat();
   const stopReporting = meter && startReporting(meter, () => server.webSockets());

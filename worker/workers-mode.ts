@@ -156,8 +156,8 @@ function buildConfig(spec: ListenSpec, n: number, flags: Flags, command: { cmd: 
   watcher.sockets = [SOCKET];
   // This process answers systemd and holds the socket: the workers must not think they do.
   Object.assign(watcher.env, { NOTIFY_SOCKET: '', LISTEN_FDS: '', LISTEN_PID: '', LISTEN_FDNAMES: '', WATCHDOG_USEC: '', WATCHDOG_PID: '' });
-  // One start line for all of them (this process prints it); a worker's own only at debug.
-  if (flags.logLevel !== 'debug') watcher.env.CIRCUS_QUIET_START = '1';
+  // One start line for all of them (this process prints it from their STATUS=); theirs only at debug.
+  watcher.env.CIRCUS_START_LINE = flags.logLevel === 'debug' ? 'stderr+status' : 'status';
   config.watchers.set(WATCHER, watcher);
   return config;
 }
