@@ -15,6 +15,9 @@ import { runWorker } from '../helpers/worker.js';
 import { createListener, closeFd } from '../../sys/sockets.js';
 import { CTL } from '../helpers/supervisor.js';
 import { start } from '../helpers/process.js';
+import { Command } from 'commander';
+import { childArgs } from '../../worker/workers-mode.js';
+import { addWorkersFlags } from '../../worker/workers-flags.js';
 
 const dirs: string[] = [];
 afterEach(killAll);
@@ -210,7 +213,8 @@ test('--unix and --fd: the socket is taken once and shared', async () => {
 
 test('--control and --metrics-endpoint open the supervisor\'s endpoints only when asked', async () => {
   const { dir } = appDir();
-  const s = await workers(['-w', '2', '--bind', '127.0.0.1:0', '--control', 'tcp://127.0.0.1:0', '--metrics-endpoint', 'tcp://127.0.0.1:0', 'app.ts'], dir);
+  const s = await workers(['-w', '2', '--bind', '127.0.0.1:0', '--control', 'tcp://127.0.0.1:0', '--metrics-endpoint', 'tcp://127.0.0.1:0', '--backend', 'node', 'app.ts'], dir);
+  assert.match(s.line, /backend=node /, 'the worker flags reach the workers');
   const endpoint = /control (tcp:\/\/127\.0\.0\.1:\d+)/.exec(s.line)?.[1];
   assert.ok(endpoint, s.line);
   const ctl = start(process.execPath, [CTL, '--endpoint', endpoint, '--json', 'list', 'app']);
@@ -241,6 +245,13 @@ test('a second SIGTERM kills the workers at once: exit 1, no process behind', as
   assert.match(s.proc.stderr(), /second stop signal: killing all processes/);
   assert.ok((await slow) instanceof Error, 'the request in flight was cut');
   assert.deepEqual(descendants(s.proc.child.pid!), []);
+});
+
+test('the workers get every flag but the ones the one-command mode consumes', () => {
+  const cmd = addWorkersFlags(new Command().option('--fd <n>').option('--bind <a>').option('--unix <p>').option('--backend <b>').option('--access-log').option('--health-path <p>'));
+  assert.deepEqual(childArgs(cmd, ['-w', '4', '--bind', '0.0.0.0:80', '--backend', 'node', '--access-log', 'app.ts']), ['--backend', 'node', '--access-log', 'app.ts']);
+  assert.deepEqual(childArgs(cmd, ['-w4', '--bind=h:1', '--reload', '--control', 'tcp://127.0.0.1:0', '--health-path=/hz', 'app.ts:named']), ['--health-path=/hz', 'app.ts:named']);
+  assert.deepEqual(childArgs(cmd, ['--workers', 'auto', '--fd', '3', 'app.ts', '--', '--reload']), ['app.ts', '--', '--reload']);
 });
 
 test('bad --workers input: a clear error and exit 2', async () => {
