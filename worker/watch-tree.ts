@@ -8,8 +8,9 @@ import path from 'node:path';
 const MAX_DIRS = 2000;
 
 const skipDir = (name: string) => name === 'node_modules' || name.startsWith('.');
-// Editors' swap, backup and probe files (vim writes "4913" to test the folder).
-const skipFile = (name: string) => name.startsWith('.') || name.endsWith('~') || /\.(swp|swx|tmp)$/.test(name) || name === '4913';
+// Editors' swap, backup and probe files (vim writes "4913" to test the folder); logs and sockets
+// the app itself may write there (each write would roll the workers again).
+const skipFile = (name: string) => name.startsWith('.') || name.endsWith('~') || /\.(swp|swx|tmp|log|sock)$/.test(name) || name === '4913';
 
 export interface TreeWatch {
   close(): void;

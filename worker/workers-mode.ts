@@ -18,6 +18,7 @@ import { startSupervisor } from '../supervisor/start.js';
 import { notify } from '../sys/notify.js';
 import { EXIT_FAILURE, EXIT_USAGE, WorkerError } from './error-codes.js';
 import { clearStaleUnix, listenSpec, type ListenFlags, type ListenSpec } from './listen-target.js';
+import { startHeartbeat } from './lifecycle.js';
 import { parseAppSpec } from './load-app.js';
 import type { LogLevel } from './log.js';
 import { watchTree, type TreeWatch } from './watch-tree.js';
@@ -61,6 +62,7 @@ export async function runWorkers({ cmd, argv, cliPath }: WorkersRun): Promise<nu
   }
   const { arbiter, controlAddress, metricsAddress } = started;
   let watch: TreeWatch | undefined;
+  let stopBeat: (() => void) | undefined;
   const roll = rollingReload(arbiter, n);
   const uninstall = installSignalHandlers((intent) => (intent === 'reload' ? void roll('SIGHUP') : arbiter.enqueue(intent)));
   try {
@@ -76,6 +78,8 @@ export async function runWorkers({ cmd, argv, cliPath }: WorkersRun): Promise<nu
     const extra = [controlAddress && `control ${controlAddress}`, metricsAddress && `metrics ${metricsAddress}`].filter(Boolean);
     say(`serving ${arbiter.sockets.summary().slice(SOCKET.length + 1)} with ${n} worker${n === 1 ? '' : 's'} (pids ${pids(arbiter).join(' ')}) ${engine}${extra.length ? `; ${extra.join(', ')}` : ''}`);
     notify('READY=1');
+    // systemd's WatchdogSec= (and an outer supervisor's timeout) watch this process's event loop.
+    stopBeat = startHeartbeat();
     const stopWatching = watchGiveUp(arbiter, Boolean(flags.reload));
     void arbiter.done.then(stopWatching);
     if (flags.reload) {
@@ -86,6 +90,7 @@ export async function runWorkers({ cmd, argv, cliPath }: WorkersRun): Promise<nu
     return exitCode(await arbiter.done);
   } finally {
     watch?.close();
+    stopBeat?.();
     uninstall();
   }
 }

@@ -11,7 +11,7 @@ import { killAll, waitFor, waitForOutput, type Spawned } from '../helpers/proces
 import { request, targetOf, type Target } from '../helpers/http.js';
 import { startLoad } from '../helpers/load.js';
 import { alive } from '../helpers/proc-stats.js';
-import { runWorker } from '../helpers/worker.js';
+import { runWorker, WORKER_CLI as WORKER_CLI_PATH } from '../helpers/worker.js';
 import { createListener, closeFd } from '../../sys/sockets.js';
 import { CTL } from '../helpers/supervisor.js';
 import { start } from '../helpers/process.js';
@@ -209,6 +209,45 @@ test('--unix and --fd: the socket is taken once and shared', async () => {
   } finally {
     closeFd(l.fd);
   }
+});
+
+// Prints "PID MESSAGE" for every datagram on the NOTIFY_SOCKET, with the sender's pid (SO_PASSCRED).
+const NOTIFY_RECEIVER = `
+import os, socket, struct, sys
+n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+n.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+n.bind(sys.argv[1])
+print('bound', flush=True)
+while True:
+    msg, anc, _, _ = n.recvmsg(4096, socket.CMSG_SPACE(12))
+    pid = next((struct.unpack('3i', d[:12])[0] for lvl, typ, d in anc if typ == socket.SCM_CREDENTIALS), 0)
+    print(pid, msg.decode().replace('\\n', ' '), flush=True)
+`;
+
+const sdActivate = '/usr/bin/systemd-socket-activate';
+test('under systemd: takes LISTEN_FDS, and only this process talks to systemd (READY=1 once all are ready, WATCHDOG=1)', { skip: !fs.existsSync(sdActivate) && 'systemd-socket-activate is not installed' }, async () => {
+  const { dir } = appDir();
+  const notifySocket = path.join(dir, 'notify');
+  const rx = start('python3', ['-c', NOTIFY_RECEIVER, notifySocket]);
+  await waitForOutput(rx, /bound/);
+  const probe = createListener({ address: { family: 'AF_INET', host: '127.0.0.1', port: 0 } });
+  const port = (probe.address as { port: number }).port;
+  closeFd(probe.fd);
+  const sd = start(sdActivate, ['-l', `127.0.0.1:${port}`, '-E', `NOTIFY_SOCKET=${notifySocket}`, '-E', 'WATCHDOG_USEC=400000', process.execPath, WORKER_CLI_PATH, '-w', '2', 'app.ts'], { cwd: dir });
+  await waitForOutput(sd, /Listening on/);
+  // The first connection makes systemd-socket-activate exec the command; it waits in the backlog.
+  const first = await answer({ host: '127.0.0.1', port });
+  assert.ok(first.pid > 0);
+  const m = await waitForOutput(sd, START, 30000);
+  assert.equal(m[1], `127.0.0.1:${port}`);
+  const main = sd.child.pid!;
+  await waitFor(() => new RegExp(`^${main} WATCHDOG=1`, 'm').test(rx.stdout()), 'WATCHDOG=1 from the main process', 30000);
+  const senders = new Set(rx.stdout().split('\n').filter(Boolean).slice(1).map((l) => Number(l.split(' ')[0])));
+  assert.deepEqual([...senders], [main], rx.stdout());
+  assert.match(rx.stdout(), new RegExp(`^${main} READY=1`, 'm'));
+  sd.child.kill('SIGTERM');
+  assert.equal((await sd.exited).code, 0, sd.stderr());
+  assert.deepEqual(descendants(main), []);
 });
 
 test('--control and --metrics-endpoint open the supervisor\'s endpoints only when asked', async () => {
