@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dieWithParent } from '../sys/parent-death.js';
-import { notify, notifyParent } from '../sys/notify.js';
+import { notify } from '../sys/notify.js';
 import { packageVersion } from '../sys/package-version.js';
 import { chooseBackend, type BackendChoice } from './choose-backend.js';
 import type { HandlerKind, WebSocketCloseTiming } from './contract.js';
@@ -18,7 +18,7 @@ import { loadApp, parseAppSpec } from './load-app.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from './log.js';
 import { installFetchGlobals } from './fetch/globals.js';
 import { RequestCounts, startReporting } from './metrics.js';
-import { addWorkersFlags, type WorkersFlags } from './workers-flags.js';
+import { addWorkersFlags, announceStart, type WorkersFlags } from './workers-flags.js';
 
 interface Flags {
   fd?: string;
@@ -158,12 +158,9 @@ async function main(argv: string[]): Promise<number> {
   const parentPid = Number(process.env.CIRCUS_PARENT_PID) || undefined;
   dieWithParent(os.constants.signals.SIGTERM, parentPid, () => life.stop('parent exited'));
 
-  // The start line is printed whatever the log level: supervisors and people look for it. Under
-  // `--workers` (CIRCUS_START_LINE set) it goes up the pipe as STATUS= for the parent's one line.
-  const startLine = `circus-worker[${process.pid}] serving ${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
-    (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : '');
-  if (process.env.CIRCUS_START_LINE !== 'status') process.stderr.write(startLine + '\n');
-  if (process.env.CIRCUS_START_LINE) notifyParent(`STATUS=${startLine}`);
+  // The start line is printed whatever the log level: supervisors and people look for it.
+  announceStart(`circus-worker[${process.pid}] serving ${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
+    (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : ''));
   notify('READY=1');
   startHeartbeat();
   const stopReporting = meter && startReporting(meter, () => server.webSockets());
