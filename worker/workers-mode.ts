@@ -75,8 +75,9 @@ export async function runWorkers({ cmd, argv, cliPath }: WorkersRun): Promise<nu
     }
     if (first.stopped) return exitCode(await arbiter.done);
     const engine = (first.status ?? '').replace(/^.*? (backend=)/, '$1') || 'backend=?';
+    const scheme = / serving https:\/\//.test(first.status ?? '') ? 'https://' : '';
     const extra = [controlAddress && `control ${controlAddress}`, metricsAddress && `metrics ${metricsAddress}`].filter(Boolean);
-    say(`serving ${arbiter.sockets.summary().slice(SOCKET.length + 1)} with ${n} worker${n === 1 ? '' : 's'} (pids ${pids(arbiter).join(' ')}) ${engine}${extra.length ? `; ${extra.join(', ')}` : ''}`);
+    say(`serving ${scheme}${arbiter.sockets.summary().slice(SOCKET.length + 1)} with ${n} worker${n === 1 ? '' : 's'} (pids ${pids(arbiter).join(' ')}) ${engine}${extra.length ? `; ${extra.join(', ')}` : ''}`);
     notify('READY=1');
     // systemd's WatchdogSec= (and an outer supervisor's timeout) watch this process's event loop.
     stopBeat = startHeartbeat();
