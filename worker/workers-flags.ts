@@ -17,7 +17,7 @@ export interface WorkersFlags {
 }
 
 /** `-w 4`, `--workers auto` (= os.availableParallelism()). */
-export function workerCount(value: string): number {
+function workerCount(value: string): number {
   if (value.trim().toLowerCase() === 'auto') return os.availableParallelism();
   if (!/^\s*\d+\s*$/.test(value) || Number(value) < 1 || Number(value) > MAX_WORKERS) {
     throw new InvalidArgumentError(`--workers must be a whole number from 1 to ${MAX_WORKERS}, or auto (${os.availableParallelism()} here)`);
