@@ -2,19 +2,19 @@
 // stop) runs on one queue, one at a time; a stop also tells every watcher at once, so work under
 // way ends at its next step, and whatever the queue still holds refuses to run.
 import fs from 'node:fs';
-import { loadConfig } from './config.js';
-import type { CircusConfig, WatcherConfig } from './config-types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from './config/load-config.js';
+import type { CircusConfig, WatcherConfig } from './config/types.js';
 import { CommandError, EXIT } from './errors.js';
 import { log } from './log.js';
-import type { Settings } from './options.js';
+import type { Settings } from './config/options.js';
 import { applyReload, planReload } from './reload-config.js';
-import { Serial, sleep } from './serial.js';
-import { SocketRegistry } from './sockets.js';
-import { procStats } from './stats.js';
-import { Watcher } from './watcher.js';
+import { Serial } from './serial.js';
+import { SocketRegistry } from './sockets/registry.js';
+import { procStats } from './run/stats.js';
+import { Watcher } from './run/watcher.js';
+import type { Intent } from './signals.js';
 import { notify } from '../sys/notify.js';
-
-export type Intent = 'stop' | 'reload' | 'kill';
 
 export class Arbiter {
   readonly sockets = new SocketRegistry();

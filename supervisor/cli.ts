@@ -4,19 +4,20 @@
 // 4 control endpoint error, 5 stopped by force (second signal).
 import { Command, CommanderError } from 'commander';
 import { Arbiter } from './arbiter.js';
-import { loadConfig } from './config.js';
-import { ControlServer } from './control.js';
-import { dispatch } from './commands.js';
-import type { CircusConfig } from './config-types.js';
-import { health } from './health.js';
-import { HttpEndpoint, json } from './http-endpoint.js';
+import { loadConfig } from './config/load-config.js';
+import { ControlServer } from './control/control-endpoint.js';
+import { dispatch } from './control/commands.js';
+import type { CircusConfig } from './config/types.js';
+import { health } from './control/health.js';
+import { HttpEndpoint } from './control/http-endpoint.js';
+import { json } from './control/http-answer.js';
 import { EXIT, SupervisorError } from './errors.js';
 import { log, setLogLevel } from './log.js';
-import { closeInheritedOnExec } from './inherited-fds.js';
+import { closeInheritedOnExec } from './sockets/inherited-fds.js';
 import { installSignalHandlers } from './signals.js';
 import { notify } from '../sys/notify.js';
 import { packageVersion } from '../sys/package-version.js';
-import { metricsRoute } from './metrics/exposition.js';
+import { metricsRoute } from './control/metrics/exposition.js';
 
 function fail(err: unknown): never {
   if (err instanceof SupervisorError) {

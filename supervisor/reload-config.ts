@@ -1,11 +1,11 @@
 // reloadconfig in two steps: plan (compare the file as last applied with the new one: a list of
 // steps, nothing touched) and apply (run the steps in order on the arbiter's queue). A stop that
 // arrives meanwhile ends the apply before its next step, so nothing is started after the stop.
-import type { CircusConfig, SocketConfig, WatcherConfig } from './config-types.js';
-import { diffConfigs, sameAddress } from './config-diff.js';
+import type { CircusConfig, SocketConfig, WatcherConfig } from './config/types.js';
+import { diffConfigs, sameAddress } from './config/diff.js';
 import { CommandError } from './errors.js';
-import { bindAllOrNone, closeSocket, type BoundSocket, type SocketRegistry } from './sockets.js';
-import type { Watcher } from './watcher.js';
+import { bindAllOrNone, closeSocket, type BoundSocket, type SocketRegistry } from './sockets/registry.js';
+import type { Watcher } from './run/watcher.js';
 
 export type Step =
   /** New sockets and sockets on a new address, bound before anything else (all or none). */
