@@ -29,7 +29,10 @@ export class Arbiter {
   /** Called after stop, before `done` resolves (closes the control endpoint). */
   onStopped?: () => Promise<void> | void;
 
-  /** `config` is the file as last applied; what changed since at run time lives in the watchers. */
+  /**
+   * `config` is the file as last applied, or one built in memory (then `file` is undefined and
+   * reloadconfig refuses); what changed since at run time lives in the watchers.
+   */
   constructor(public config: CircusConfig) {}
 
   /** Binds every socket (all or none), then starts autostart watchers by priority. */
@@ -111,7 +114,9 @@ export class Arbiter {
   /** Re-reads the INI; a broken file leaves everything as it is and says why. */
   reloadConfig(): Promise<string[]> {
     return this.run(async () => {
-      const next = loadConfig(this.config.file);
+      const file = this.config.file;
+      if (file === undefined) throw new CommandError('ENOCONFIGFILE', 'this supervisor was started without a configuration file (one-command mode): there is nothing to re-read; change it with incr, decr or set, or restart it');
+      const next = loadConfig(file);
       next.warnings.forEach((w) => log.warn(w));
       const changes = await applyReload(planReload(this.config, next), this);
       changes.forEach((c) => log.info(`reloadconfig: ${c}`));

@@ -69,7 +69,8 @@ export interface WatcherConfig {
 }
 
 export interface CircusConfig {
-  file: string;
+  /** The INI file it was read from; undefined for a configuration built in memory (no reloadconfig). */
+  file?: string;
   files: string[];
   endpoint: Endpoint;
   endpointAllowRemote: boolean;
