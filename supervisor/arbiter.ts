@@ -11,7 +11,8 @@ import type { Settings } from './config/options.js';
 import { applyReload, planReload } from './reload-config.js';
 import { Serial } from './serial.js';
 import { SocketRegistry } from './sockets/registry.js';
-import { procStats } from './run/stats.js';
+import type { SupervisorStats } from './answers.js';
+import type { CpuBaseline } from './run/stats.js';
 import { Watcher } from './run/watcher.js';
 import type { Intent } from './signals.js';
 import { notify } from '../sys/notify.js';
@@ -124,9 +125,9 @@ export class Arbiter {
     });
   }
 
-  /** The supervisor's own figures (`circus-ctl dstats`). */
-  stats(): Record<string, unknown> {
-    return { ...procStats(process.pid), children: [...this.watchers.values()].reduce((t, w) => t + w.procs.size, 0), uptime: (Date.now() - this.startedAt) / 1000 };
+  /** The supervisor's own figures (`circus-ctl dstats`); CPU since `cpu`'s previous sample. */
+  stats(cpu: CpuBaseline): SupervisorStats {
+    return { ...cpu.procStats(process.pid), children: [...this.watchers.values()].reduce((t, w) => t + w.procs.size, 0), uptime: (Date.now() - this.startedAt) / 1000 };
   }
 
   /** Graceful stop of everything, then the sockets; resolves `done` with `code`. */

@@ -4,12 +4,14 @@ import { readable, settable, watcherOption, type Settings } from '../config/opti
 import type { MetricsView } from './metrics/exposition.js';
 import { metricsCommand } from './metrics/samples.js';
 import { signalName } from '../config/values.js';
+import type { Answers, Command, SocketListing, SupervisorStats } from '../answers.js';
+import { CpuBaseline } from '../run/stats.js';
 import type { Watcher } from '../run/watcher.js';
 import type { BoundSocket } from '../sockets/registry.js';
 
 /** What the commands read and ask of the supervisor: the arbiter's operations, each run on its queue. */
 export interface CommandTarget extends MetricsView {
-  readonly sockets: { all(): BoundSocket[]; describe(): Record<string, unknown>[] };
+  readonly sockets: { all(): BoundSocket[]; describe(): SocketListing[] };
   watcher(name: string): Watcher;
   startWatchers(name?: string): Promise<void>;
   stopWatchers(name?: string): Promise<void>;
@@ -18,13 +20,14 @@ export interface CommandTarget extends MetricsView {
   reloadConfig(): Promise<string[]>;
   resize(name: string, by: number): Promise<number>;
   setOptions(name: string, values: [keyof Settings, Settings[keyof Settings]][]): Promise<void>;
-  stats(): Record<string, unknown>;
+  stats(cpu: CpuBaseline): SupervisorStats;
   /** `quit`: a stop, queued as a signal's is. */
   enqueue(intent: 'stop'): void;
 }
 
 export type Props = Record<string, unknown>;
-type Handler = (a: CommandTarget, p: Props) => Promise<Record<string, unknown>> | Record<string, unknown>;
+/** One command: `cpu` is the caller's baseline for CPU % (one per control connection). */
+type Handler<K extends Command> = (a: CommandTarget, p: Props, cpu: CpuBaseline) => Answers[K] | Promise<Answers[K]>;
 
 function count(v: unknown, key: string): number {
   const n = Number(v);
@@ -67,7 +70,7 @@ function name(p: Props, required = true): string | undefined {
   return String(n);
 }
 
-const handlers: Record<string, Handler> = {
+const handlers: { [K in Command]: Handler<K> } = {
   status(a, p) {
     const n = name(p, false);
     if (n) return { status: a.watcher(n).state };
@@ -141,17 +144,17 @@ const handlers: Record<string, Handler> = {
     const pid = p.pid === undefined || p.pid === null ? undefined : Number(p.pid);
     return { pids: w.signal(sig, pid) };
   },
-  stats(a, p) {
+  stats(a, p, cpu) {
     const n = name(p, false);
-    if (n) return { name: n, info: a.watcher(n).stats() };
-    return { infos: Object.fromEntries([...a.watchers].map(([k, w]) => [k, w.stats()])) };
+    if (n) return { name: n, info: a.watcher(n).stats(cpu) };
+    return { infos: Object.fromEntries([...a.watchers].map(([k, w]) => [k, w.stats(cpu)])) };
   },
   metrics(a, p) {
     const n = name(p, false);
     return metricsCommand(a, n ? [a.watcher(n)] : [...a.watchers.values()], p.format);
   },
-  dstats(a) {
-    return { info: a.stats() };
+  dstats(a, _p, cpu) {
+    return { info: a.stats(cpu) };
   },
   quit(a) {
     a.enqueue('stop');
@@ -161,12 +164,13 @@ const handlers: Record<string, Handler> = {
 
 export const COMMANDS = Object.keys(handlers);
 
-export async function dispatch(a: CommandTarget, msg: unknown): Promise<Record<string, unknown>> {
+/** Answers one message; `cpu` is the caller's CPU baseline (a fresh one: CPU % over each process's life). */
+export async function dispatch(a: CommandTarget, msg: unknown, cpu = new CpuBaseline()): Promise<Answers[Command]> {
   if (!msg || typeof msg !== 'object' || typeof (msg as Props).command !== 'string') {
     throw new CommandError('EBADMESSAGE', 'expected {"command": "...", "properties": {...}}');
   }
   const { command, properties } = msg as { command: string; properties?: Props };
-  const h = Object.hasOwn(handlers, command) ? handlers[command] : undefined;
+  const h = Object.hasOwn(handlers, command) ? (handlers[command as Command] as Handler<Command>) : undefined;
   if (!h) throw new CommandError('EUNKNOWNCOMMAND', `unknown command "${command}" (known: ${COMMANDS.join(', ')})`);
-  return h(a, properties ?? {});
+  return h(a, properties ?? {}, cpu);
 }

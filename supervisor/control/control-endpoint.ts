@@ -3,6 +3,7 @@
 // takes the daemon down.
 import fs from 'node:fs';
 import net from 'node:net';
+import { CpuBaseline } from '../run/stats.js';
 import { dispatch, type CommandTarget } from './commands.js';
 import type { Endpoint } from '../endpoint.js';
 import { EXIT, SupervisorError } from '../errors.js';
@@ -42,6 +43,8 @@ export class ControlServer {
     this.conns.add(c);
     c.on('close', () => this.conns.delete(c));
     c.on('error', () => {});
+    // CPU % in stats answers: since this connection's previous sample, whatever other clients ask.
+    const cpu = new CpuBaseline();
     let buf = '';
     c.on('data', (d) => {
       buf += d.toString();
@@ -50,18 +53,18 @@ export class ControlServer {
       while ((nl = buf.indexOf('\n')) !== -1) {
         const line = buf.slice(0, nl).trim();
         buf = buf.slice(nl + 1);
-        if (line) void this.answer(c, line);
+        if (line) void this.answer(c, line, cpu);
       }
     });
   }
 
-  private async answer(c: net.Socket, line: string): Promise<void> {
+  private async answer(c: net.Socket, line: string, cpu: CpuBaseline): Promise<void> {
     let id: unknown;
     let reply: Record<string, unknown>;
     try {
       const msg = JSON.parse(line);
       id = msg?.id;
-      reply = { status: 'ok', ...(await dispatch(this.arbiter, msg)) };
+      reply = { status: 'ok', ...(await dispatch(this.arbiter, msg, cpu)) };
     } catch (err) {
       const e = err as { code?: string; message: string };
       reply = { status: 'error', reason: err instanceof SyntaxError ? `not JSON: ${e.message}` : e.message, errno: e.code ?? 'EINTERNAL' };

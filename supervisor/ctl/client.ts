@@ -1,14 +1,10 @@
 // Sends one command to a supervisor's control endpoint and returns the JSON answer.
 import net from 'node:net';
 import { parseEndpoint } from '../endpoint.js';
+import type { Reply } from '../answers.js';
 import { SupervisorError } from '../errors.js';
 
-export interface Reply {
-  /** 'error', or 'ok' — except `status NAME`, which answers the watcher's state here as Circus does. */
-  status: string;
-  reason?: string;
-  [key: string]: unknown;
-}
+export type { Reply } from '../answers.js';
 
 export class ConnectError extends SupervisorError {}
 

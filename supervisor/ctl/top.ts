@@ -5,7 +5,7 @@
 import { BUCKETS, type MetricsReport } from '../../sys/metrics-report.js';
 import { request } from './client.js';
 import { table } from './format.js';
-import type { WorkerSample as Sample } from '../answers.js';
+import type { Answers, Reply, WorkerSample as Sample } from '../answers.js';
 
 export interface TopRow {
   watcher: string;
@@ -121,8 +121,11 @@ export async function runTop(o: TopOptions): Promise<number> {
     for (let i = 0; o.iterations === 0 || i < o.iterations; i++) {
       const reply = await request(o.endpoint, 'metrics', {}, o.timeoutMs);
       if (reply.status === 'error') throw new Error(String(reply.reason));
-      const now = Number(reply.now) || Date.now();
-      const rows = rates.rows(reply.workers as Sample[], now);
+      // The samples form of the answer (asked without format=prometheus).
+      const answer = reply as Reply & Extract<Answers['metrics'], { workers: unknown }>;
+      if (!Array.isArray(answer.workers)) throw new Error('the supervisor answered metrics without its workers');
+      const now = Number(answer.now) || Date.now();
+      const rows = rates.rows(answer.workers, now);
       if (o.json) out.write(JSON.stringify({ time: now / 1000, workers: rows }) + '\n');
       else {
         last = renderTop(rows, out.columns || 80, `circus-ctl top: ${rows.length} process(es), ${new Date(now).toLocaleTimeString()} (q to quit)`);

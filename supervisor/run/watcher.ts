@@ -4,6 +4,7 @@
 // target count, `set` values, flapping state) lives here. Requests only record what is wanted and
 // wake the reconcile loop, the one place that starts and stops processes.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ProcessStats } from '../answers.js';
 import type { WatcherConfig } from '../config/types.js';
 import { CommandError } from '../errors.js';
 import { FlappingGuard } from './flapping.js';
@@ -15,7 +16,7 @@ import { RollingReload } from './rolling-reload.js';
 import { Readiness, runsCircusWorker } from './readiness.js';
 import { Reconciler } from './reconciler.js';
 import type { SocketSource } from '../sockets/worker-sockets.js';
-import { forget as forgetStats, processStats } from './stats.js';
+import type { CpuBaseline } from './stats.js';
 import { WatcherMetrics } from './watcher-metrics.js';
 import { createSink, type Sink } from './streams.js';
 import { heartbeatEvery, Watchdog } from './watchdog.js';
@@ -152,9 +153,9 @@ export class Watcher {
     this.ages.schedule(this.live);
   }
 
-  /** pid → CPU, memory, age, wid and state of each process (`circus-ctl stats`). */
-  stats(): Record<string, unknown> {
-    return Object.fromEntries([...this.procs].map((p) => [p.pid, processStats(p)]).filter(([, s]) => s));
+  /** pid → CPU (since `cpu`'s previous sample), memory, age, wid and state of each process (`circus-ctl stats`). */
+  stats(cpu: CpuBaseline): Record<string, ProcessStats> {
+    return Object.fromEntries([...this.procs].map((p) => [p.pid, cpu.processStats(p)]).filter(([, s]) => s));
   }
 
   /** The supervisor is stopping (stop_delay): LAMEDUCK=1 to every process, now and as spawned. */
@@ -240,7 +241,6 @@ export class Watcher {
 
   private onExit(p: Proc, info: ExitInfo): void {
     this.procs.delete(p);
-    forgetStats(p.pid);
     const how = describeExit(info);
     if (p.stopRequested) {
       log.info(`${this.name}: process ${p.pid} exited (${how})`);

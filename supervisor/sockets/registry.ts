@@ -7,6 +7,7 @@ import net from 'node:net';
 import { closeFd, createListener, SocketError } from '../../sys/sockets.js';
 import { formatAddress, type SocketAddress } from '../../sys/sockaddr.js';
 import { SupervisorError, EXIT } from '../errors.js';
+import type { SocketListing } from '../answers.js';
 import type { SocketConfig } from '../config/types.js';
 import { log } from '../log.js';
 import { enableMigrateReq, inodeOf, WorkerSockets, type ChildSocket } from './worker-sockets.js';
@@ -155,7 +156,7 @@ export class SocketRegistry {
   }
 
   /** `circus-ctl listsockets`. */
-  describe(): Record<string, unknown>[] {
+  describe(): SocketListing[] {
     return [...this.sockets.values()].map((s) => ({
       name: s.name,
       fd: s.fd,

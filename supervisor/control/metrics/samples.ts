@@ -1,6 +1,6 @@
 // The `metrics` control command's answer: each process's latest report as it stands (for
 // circus-ctl top, which turns successive samples into rates), or the Prometheus text.
-import type { WorkerSample } from '../../answers.js';
+import type { Answers, WorkerSample } from '../../answers.js';
 import type { Watcher } from '../../run/watcher.js';
 import { renderMetrics, type MetricsView } from './exposition.js';
 
@@ -11,7 +11,7 @@ export function workerSamples(watchers: Iterable<Watcher>): WorkerSample[] {
 }
 
 /** `{command: "metrics", properties: {name?, format?: "prometheus"}}`. */
-export function metricsCommand(a: MetricsView, watchers: Watcher[], format: unknown): Record<string, unknown> {
+export function metricsCommand(a: MetricsView, watchers: Watcher[], format: unknown): Answers['metrics'] {
   if (format === 'prometheus') return { text: renderMetrics(a) };
   return { now: Date.now(), workers: workerSamples(watchers) };
 }
