@@ -39,7 +39,7 @@ const EXPECTED = 'a fetch handler (an object with fetch(request), or a function 
 type Loose = Record<string, unknown> & { fetch?: unknown };
 
 /** Classifies an export. `override` (from --handler) skips guessing but still checks the shape. */
-export function classify(value: unknown, mod: Loose, override: HandlerKind | undefined, where: string, explicit = false): AppHandler {
+function classify(value: unknown, mod: Loose, override: HandlerKind | undefined, where: string, explicit = false): AppHandler {
   const fn = typeof value === 'function' ? (value as (...a: unknown[]) => unknown) : undefined;
   const fetchObj = value && typeof (value as Loose).fetch === 'function' ? (value as { fetch: FetchFunction; websocket?: unknown }) : undefined;
   const asFetch = (): AppHandler | undefined =>
