@@ -84,7 +84,7 @@ export function localAddress(fd: number): SocketAddress | undefined {
   return decodeSockaddr(buf, len.readUInt32LE());
 }
 
-export function setNonBlocking(fd: number): void {
+function setNonBlocking(fd: number): void {
   const lc = libc();
   const flags = lc.fcntl(fd, C.F_GETFL, 0);
   if (flags < 0 || lc.fcntl(fd, C.F_SETFL, flags | C.O_NONBLOCK) < 0) fail('fcntl(O_NONBLOCK) on fd', String(fd));

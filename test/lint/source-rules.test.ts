@@ -51,6 +51,17 @@ function exportsOf(sf: ts.SourceFile): Map<string, number> {
   return out;
 }
 
+/** What `import(...)` takes: `(await import(x)).name`, `const { a, b } = await import(x)`, else everything ('*'). */
+function dynamicNames(call: ts.CallExpression): string[] {
+  let n: ts.Node = call.parent;
+  while (ts.isAwaitExpression(n) || ts.isParenthesizedExpression(n)) n = n.parent;
+  if (ts.isPropertyAccessExpression(n)) return [n.name.text];
+  if (ts.isVariableDeclaration(n) && ts.isObjectBindingPattern(n.name)) {
+    return n.name.elements.map((e) => (e.propertyName && ts.isIdentifier(e.propertyName) ? e.propertyName.text : ts.isIdentifier(e.name) ? e.name.text : '*'));
+  }
+  return ['*'];
+}
+
 /** "file#name" for each name other files import or re-export, "file#*" for whole-module uses. */
 function usesOf(sf: ts.SourceFile, file: string, used: Set<string>): void {
   walk(sf, (n) => {
@@ -68,7 +79,7 @@ function usesOf(sf: ts.SourceFile, file: string, used: Set<string>): void {
       else for (const e of n.exportClause.elements) used.add(`${t}#${(e.propertyName ?? e.name).text}`);
     } else if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const t = from(n.arguments[0]);
-      if (t) used.add(`${t}#*`);
+      if (t) for (const name of dynamicNames(n)) used.add(`${t}#${name}`);
     } else if (ts.isImportTypeNode(n) && ts.isLiteralTypeNode(n.argument)) {
       const t = from(n.argument.literal);
       if (t) used.add(n.qualifier && ts.isIdentifier(n.qualifier) ? `${t}#${n.qualifier.text}` : `${t}#*`);
