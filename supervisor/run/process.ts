@@ -45,6 +45,8 @@ export class Proc {
   /** The child announced STOPPING=1 (draining on its own or on our signal). */
   draining = false;
   exit?: ExitInfo;
+  /** The last STATUS= line (the --workers parent reads its workers' start line from it). */
+  status?: string;
   /** When READY=1 arrived: the watchdog's clock starts there. */
   readyAt?: number;
   /** The last heartbeat (WATCHDOG=1 on the pipe) and the event-loop delay it reported, ms. */
@@ -146,6 +148,8 @@ export class Proc {
       }
     } else if (msg.startsWith(METRICS_PREFIX)) {
       this.reports.receive(msg.slice(METRICS_PREFIX.length));
+    } else if (msg.startsWith('STATUS=')) {
+      this.status = msg.slice(7);
     } else if (msg === 'WATCHDOG=1' || msg.startsWith('WATCHDOG=1 ')) {
       const field = (k: string) => Number(new RegExp(`\\b${k}=([\\d.]+)`).exec(msg)?.[1] ?? 0);
       this.heartbeat = { at: Date.now(), loopDelayMs: field('LOOP_DELAY_MS'), loopDelayMaxMs: field('LOOP_DELAY_MAX_MS') };
