@@ -15,6 +15,7 @@ import { log, setLogLevel } from './log.js';
 import { closeInheritedOnExec } from './inherited-fds.js';
 import { installSignalHandlers } from './signals.js';
 import { notify } from '../sys/notify.js';
+import { followNpmLauncher } from '../sys/npm-launcher.js';
 import { packageVersion } from '../sys/package-version.js';
 import { metricsRoute } from './metrics/exposition.js';
 
@@ -72,6 +73,10 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   installSignalHandlers((i) => arbiter.enqueue(i));
+  followNpmLauncher((npm) => {
+    log.info(`${npm}, which started the supervisor, exited: stopping`);
+    arbiter.enqueue('stop');
+  });
   const sockets = arbiter.sockets.summary();
   log.info(`ready: ${arbiter.watchers.size} watchers, sockets [${sockets}], endpoint ${control.address}`);
   notify('READY=1');
