@@ -124,6 +124,31 @@ async function importModule(file: string): Promise<Loose> {
   });
 }
 
+/**
+ * One line for an import that failed: a compile error gives the compiler's `file:line:column:
+ * ERROR: …` lines (esbuild puts them after a "Transform failed" header); a throw gives its
+ * message and the first stack frame in the user's code (not Node's, not node_modules).
+ */
+export function loadFailure(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/^Transform failed with \d+ errors?:/.test(message)) {
+    const located = message.split('\n').slice(1).filter((l) => /:\d+:\d+: ERROR: /.test(l));
+    if (located.length) return located.slice(0, 3).join('; ') + (located.length > 3 ? `; and ${located.length - 3} more` : '');
+  }
+  const frame = err instanceof Error ? firstUserFrame(err.stack ?? '') : undefined;
+  return frame ? `${firstLine(err)} (at ${frame})` : firstLine(err);
+}
+
+function firstUserFrame(stack: string): string | undefined {
+  for (const line of stack.split('\n')) {
+    const m = /^\s+at (?:.*? \()?(.+?:\d+:\d+)\)?$/.exec(line);
+    if (!m) continue;
+    const where = m[1].startsWith('file://') ? decodeURI(m[1].slice('file://'.length)) : m[1];
+    if (where.startsWith('/') && !where.includes('/node_modules/')) return where;
+  }
+  return undefined;
+}
+
 export async function loadApp(spec: AppSpec, override?: HandlerKind): Promise<AppHandler> {
   const where = `app ${spec.file}`;
   if (!EXTENSIONS.includes(path.extname(spec.file))) {
@@ -140,7 +165,7 @@ export async function loadApp(spec: AppSpec, override?: HandlerKind): Promise<Ap
   try {
     mod = await importModule(spec.file);
   } catch (err) {
-    throw new WorkerError('EAPP_LOAD', `${where} failed to load: ${firstLine(err)}`);
+    throw new WorkerError('EAPP_LOAD', `${where} failed to load: ${loadFailure(err)}`);
   }
   return classify(pickExport(mod, spec, where), mod, override, where + (spec.exportName ? `:${spec.exportName}` : ''), spec.exportName !== undefined);
 }
