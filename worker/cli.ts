@@ -107,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const fetchGlobals = installFetchGlobals(flags);
   const appSpec = parseAppSpec(cmd.args[0], process.cwd());
-  const handler = await loadApp(appSpec, flags.handler);
+  const handler = await loadApp(appSpec, flags.handler, log);
   if (handler.kind !== 'fetch') fetchGlobals.undo();
   const backend = await chooseBackend(flags.backend, handler.kind, log, flags.uwsModule, [path.dirname(appSpec.file), process.cwd()]);
   const listening = await openListening(spec);

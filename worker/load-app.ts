@@ -8,7 +8,8 @@ import { WorkerError } from './error-codes.js';
 import type { AppHandler, FetchFunction, HandlerKind } from './contract.js';
 import { withBunPlaceholder } from './fetch/web-globals.js';
 import { readWebSocketHandler } from './fetch/websocket-options.js';
-import { firstLine } from './log.js';
+import { EXPORT_INSTEAD, watchListens } from './app-listens.js';
+import { firstLine, type Logger } from './log.js';
 
 const EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.tsx', '.jsx'];
 const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx', '.jsx']);
@@ -149,7 +150,7 @@ function firstUserFrame(stack: string): string | undefined {
   return undefined;
 }
 
-export async function loadApp(spec: AppSpec, override?: HandlerKind): Promise<AppHandler> {
+export async function loadApp(spec: AppSpec, override?: HandlerKind, log?: Pick<Logger, 'warn'>): Promise<AppHandler> {
   const where = `app ${spec.file}`;
   if (!EXTENSIONS.includes(path.extname(spec.file))) {
     throw new WorkerError('EAPP_TYPE', `${where}: expected a .js, .mjs, .cjs, .ts, .mts, .cts, .tsx or .jsx file`);
@@ -161,11 +162,21 @@ export async function loadApp(spec: AppSpec, override?: HandlerKind): Promise<Ap
     throw new WorkerError('EAPP_MISSING', `${where} does not exist`);
   }
   if (!stat.isFile()) throw new WorkerError('EAPP_MISSING', `${where} is not a file`);
-  let mod: Loose;
+  let loaded: { value: Loose; listens: string[] };
   try {
-    mod = await importModule(spec.file);
+    loaded = await watchListens(() => importModule(spec.file));
   } catch (err) {
     throw new WorkerError('EAPP_LOAD', `${where} failed to load: ${loadFailure(err)}`);
   }
-  return classify(pickExport(mod, spec, where), mod, override, where + (spec.exportName ? `:${spec.exportName}` : ''), spec.exportName !== undefined);
+  const { value: mod, listens } = loaded;
+  const called = listens.length ? `called listen() itself (${listens.join(', ')}) while loading` : '';
+  let handler: AppHandler;
+  try {
+    handler = classify(pickExport(mod, spec, where), mod, override, where + (spec.exportName ? `:${spec.exportName}` : ''), spec.exportName !== undefined);
+  } catch (err) {
+    if (called && err instanceof WorkerError) throw new WorkerError(err.code, `${where} ${called} and exports no handler: ${EXPORT_INSTEAD}`);
+    throw err;
+  }
+  if (called) log?.warn(`${where} ${called}, so it also serves there, outside the worker; remove that listen() call (or run it only when the file is started directly)`);
+  return handler;
 }

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { killAll } from '../helpers/process.js';
+import { killAll, waitForOutput } from '../helpers/process.js';
 import { app, closeFd, runWorker, tcpListener } from '../helpers/worker.js';
 import { createListener } from '../../sys/sockets.js';
 import { libc, C } from '../../sys/libc.js';
@@ -33,6 +33,18 @@ test('app that throws while loading names its first frame in the app', async () 
 });
 
 test('app that exports nothing usable', () => expectUsageError(['--bind', '127.0.0.1:0', app('useless.mjs')], /exports a number; expected a fetch handler/));
+
+test('an app that calls listen() and exports nothing is told to export the app instead', () =>
+  expectUsageError(['--bind', '127.0.0.1:0', app('listens-only.cjs')], /listens-only\.cjs called listen\(\) itself \(port 0\) while loading and exports no handler: export the app instead \(module\.exports = app, or export default app\)/));
+
+test('an app that calls listen() and exports the app is served, with a warning about its own port', async () => {
+  const p = runWorker(['--bind', '127.0.0.1:0', app('listens-and-exports.cjs')]);
+  const m = await waitForOutput(p, /serving 127\.0\.0\.1:(\d+) /);
+  assert.match(p.stderr(), /warn: app \S+listens-and-exports\.cjs called listen\(\) itself \(port 0\) while loading, so it also serves there, outside the worker; remove that listen\(\) call/);
+  assert.equal(await (await fetch(`http://127.0.0.1:${m[1]}/`)).text(), 'from the exported app');
+  p.child.kill('SIGTERM');
+  await p.exited;
+});
 
 test('a named export that does not exist', () => expectUsageError(['--bind', '127.0.0.1:0', `${app('named.mjs')}:missing`], /has no export named 'missing'/));
 
