@@ -87,7 +87,10 @@ before(async () => {
   fs.writeFileSync(path.join(app, 'app.ini'), INI);
   const t1 = Date.now();
   npm(['install', '--prefer-offline', '--no-audit', '--no-fund', path.join(tmp, tarball)], app);
-  process.stderr.write(`# pack ${t1 - t0} ms, install ${Date.now() - t1} ms on Node ${process.version}\n`);
+  const t2 = Date.now();
+  // `npm install -g`, into a prefix of our own.
+  npm(['install', '-g', '--prefix', path.join(tmp, 'global'), '--prefer-offline', '--no-audit', '--no-fund', path.join(tmp, tarball)], tmp);
+  process.stderr.write(`# pack ${t1 - t0} ms, install ${t2 - t1} ms, install -g ${Date.now() - t2} ms on Node ${process.version}\n`);
 });
 
 after(async () => {
@@ -111,6 +114,13 @@ test('the package holds the three commands, their types and docs, and no tests',
   // uWebSockets.js is an optional peer: nothing of it is downloaded.
   assert.ok(!fs.existsSync(path.join(app, 'node_modules/uWebSockets.js')));
   assert.ok(!fs.existsSync(path.join(app, 'node_modules/@trufflesuite')));
+});
+
+test('npm install -g gives the three commands on PATH', () => {
+  const bin = path.join(tmp, 'global/bin');
+  for (const cmd of ['circus-worker', 'circus-supervisor', 'circus-ctl']) {
+    assert.equal(execFileSync(path.join(bin, cmd), ['--version'], { env: ENV, encoding: 'utf8' }).trim(), JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
+  }
 });
 
 test('npx circus-worker --bind 127.0.0.1:0 app.ts serves the TypeScript app, and stops when npx is sent SIGTERM', async () => {
