@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WorkerError } from './error-codes.js';
 import type { AppHandler, FetchFunction, HandlerKind } from './contract.js';
 import { withBunPlaceholder } from './fetch/web-globals.js';
@@ -140,12 +140,19 @@ export function loadFailure(err: unknown): string {
   return frame ? `${firstLine(err)} (at ${frame})` : firstLine(err);
 }
 
+// The worker's own build folder (bundled or not): its frames are never the app's.
+const OWN_BUILD = (() => {
+  const here = fileURLToPath(import.meta.url);
+  const at = here.lastIndexOf(`${path.sep}build${path.sep}`);
+  return at === -1 ? path.dirname(here) : here.slice(0, at + 7);
+})();
+
 function firstUserFrame(stack: string): string | undefined {
   for (const line of stack.split('\n')) {
     const m = /^\s+at (?:.*? \()?(.+?:\d+:\d+)\)?$/.exec(line);
     if (!m) continue;
     const where = m[1].startsWith('file://') ? decodeURI(m[1].slice('file://'.length)) : m[1];
-    if (where.startsWith('/') && !where.includes('/node_modules/')) return where;
+    if (where.startsWith('/') && !where.includes('/node_modules/') && !where.startsWith(OWN_BUILD)) return where;
   }
   return undefined;
 }
