@@ -109,6 +109,8 @@ function readStream(s: Section, prefix: string, cls: string | undefined, filenam
     const file = path.resolve(path.dirname(s.s.file), filename);
     // Refused rather than created: a folder that is missing is more often a typo than a wish.
     if (!isDirectory(path.dirname(file))) throw configError('EBADVALUE', s.where(`${prefix}.filename`), `the folder ${path.dirname(file)} does not exist (create it, or name a file in an existing folder)`);
+    const unwritable = streamFileProblem(file);
+    if (unwritable) throw configError('EBADVALUE', s.where(`${prefix}.filename`), `${file} ${unwritable}`);
     return { kind: 'file', filename: file, ...base };
   }
   throw configError('EBADVALUE', s.where(`${prefix}.class`), `unknown stream class "${cls}" (FileStream, WatchedFileStream, TimedRotatingFileStream, StdoutStream, FancyStdoutStream)`);
@@ -141,6 +143,18 @@ function parseEnvList(raw: string, w: Where, env: NodeJS.ProcessEnv): Record<str
     out[part.slice(0, eq).trim()] = expandEnv(part.slice(eq + 1).trim(), env);
   }
   return out;
+}
+
+/** Why the supervisor could not append to `file`, found before any socket is bound. */
+function streamFileProblem(file: string): string | undefined {
+  const existing = fs.existsSync(file);
+  if (existing && !fs.statSync(file).isFile()) return 'exists and is not a regular file';
+  try {
+    fs.accessSync(existing ? file : path.dirname(file), fs.constants.W_OK);
+  } catch {
+    return existing ? 'is not writable by the supervisor' : 'cannot be created: its folder is not writable by the supervisor';
+  }
+  return undefined;
 }
 
 function isDirectory(p: string): boolean {

@@ -26,7 +26,7 @@ export const SUPERVISOR_CODES = {
   EUNKNOWNSECTION: { exit: EXIT.CONFIG, meaning: 'a section other than `[circus]`, `[socket:NAME]`, `[watcher:NAME]`, `[env:NAME]` and `[plugin:NAME]`' },
   EBADSECTION: { exit: EXIT.CONFIG, meaning: 'a `[socket:]` or `[watcher:]` section without a name' },
   EUNKNOWNKEY: { exit: EXIT.CONFIG, meaning: 'an option the section does not have' },
-  EBADVALUE: { exit: EXIT.CONFIG, meaning: 'a value of the wrong form or out of range (boolean, number, seconds, signal, family, stream class …), or a stream file whose folder does not exist' },
+  EBADVALUE: { exit: EXIT.CONFIG, meaning: 'a value of the wrong form or out of range (boolean, number, seconds, signal, family, stream class …), or a stream file whose folder does not exist or that cannot be written' },
   EBADPORT: { exit: EXIT.CONFIG, meaning: 'a port that is not a number from 0 to 65535' },
   EMISSINGKEY: { exit: EXIT.CONFIG, meaning: "a required option is missing (a watcher's `cmd`, an `AF_UNIX` socket's `path`, a file stream's `filename` …)" },
   EINCLUDE: { exit: EXIT.CONFIG, meaning: 'an `include` pattern matches no file, or an `include_dir` does not exist' },
