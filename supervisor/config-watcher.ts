@@ -148,7 +148,8 @@ function parseEnvList(raw: string, w: Where, env: NodeJS.ProcessEnv): Record<str
 /** Why the supervisor could not append to `file`, found before any socket is bound. */
 function streamFileProblem(file: string): string | undefined {
   const existing = fs.existsSync(file);
-  if (existing && !fs.statSync(file).isFile()) return 'exists and is not a regular file';
+  // A device is fine (/dev/null, /dev/full in the fault tests); a folder never is.
+  if (existing && fs.statSync(file).isDirectory()) return 'is a folder';
   try {
     fs.accessSync(existing ? file : path.dirname(file), fs.constants.W_OK);
   } catch {

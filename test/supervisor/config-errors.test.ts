@@ -20,7 +20,7 @@ const CASES: [string, RegExp][] = [
   ['bad-remote-endpoint.ini', /\[circus\] endpoint: tcp:\/\/0\.0\.0\.0:5555 is not a loopback address.*endpoint_allow_remote = true/],
   ['bad-unknown-variable.ini', /\[watcher:web\] cmd: unknown variable circus\.socket\.web/],
   ['bad-stream-folder.ini', /bad-stream-folder\.ini:4 \[watcher:web\] stdout_stream\.filename: the folder \/\S+\/no-such-folder does not exist \(create it, or name a file in an existing folder\)/],
-  ['bad-stream-file.ini', /bad-stream-file\.ini:4 \[watcher:web\] stderr_stream\.filename: \/\S+\/include-ok exists and is not a regular file/],
+  ['bad-stream-file.ini', /bad-stream-file\.ini:4 \[watcher:web\] stderr_stream\.filename: \/\S+\/include-ok is a folder/],
   ['bad-stream-class.ini', /\[watcher:web\] stdout_stream\.class: unknown stream class "SyslogStream"/],
   ['bad-stop-signal.ini', /\[watcher:web\] stop_signal: unknown signal "SIGFOO"/],
   ['bad-user.ini', /\[watcher:web\] uid: no such user "no-such-user-here"/],
