@@ -10,6 +10,7 @@ import { installSignalHandlers } from './signals.js';
 import { closeInheritedOnExec } from './sockets/inherited-fds.js';
 import { startSupervisor } from './start.js';
 import { notify } from '../sys/notify.js';
+import { followNpmLauncher } from '../sys/npm-launcher.js';
 import { packageVersion } from '../sys/package-version.js';
 
 function fail(err: unknown): never {
@@ -52,6 +53,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const { arbiter, controlAddress } = await startSupervisor(config);
   installSignalHandlers((i) => arbiter.enqueue(i));
+  followNpmLauncher((npm) => {
+    log.info(`${npm}, which started the supervisor, exited: stopping`);
+    arbiter.enqueue('stop');
+  });
   const sockets = arbiter.sockets.summary();
   log.info(`ready: ${arbiter.watchers.size} watchers, sockets [${sockets}], endpoint ${controlAddress}`);
   notify('READY=1');
