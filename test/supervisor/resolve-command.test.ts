@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveCommand } from '../../supervisor/resolve-command.js';
+import { resolveCommand } from '../../supervisor/run/resolve-command.js';
 import { tempDir } from '../helpers/supervisor.js';
 
 function script(dir: string, name: string, firstLine: string): string {
