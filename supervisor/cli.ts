@@ -3,13 +3,14 @@
 // Exit codes: 0 stopped cleanly, 1 internal error, 2 bad config or usage, 3 socket bind error,
 // 4 control endpoint error, 5 stopped by force (second signal).
 import { Command, CommanderError } from 'commander';
-import { loadConfig } from './config.js';
+import { loadConfig } from './config/load-config.js';
 import { EXIT, SupervisorError } from './errors.js';
 import { log, setLogLevel } from './log.js';
-import { closeInheritedOnExec } from './inherited-fds.js';
 import { installSignalHandlers } from './signals.js';
+import { closeInheritedOnExec } from './sockets/inherited-fds.js';
 import { startSupervisor } from './start.js';
 import { notify } from '../sys/notify.js';
+import { followNpmLauncher } from '../sys/npm-launcher.js';
 import { packageVersion } from '../sys/package-version.js';
 
 function fail(err: unknown): never {
@@ -39,18 +40,23 @@ async function main(argv: string[]): Promise<number> {
   const opts = program.opts<{ logLevel: string; check?: boolean }>();
   // Before any child exists: nothing we inherited may reach the workers.
   closeInheritedOnExec();
-  const config = loadConfig(program.args[0]);
+  const file = program.args[0];
+  const config = loadConfig(file);
   if (!setLogLevel(config.loglevel && opts.logLevel === 'info' ? config.loglevel : opts.logLevel)) {
     process.stderr.write(`circus-supervisor: error: unknown log level "${opts.logLevel}"\n`);
     return EXIT.CONFIG;
   }
   config.warnings.forEach((w) => log.warn(w));
   if (opts.check) {
-    process.stdout.write(`${config.file}: OK (${config.sockets.size} sockets, ${config.watchers.size} watchers)\n`);
+    process.stdout.write(`${config.file ?? file}: OK (${config.sockets.size} sockets, ${config.watchers.size} watchers)\n`);
     return EXIT.OK;
   }
   const { arbiter, controlAddress } = await startSupervisor(config);
   installSignalHandlers((i) => arbiter.enqueue(i));
+  followNpmLauncher((npm) => {
+    log.info(`${npm}, which started the supervisor, exited: stopping`);
+    arbiter.enqueue('stop');
+  });
   const sockets = arbiter.sockets.summary();
   log.info(`ready: ${arbiter.watchers.size} watchers, sockets [${sockets}], endpoint ${controlAddress}`);
   notify('READY=1');

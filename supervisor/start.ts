@@ -2,12 +2,13 @@
 // (a config built in memory) both start the Arbiter here, with its control endpoint (optional) and
 // its HTTP endpoint (health, status, metrics). Signal handling and the start line stay with each door.
 import { Arbiter } from './arbiter.js';
-import { dispatch } from './commands.js';
-import type { CircusConfig } from './config-types.js';
-import { ControlServer } from './control.js';
-import { health } from './health.js';
-import { HttpEndpoint, json } from './http-endpoint.js';
-import { metricsRoute } from './metrics/exposition.js';
+import type { CircusConfig } from './config/types.js';
+import { dispatch } from './control/commands.js';
+import { ControlServer } from './control/control-endpoint.js';
+import { health } from './control/health.js';
+import { json } from './control/http-answer.js';
+import { HttpEndpoint } from './control/http-endpoint.js';
+import { metricsRoute } from './control/metrics/exposition.js';
 
 export interface StartOptions {
   /** Listen on config.endpoint (circus-ctl). Default true; the one-command mode opens it only when asked. */

@@ -6,13 +6,13 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Arbiter } from '../supervisor/arbiter.js';
-import { Section } from '../supervisor/config-section.js';
-import type { CircusConfig, SocketConfig } from '../supervisor/config-types.js';
-import { readWatcher } from '../supervisor/config-watcher.js';
+import { Section } from '../supervisor/config/section.js';
+import type { CircusConfig, SocketConfig } from '../supervisor/config/types.js';
+import { readWatcher } from '../supervisor/config/watcher-section.js';
 import { EXIT as SUPERVISOR_EXIT, SupervisorError } from '../supervisor/errors.js';
-import { closeInheritedOnExec } from '../supervisor/inherited-fds.js';
+import { closeInheritedOnExec } from '../supervisor/sockets/inherited-fds.js';
 import { setLogLevel } from '../supervisor/log.js';
-import type { Proc } from '../supervisor/process.js';
+import type { Proc } from '../supervisor/run/process.js';
 import { installSignalHandlers } from '../supervisor/signals.js';
 import { startSupervisor } from '../supervisor/start.js';
 import { notify } from '../sys/notify.js';
@@ -133,14 +133,11 @@ function quote(arg: string): string {
 
 function buildConfig(spec: ListenSpec, n: number, flags: Flags, command: { cmd: string; args: string }): CircusConfig {
   const config: CircusConfig = {
-    file: SOURCE,
     files: [],
     // Only listened on with --control: a second project's one-command run must not meet EADDRINUSE.
     endpoint: flags.control ?? { kind: 'tcp', host: '127.0.0.1', port: 0, url: 'tcp://127.0.0.1:0' },
-    endpointAllowRemote: false,
     metricsEndpoint: flags.metricsEndpoint,
     stopDelay: 0,
-    checkDelay: 5,
     warmupDelay: 0,
     sockets: new Map([[SOCKET, socketConfig(spec)]]),
     watchers: new Map(),
