@@ -16,6 +16,7 @@ import type { Proc } from '../supervisor/run/process.js';
 import { installSignalHandlers } from '../supervisor/signals.js';
 import { startSupervisor } from '../supervisor/start.js';
 import { notify } from '../sys/notify.js';
+import { followNpmLauncher } from '../sys/npm-launcher.js';
 import { EXIT_FAILURE, EXIT_USAGE, WorkerError } from './error-codes.js';
 import { clearStaleUnix, listenSpec, type ListenFlags, type ListenSpec } from './listen-target.js';
 import { startHeartbeat } from './lifecycle.js';
@@ -65,6 +66,11 @@ export async function runWorkers({ cmd, argv, cliPath }: WorkersRun): Promise<nu
   let stopBeat: (() => void) | undefined;
   const roll = rollingReload(arbiter, n);
   const uninstall = installSignalHandlers((intent) => (intent === 'reload' ? void roll('SIGHUP') : arbiter.enqueue(intent)));
+  // Under npx: npm passes a SIGTERM to its `sh -c`, which dies and leaves us running; follow npm out.
+  const unfollow = followNpmLauncher((npm) => {
+    say(`${npm}, which started this command, exited: stopping`);
+    arbiter.enqueue('stop');
+  });
   try {
     const first = await firstRound(arbiter);
     if (first.failed) {
@@ -92,6 +98,7 @@ export async function runWorkers({ cmd, argv, cliPath }: WorkersRun): Promise<nu
   } finally {
     watch?.close();
     stopBeat?.();
+    unfollow?.();
     uninstall();
   }
 }
