@@ -28,7 +28,7 @@ function readProc(pid: number): Proc | undefined {
 const SHELLS = new Set(['sh', 'dash', 'bash']);
 
 /** The npm process that started `pid`: its parent, or the parent of its `sh -c`. npm titles itself `npm exec …`. */
-export function npmLauncher(pid = process.pid): Proc | undefined {
+function npmLauncher(pid = process.pid): Proc | undefined {
   let p = readProc(readProc(pid)?.ppid ?? 0);
   if (p && SHELLS.has(p.comm)) p = readProc(p.ppid);
   return p && /^np[mx](\s|$)/.test(p.comm) ? p : undefined;

@@ -130,7 +130,7 @@ async function importModule(file: string): Promise<Loose> {
  * ERROR: …` lines (esbuild puts them after a "Transform failed" header); a throw gives its
  * message and the first stack frame in the user's code (not Node's, not node_modules).
  */
-export function loadFailure(err: unknown): string {
+function loadFailure(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   if (/^Transform failed with \d+ errors?:/.test(message)) {
     const located = message.split('\n').slice(1).filter((l) => /:\d+:\d+: ERROR: /.test(l));

@@ -22,7 +22,7 @@ function isExecutable(p: string): boolean {
  * The interpreter flags of a Node script (`#!/usr/bin/env node`, `#!/usr/bin/env -S node --x`,
  * `#!/opt/bin/node --x`), or undefined when `file` is not one.
  */
-export function nodeShebang(file: string): string[] | undefined {
+function nodeShebang(file: string): string[] | undefined {
   let head: string;
   try {
     const fd = fs.openSync(file, 'r');
