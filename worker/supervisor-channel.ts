@@ -1,11 +1,8 @@
 // Messages from circus-supervisor down to this worker. CIRCUS_NOTIFY_FD is a Unix socketpair (what
 // node's spawn 'pipe' makes), so the same fd that carries the worker's READY=1 / STOPPING=1 lines
-// up carries the supervisor's lines down, one per line:
-//   LAMEDUCK=1   the supervisor is stopping: fail health checks, keep serving until the stop signal.
-// Unknown lines are ignored, so a newer supervisor can say more to an older worker.
+// up carries the supervisor's lines down (sys/notify-protocol.ts).
 import net from 'node:net';
-
-export type SupervisorMessage = 'LAMEDUCK=1';
+import { LineReader, parseSupervisorLine, type SupervisorMessage } from '../sys/notify-protocol.js';
 
 /**
  * Calls `onMessage` for each known line the supervisor sends, for the rest of the process's life
@@ -23,10 +20,12 @@ export function listenToSupervisor(env: NodeJS.ProcessEnv, onMessage: (m: Superv
   }
   channel.unref();
   channel.on('error', () => {});
-  let rest = '';
-  channel.on('data', (d: Buffer) => {
-    const lines = (rest + d.toString('latin1')).split('\n');
-    rest = lines.pop()!.slice(-256);
-    for (const l of lines) if (l.trim() === 'LAMEDUCK=1') onMessage('LAMEDUCK=1');
-  });
+  const lines = new LineReader(
+    (line) => {
+      const msg = parseSupervisorLine(line);
+      if (msg) onMessage(msg);
+    },
+    () => {}, // nothing the supervisor says is that long: noise, not a message
+  );
+  channel.on('data', (d: Buffer) => lines.push(d));
 }
