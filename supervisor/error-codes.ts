@@ -73,5 +73,6 @@ export const CTL_CODES = {
   ENOTREADY: { exit: 1, meaning: 'a restarted process did not become ready; the old one is kept' },
   ENOSOCKET: { exit: 1, meaning: 'the socket is not bound' },
   ESTOPPING: { exit: 1, meaning: 'the supervisor is shutting down' },
+  ENOCONFIGFILE: { exit: 1, meaning: '`reloadconfig` to a supervisor started without a configuration file (one-command mode)' },
   EINTERNAL: { exit: 1, meaning: 'the command was not JSON, or failed inside the supervisor' },
 } as const satisfies Codes;

@@ -14,7 +14,3 @@ export class Serial {
     return this.pending > 0;
   }
 }
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

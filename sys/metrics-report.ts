@@ -1,5 +1,6 @@
-// The report in the METRICS= line (sys/notify-protocol.ts) a circus-worker sends on its supervisor pipe every second (worker/metrics.ts
-// writes it, supervisor/metrics/ reads it): one JSON object, every count cumulative since the
+// The report in the METRICS= line (sys/notify-protocol.ts) a circus-worker sends on its supervisor
+// pipe every second (worker/metrics.ts writes it, supervisor/run/worker-reports.ts reads it): one
+// JSON object, every count cumulative since the
 // worker started, so a lost or late line loses nothing but freshness.
 
 /** Prometheus's default histogram buckets (seconds); the last, +Inf, is the count. */

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../supervisor/config.js';
+import { loadConfig } from '../../supervisor/config/load-config.js';
 import { start } from '../helpers/process.js';
 import { SUPERVISOR_CLI as CLI, FIXTURES, fixtureEnv, tempDir, cleanup } from '../helpers/supervisor.js';
 

@@ -1,7 +1,7 @@
 // Circus's flapping rule (supervisor/flapping.ts FlappingDetector) on a clock of our own. No processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FlappingDetector } from '../../supervisor/flapping.js';
+import { FlappingDetector } from '../../supervisor/run/flapping.js';
 
 const cfg = { attempts: 3, window: 1, retryIn: 7, maxRetry: 2 };
 

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, type CircusConfig } from '../../supervisor/config.js';
-import { diffConfigs } from '../../supervisor/config-diff.js';
+import { loadConfig, type CircusConfig } from '../../supervisor/config/load-config.js';
+import { diffConfigs } from '../../supervisor/config/diff.js';
 import { planReload } from '../../supervisor/reload-config.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-unit-'));

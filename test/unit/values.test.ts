@@ -2,7 +2,7 @@
 // Each bad value throws an error naming file, section and key. No processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { signalName, toBool, toInt, toOctal, toSeconds, toSignal, type Where } from '../../supervisor/values.js';
+import { signalName, toBool, toInt, toOctal, toSeconds, toSignal, type Where } from '../../supervisor/config/values.js';
 import { isLoopback, parseEndpoint } from '../../supervisor/endpoint.js';
 
 const w: Where = { file: '/etc/circus.ini', section: 'watcher:web', key: 'numprocesses', line: 7 };
