@@ -122,7 +122,7 @@ function observeRequests(flags: Flags, log: Logger): { requests: Requests; meter
 function stopOnRequest(life: Lifecycle, requests: Requests, flags: Flags, health: Health, log: Logger): void {
   requests.exhausted.then((n) => life.stop(`served ${n} requests (--max-requests)`));
   for (const sig of STOP_SIGNALS) process.on(sig, () => life.signal(sig));
-  listenToSupervisor(process.env, () => {
+  listenToSupervisor(process.env, log, () => {
     if (health.state === 'serving' && flags.healthPath) log.info(`the supervisor is stopping: ${flags.healthPath} answers 503 from now on; still serving`);
     health.enter('stopping');
   });
