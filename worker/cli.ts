@@ -20,8 +20,10 @@ import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './log.js';
 import { installFetchGlobals } from './fetch/globals.js';
 import { REPORT_MS, RequestCounts, startReporting } from './metrics.js';
 import { Requests } from './request-observer.js';
+import type { TlsFlags } from './tls/config.js';
+import { addTlsOptions, setupTls, tlsBackendChoice } from './tls/setup.js';
 
-interface Flags {
+interface Flags extends TlsFlags {
   fd?: string;
   bind?: string;
   unix?: string;
@@ -65,7 +67,7 @@ function healthPath(value: string): string {
 }
 
 function program(): Command {
-  return new Command('circus-worker')
+  return addTlsOptions(new Command('circus-worker'))
     .version(packageVersion(), '-V, --version')
     .description('Serve a fetch, node-style or uWS app on an inherited (or own) listening socket.')
     .argument('<app>', 'app module: file.{js,mjs,cjs,ts,mts}[:exportName] (default export otherwise)')
@@ -105,9 +107,10 @@ async function prepare(flags: Flags, app: string, log: Logger) {
   const appSpec = parseAppSpec(app, process.cwd());
   const handler = await loadApp(appSpec, flags.handler);
   if (handler.kind !== 'fetch') fetchGlobals.undo();
-  const backend = await chooseBackend(flags.backend, handler.kind, log, flags.uwsModule, [path.dirname(appSpec.file), process.cwd()]);
+  const tls = setupTls(flags, process.env, log);
+  const backend = await chooseBackend(tlsBackendChoice(flags.backend, handler.kind, tls, log), handler.kind, log, flags.uwsModule, [path.dirname(appSpec.file), process.cwd()]);
   const listening = await openListening(spec);
-  return { fetchGlobals, handler, backend, listening };
+  return { fetchGlobals, handler, backend, listening, tls };
 }
 
 /** The per-request observer: --max-requests, the supervisor's metrics, the access log. */
@@ -158,7 +161,7 @@ async function main(argv: string[]): Promise<number> {
   cmd.parse(argv);
   const flags = cmd.opts<Flags>();
   const log = createLogger(flags.logLevel, flags.accessLog);
-  const { fetchGlobals, handler, backend, listening } = await prepare(flags, cmd.args[0], log);
+  const { fetchGlobals, handler, backend, listening, tls } = await prepare(flags, cmd.args[0], log);
 
   const health = new Health();
   const { requests, meter } = observeRequests(flags, log);
@@ -171,18 +174,21 @@ async function main(argv: string[]): Promise<number> {
     lazyRequest: flags.lazyRequest,
     webSocketClose: flags.wsClose,
     health: flags.healthPath ? health.on(flags.healthPath) : undefined,
+    tls: tls?.serving,
     requests,
   });
   const life = createLifecycle(server, { gracefulTimeoutMs: flags.gracefulTimeout * 1000, stopDelayMs: flags.stopDelay * 1000, health, log });
   stopOnRequest(life, requests, flags, health, log);
 
   // The start line is printed whatever the log level: supervisors and people look for it.
-  process.stderr.write(`circus-worker[${process.pid}] serving ${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
+  process.stderr.write(`circus-worker[${process.pid}] serving ${tls ? 'https://' : ''}${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
     (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : '') + '\n');
+  const stopWatching = tls?.watch();
   notify(READY);
   const stopReports = startReports(meter, server);
   const code = await life.done;
   stopReports();
+  stopWatching?.();
   listening.cleanup();
   return code;
 }

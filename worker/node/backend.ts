@@ -1,6 +1,7 @@
 // node:http backend: adopts the listening fd with server.listen({fd}) and tracks connections so
 // a drain can close idle keep-alive sockets at once and busy ones as their response ends.
-import http, { type ServerResponse } from 'node:http';
+import type http from 'node:http';
+import type { ServerResponse } from 'node:http';
 import net, { type Socket } from 'node:net';
 import { fetchNodeListener } from './fetch.js';
 import { nodeStyleListener } from './node-style.js';
@@ -11,7 +12,9 @@ import { requestMaker } from '../fetch/request.js';
 import { FetchServer, plainHost } from '../fetch/server.js';
 import { replyHealth } from './replies.js';
 import { sweepIdleSockets } from './idle-sweep.js';
-import { observedResponse, type ObservedResponse } from './observed-response.js';
+import { observe, observedResponse } from './observed-response.js';
+import { connectionEvent, createNodeServer } from '../tls/node-server.js';
+import { isHttp2Socket, type Http2Sessions } from '../tls/http2.js';
 
 type Tracked = Socket & { _httpMessage?: ServerResponse | null };
 
@@ -34,10 +37,13 @@ const DRAIN_GRACE_MS = 500;
 /** The app's connections, tracked per connection (not per request: the request path stays as lean as plain node:http). */
 class Connections {
   readonly sockets = new Set<Socket>();
+  /** With --http2: the HTTP/2 sessions, tracked by tls/http2.ts (their sockets are not in `sockets`). */
+  sessions?: Http2Sessions;
   draining = false;
 
-  track(server: http.Server): void {
-    server.on('connection', (socket: Socket) => {
+  track(server: http.Server, opts: ServeOptions): void {
+    server.on(connectionEvent(opts.tls), (socket: Socket) => {
+      if (this.sessions && isHttp2Socket(socket)) return; // its streams are tracked as a session (tls/http2.ts)
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
@@ -45,10 +51,14 @@ class Connections {
 
   /** Responses under way (server.pendingRequests; a drain closes WebSockets once there are none). */
   readonly pending = (): number => {
-    let n = 0;
+    let n = this.sessions?.pending() ?? 0;
     for (const s of this.sockets as Set<Tracked>) if (s._httpMessage && !s._httpMessage.writableFinished) n++;
     return n;
   };
+
+  get size(): number {
+    return this.sockets.size + (this.sessions?.size ?? 0);
+  }
 }
 
 /**
@@ -63,7 +73,8 @@ async function webSocketsFor(handler: AppHandler, opts: ServeOptions): Promise<N
 function createServer(listener: UpgradeListener, opts: ServeOptions, conns: Connections, websockets: NodeWebSockets | undefined): http.Server {
   const { health } = opts;
   const Response = observedResponse(opts.requests);
-  const server = http.createServer(
+  const { server, sessions } = createNodeServer(
+    opts.tls,
     {
       keepAliveTimeout: opts.idleTimeoutMs,
       headersTimeout: opts.idleTimeoutMs,
@@ -76,10 +87,11 @@ function createServer(listener: UpgradeListener, opts: ServeOptions, conns: Conn
     (req, res) => {
       if (conns.draining) res.shouldKeepAlive = false;
       if (health && isHealthTarget(req.url, health.path)) return replyHealth(res, health.reply());
-      (res as ObservedResponse).observe();
+      observe(opts.requests, req, res);
       listener(req, res);
     },
   );
+  conns.sessions = sessions;
   if (websockets) server.on('upgrade', upgradeHandler({ websockets, listener, Response, log: opts.log, draining: () => conns.draining }));
   return server;
 }
@@ -128,6 +140,7 @@ function control(server: http.Server, conns: Connections, websockets: NodeWebSoc
     drain() {
       conns.draining = true;
       stopAccepting();
+      conns.sessions?.drain();
       // After the grace, close what is idle, and busy connections as their response ends.
       let poll: NodeJS.Timeout | undefined;
       const grace = setTimeout(() => {
@@ -159,8 +172,9 @@ function control(server: http.Server, conns: Connections, websockets: NodeWebSoc
     },
     forceClose() {
       for (const socket of conns.sockets) socket.destroy();
+      conns.sessions?.destroy();
     },
-    connections: () => conns.sockets.size,
+    connections: () => conns.size,
     webSockets: () => websockets?.hub.size ?? 0,
   };
 }
@@ -172,7 +186,7 @@ export const nodeBackend: Backend = {
     const websockets = await webSocketsFor(handler, opts);
     const fetchServer = () => new FetchServer(websockets ? websockets.host(conns.pending) : plainHost(conns.pending));
     const server = createServer(listenerFor(handler, opts, fetchServer), opts, conns, websockets);
-    conns.track(server);
+    conns.track(server, opts);
     answerClientErrors(server);
     await listenOn(server, opts);
     return control(server, conns, websockets, opts);

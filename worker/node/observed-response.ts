@@ -1,8 +1,11 @@
 // The node backend's one place that tells the request observer: the ServerResponse class the
 // server builds. The start time is a field and one shared 'close' listener reports the end
 // ('close' comes after 'finish', or alone when the client left), so a request costs no closure.
-import { ServerResponse } from 'node:http';
+// HTTP/2 streams (--http2) answer through node's compatibility response instead: observed on the stream.
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import http2 from 'node:http2';
 import type { RequestObserver } from '../contract.js';
+import { isHttp2Request } from '../tls/http2.js';
 
 export interface ObservedResponse extends ServerResponse {
   /** The request is the app's (not the health path's): count it, and report its end. */
@@ -34,4 +37,17 @@ export function observedResponse(observer: RequestObserver): typeof ServerRespon
     }
   }
   return Observed as typeof ServerResponse;
+}
+
+/** An app request (not the health path's) on the server's 'request' event. */
+export function observe(observer: RequestObserver, req: IncomingMessage, res: ServerResponse): void {
+  if (!isHttp2Request(req)) return (res as ObservedResponse).observe();
+  observer.begin();
+  if (!observer.timed) return;
+  const t0 = performance.now();
+  const { stream } = res as unknown as http2.Http2ServerResponse;
+  stream.once('close', () => {
+    const status = stream.rstCode === http2.constants.NGHTTP2_NO_ERROR && stream.sentHeaders ? Number(stream.sentHeaders[':status']) : 0;
+    observer.end(req.method ?? '-', req.url ?? '-', status, t0);
+  });
 }
