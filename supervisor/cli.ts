@@ -6,7 +6,11 @@ import { Command, CommanderError } from 'commander';
 import { loadConfig } from './config/load-config.js';
 import { EXIT, SupervisorError } from './errors.js';
 import { log, setLogLevel } from './log.js';
-import { supervise } from './supervise.js';
+import { installSignalHandlers } from './signals.js';
+import { closeInheritedOnExec } from './sockets/inherited-fds.js';
+import { startSupervisor } from './start.js';
+import { notify } from '../sys/notify.js';
+import { followNpmLauncher } from '../sys/npm-launcher.js';
 import { packageVersion } from '../sys/package-version.js';
 
 function fail(err: unknown): never {
@@ -34,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
     return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.OK : EXIT.CONFIG;
   }
   const opts = program.opts<{ logLevel: string; check?: boolean }>();
+  // Before any child exists: nothing we inherited may reach the workers.
+  closeInheritedOnExec();
   const file = program.args[0];
   const config = loadConfig(file);
   if (!setLogLevel(config.loglevel && opts.logLevel === 'info' ? config.loglevel : opts.logLevel)) {
@@ -45,7 +51,18 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${config.file ?? file}: OK (${config.sockets.size} sockets, ${config.watchers.size} watchers)\n`);
     return EXIT.OK;
   }
-  return supervise(config);
+  const { arbiter, controlAddress } = await startSupervisor(config);
+  installSignalHandlers((i) => arbiter.enqueue(i));
+  followNpmLauncher((npm) => {
+    log.info(`${npm}, which started the supervisor, exited: stopping`);
+    arbiter.enqueue('stop');
+  });
+  const sockets = arbiter.sockets.summary();
+  log.info(`ready: ${arbiter.watchers.size} watchers, sockets [${sockets}], endpoint ${controlAddress}`);
+  notify('READY=1');
+  const code = await arbiter.done;
+  log.info(`stopped (exit ${code})`);
+  return code;
 }
 
 process.on('uncaughtException', fail);

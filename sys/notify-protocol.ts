@@ -7,11 +7,11 @@ import { parseReport, type MetricsReport } from './metrics-report.js';
 export const READY = 'READY=1';
 export const STOPPING = 'STOPPING=1';
 export const WATCHDOG = 'WATCHDOG=1';
-export const STATUS_PREFIX = 'STATUS=';
+const STATUS_PREFIX = 'STATUS=';
 /** Down the pipe: the supervisor is stopping; fail health checks, keep serving until the stop signal. */
 export const LAMEDUCK = 'LAMEDUCK=1';
 /** Up the pipe every second: a JSON MetricsReport (sys/metrics-report.ts). */
-export const METRICS_PREFIX = 'METRICS=';
+const METRICS_PREFIX = 'METRICS=';
 
 /**
  * The longest line either side reads; a longer one is dropped. A METRICS= report is well under

@@ -105,7 +105,7 @@ async function prepare(flags: Flags, app: string, log: Logger) {
   }
   const fetchGlobals = installFetchGlobals(flags);
   const appSpec = parseAppSpec(app, process.cwd());
-  const handler = await loadApp(appSpec, flags.handler);
+  const handler = await loadApp(appSpec, flags.handler, log);
   if (handler.kind !== 'fetch') fetchGlobals.undo();
   const tls = setupTls(flags, process.env, log);
   const backend = await chooseBackend(tlsBackendChoice(flags.backend, handler.kind, tls, log), handler.kind, log, flags.uwsModule, [path.dirname(appSpec.file), process.cwd()]);

@@ -33,7 +33,7 @@ export interface Lifecycle {
  * impatience: Ctrl-C reaches the whole process group, and the supervisor then sends its own
  * stop signal a few milliseconds later.
  */
-export const SAME_STOP_WINDOW_MS = 1000;
+const SAME_STOP_WINDOW_MS = 1000;
 
 export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP'];
 
@@ -109,7 +109,7 @@ export function createLifecycle(server: RunningServer, opts: LifecycleOptions): 
 }
 
 /** Heartbeat interval on the supervisor's pipe unless CIRCUS_HEARTBEAT_MS says otherwise. */
-export const HEARTBEAT_MS = 1000;
+const HEARTBEAT_MS = 1000;
 
 export function heartbeatMs(env: NodeJS.ProcessEnv = process.env): number {
   return Number(env.CIRCUS_HEARTBEAT_MS) > 0 ? Number(env.CIRCUS_HEARTBEAT_MS) : HEARTBEAT_MS;

@@ -6,7 +6,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 /** Sampling timer of the histograms; its own period is not delay. */
-export const LOOP_SAMPLE_MS = 10;
+const LOOP_SAMPLE_MS = 10;
 
 export interface LoopDelay {
   /** Mean delay of the sampling timer beyond its period, ms. */

@@ -37,7 +37,7 @@ export class RequestCounts {
   }
 }
 
-export function reportOf(meter: RequestCounts, websockets: number, lag: LoopDelay): MetricsReport {
+function reportOf(meter: RequestCounts, websockets: number, lag: LoopDelay): MetricsReport {
   const codes: Record<string, number> = {};
   meter.byStatus.forEach((n, status) => {
     if (n) codes[status] = n;

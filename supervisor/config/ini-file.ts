@@ -31,7 +31,7 @@ export function readIniFile(file: string): IniSection[] {
   return parseIni(text, file);
 }
 
-export function parseIni(text: string, file: string): IniSection[] {
+function parseIni(text: string, file: string): IniSection[] {
   const sections: IniSection[] = [];
   const seen = new Map<string, number>();
   let current: IniSection | undefined;

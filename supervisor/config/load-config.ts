@@ -12,8 +12,6 @@ import { expandEnv, IGNORED, Section } from './section.js';
 import { readWatcher } from './watcher-section.js';
 import { CIRCUS_OPTIONS, FLAPPING_OPTIONS, SOCKET_OPTIONS, type Values } from './options.js';
 
-export { MAX_PROCESSES } from './options.js';
-
 export type { CircusConfig, SocketConfig, WatcherConfig, StreamConfig } from './types.js';
 
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): CircusConfig {
@@ -84,16 +82,12 @@ function readCircus(main: string, files: string[], c: Section, env: NodeJS.Proce
     file: main,
     files,
     endpoint,
-    endpointAllowRemote: v.endpoint_allow_remote!,
     metricsEndpoint,
     stopDelay: v.stop_delay!,
-    checkDelay: v.check_delay!,
     warmupDelay: v.warmup_delay!,
     umask: v.umask,
     pidfile: v.pidfile ? path.resolve(path.dirname(main), v.pidfile) : undefined,
     loglevel: v.loglevel,
-    pubsubEndpoint: v.pubsub_endpoint,
-    statsEndpoint: v.stats_endpoint,
     sockets: new Map(),
     watchers: new Map(),
     warnings,

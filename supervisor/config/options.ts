@@ -96,7 +96,7 @@ type StreamOptions<N extends string> = { [K in `${N}_stream.class` | `${N}_strea
 const stream = <N extends 'stdout' | 'stderr'>(name: N) =>
   ({
     [`${name}_stream.class`]: wopt(trimmed, undefined, 'inherit', `where the child's ${name} goes: FileStream, WatchedFileStream, TimedRotatingFileStream (all: a file rotated by size), StdoutStream, FancyStdoutStream`),
-    [`${name}_stream.filename`]: wopt(text, undefined, 'none', 'the file of a FileStream'),
+    [`${name}_stream.filename`]: wopt(text, undefined, 'none', 'the file of a FileStream; its folder must exist (exit 2 otherwise)'),
     [`${name}_stream.max_bytes`]: wopt(int(0), 0, '0', 'rotate the file at this size (0 = never)'),
     [`${name}_stream.backup_count`]: wopt(int(0, 1000), 0, '0', 'rotated files kept'),
   }) as StreamOptions<N>;
@@ -109,7 +109,7 @@ export const WATCHER_OPTIONS = {
   use_sockets: wopt(toBool, false, 'false', 'pass sockets to the children (without a reference in cmd: all of them)', { value: (c) => c.useSockets }),
   warmup_delay: wopt(toSeconds, undefined, '[circus] warmup_delay', 'seconds between starting two processes', { setting: 'warmupDelay' }),
   working_dir: wopt(text, undefined, "the supervisor's", "the children's working directory", { value: (c) => c.workingDir ?? null }),
-  copy_env: wopt(toBool, false, 'false', "pass the supervisor's environment (otherwise the child sees only `env`)", { value: (c) => c.copyEnv }),
+  copy_env: wopt(toBool, false, 'false', "pass the supervisor's environment (otherwise the child sees only `env`); a `cmd` that is a Node script runs on the supervisor's Node either way (see below the table)", { value: (c) => c.copyEnv }),
   copy_path: wopt(toBool, false, 'false', 'pass PATH even without `copy_env`'),
   env: wopt(text, undefined, 'none', '`K=v, K2=v2` (also `[env:NAME]` sections)'),
   uid: wopt(trimmed, undefined, 'none', 'user name or number to run as (needs root)', { value: (c) => c.uid ?? null }),

@@ -71,20 +71,17 @@ export interface WatcherConfig {
 export interface CircusConfig {
   /** The INI file it was read from; undefined for a configuration built in memory (no reloadconfig). */
   file?: string;
+  /** The INI file and the files it includes, in the order read. */
   files: string[];
   endpoint: Endpoint;
-  endpointAllowRemote: boolean;
   /** [circus] metrics_endpoint: the HTTP endpoint (health, status), TCP only. */
   metricsEndpoint?: Extract<Endpoint, { kind: 'tcp' }>;
   /** [circus] stop_delay, seconds of lame duck before a stop. */
   stopDelay: number;
-  checkDelay: number;
   warmupDelay: number;
   umask?: number;
   pidfile?: string;
   loglevel?: string;
-  pubsubEndpoint?: string;
-  statsEndpoint?: string;
   sockets: Map<string, SocketConfig>;
   watchers: Map<string, WatcherConfig>;
   /** Options accepted for Circus compatibility that do nothing here; logged at startup. */

@@ -34,6 +34,7 @@ export function readWatcher(s: Section, name: string, cfg: CircusConfig, flap: F
   if (workingDir !== undefined && !isDirectory(path.resolve(path.dirname(s.s.file), workingDir))) {
     throw configError('EBADVALUE', s.where('working_dir'), `${workingDir} is not a directory`);
   }
+  warnMissingApps(s, v.cmd!, v.args, workingDir === undefined ? process.cwd() : path.resolve(path.dirname(s.s.file), workingDir), warnings);
   return {
     name,
     file: s.s.file,
@@ -105,9 +106,32 @@ function readStream(s: Section, prefix: string, cls: string | undefined, filenam
   if (short === 'FancyStdoutStream') return { kind: 'fancy', ...base };
   if (['FileStream', 'WatchedFileStream', 'TimedRotatingFileStream'].includes(short)) {
     if (!filename) throw configError('EMISSINGKEY', s.where(`${prefix}.filename`), `${short} needs ${prefix}.filename`);
-    return { kind: 'file', filename: path.resolve(path.dirname(s.s.file), filename), ...base };
+    const file = path.resolve(path.dirname(s.s.file), filename);
+    // Refused rather than created: a folder that is missing is more often a typo than a wish.
+    if (!isDirectory(path.dirname(file))) throw configError('EBADVALUE', s.where(`${prefix}.filename`), `the folder ${path.dirname(file)} does not exist (create it, or name a file in an existing folder)`);
+    const unwritable = streamFileProblem(file);
+    if (unwritable) throw configError('EBADVALUE', s.where(`${prefix}.filename`), `${file} ${unwritable}`);
+    return { kind: 'file', filename: file, ...base };
   }
   throw configError('EBADVALUE', s.where(`${prefix}.class`), `unknown stream class "${cls}" (FileStream, WatchedFileStream, TimedRotatingFileStream, StdoutStream, FancyStdoutStream)`);
+}
+
+const APP_FILE = /^[^-$][^$]*\.(?:js|mjs|cjs|ts|mts|cts|tsx|jsx)(?::[A-Za-z_$][\w$]*)?$/;
+
+/**
+ * An app file named in cmd or args that does not exist: the workers would exit at start while
+ * clients wait in the socket's backlog, so --check and the start say so.
+ */
+function warnMissingApps(s: Section, cmd: string, args: string | undefined, cwd: string, warnings: string[]): void {
+  for (const key of ['cmd', 'args'] as const) {
+    const words = splitCommand((key === 'cmd' ? cmd : args) ?? '');
+    for (const word of words.slice(key === 'cmd' ? 1 : 0).filter((w) => APP_FILE.test(w))) {
+      const file = path.resolve(cwd, word.replace(/:[A-Za-z_$][\w$]*$/, ''));
+      if (fs.existsSync(file)) continue;
+      const w = s.where(key);
+      warnings.push(`${w.file}${w.line ? `:${w.line}` : ''} [${w.section}] ${key}: app file ${file} does not exist; its processes will fail to start`);
+    }
+  }
 }
 
 /** Circus's env option: "KEY=value, KEY2=value2". */
@@ -119,6 +143,19 @@ function parseEnvList(raw: string, w: Where, env: NodeJS.ProcessEnv): Record<str
     out[part.slice(0, eq).trim()] = expandEnv(part.slice(eq + 1).trim(), env);
   }
   return out;
+}
+
+/** Why the supervisor could not append to `file`, found before any socket is bound. */
+function streamFileProblem(file: string): string | undefined {
+  const existing = fs.existsSync(file);
+  // A device is fine (/dev/null, /dev/full in the fault tests); a folder never is.
+  if (existing && fs.statSync(file).isDirectory()) return 'is a folder';
+  try {
+    fs.accessSync(existing ? file : path.dirname(file), fs.constants.W_OK);
+  } catch {
+    return existing ? 'is not writable by the supervisor' : 'cannot be created: its folder is not writable by the supervisor';
+  }
+  return undefined;
 }
 
 function isDirectory(p: string): boolean {

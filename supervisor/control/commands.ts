@@ -162,7 +162,7 @@ const handlers: { [K in Command]: Handler<K> } = {
   },
 };
 
-export const COMMANDS = Object.keys(handlers);
+const COMMANDS = Object.keys(handlers);
 
 /** Answers one message; `cpu` is the caller's CPU baseline (a fresh one: CPU % over each process's life). */
 export async function dispatch(a: CommandTarget, msg: unknown, cpu = new CpuBaseline()): Promise<Answers[Command]> {

@@ -9,6 +9,9 @@ import type { Endpoint } from '../endpoint.js';
 import { EXIT, SupervisorError } from '../errors.js';
 import { log } from '../log.js';
 
+/** The usual cause is a second project's supervisor started from the same example INI. */
+const MOVE_IT = ' (is another circus-supervisor running? give this one its own: [circus] endpoint = tcp://127.0.0.1:PORT, or unix://PATH)';
+
 export class ControlServer {
   private server?: net.Server;
   private readonly conns = new Set<net.Socket>();
@@ -29,7 +32,8 @@ export class ControlServer {
         else server.listen({ host: ep.host, port: ep.port }, resolve);
       });
     } catch (err) {
-      throw new SupervisorError('EENDPOINT', `cannot listen on control endpoint ${ep.url}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.ENDPOINT);
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new SupervisorError('EENDPOINT', `cannot listen on control endpoint ${ep.url}: ${code ?? (err as Error).message}${code === 'EADDRINUSE' ? MOVE_IT : ''}`, EXIT.ENDPOINT);
     } finally {
       process.umask(previous);
     }
@@ -93,6 +97,6 @@ async function removeStale(path: string): Promise<void> {
     });
     s.on('error', () => resolve(false));
   });
-  if (alive) throw new SupervisorError('EENDPOINTBUSY', `control endpoint unix://${path} is in use (is another circus-supervisor running?)`, EXIT.ENDPOINT);
+  if (alive) throw new SupervisorError('EENDPOINTBUSY', `control endpoint unix://${path} is in use${MOVE_IT}`, EXIT.ENDPOINT);
   fs.rmSync(path, { force: true });
 }

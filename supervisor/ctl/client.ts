@@ -6,7 +6,7 @@ import { SupervisorError } from '../errors.js';
 
 export type { Reply } from '../answers.js';
 
-export class ConnectError extends SupervisorError {}
+class ConnectError extends SupervisorError {}
 
 /** How long a full Unix accept queue (EAGAIN at connect) is retried, within the command's timeout. */
 const EAGAIN_RETRY_MS = 5000;

@@ -27,7 +27,7 @@ export interface TopRow {
 type Rates = Pick<TopRow, 'rps' | 'p99' | 'cpu'>;
 
 /** p99's bucket bound from the change of a cumulative histogram, or null when nothing finished. */
-export function p99Of(before: MetricsReport, after: MetricsReport): number | null {
+function p99Of(before: MetricsReport, after: MetricsReport): number | null {
   const n = after.count - before.count;
   if (n <= 0) return null;
   const i = after.buckets.findIndex((c, k) => c - before.buckets[k] >= 0.99 * n);
@@ -35,7 +35,7 @@ export function p99Of(before: MetricsReport, after: MetricsReport): number | nul
 }
 
 /** Turns successive samples into rows; remembers each pid's last two distinct reports. */
-export class TopRates {
+class TopRates {
   private readonly seen = new Map<number, { at: number; report: MetricsReport; rates: Rates }>();
 
   rows(samples: Sample[], now: number): TopRow[] {
@@ -73,7 +73,7 @@ const COLUMNS: [string, (r: TopRow) => string][] = [
 ];
 
 /** The table for `rows`, with as many columns as fit in `width` and lines cut to it. */
-export function renderTop(rows: TopRow[], width: number, title: string): string {
+function renderTop(rows: TopRow[], width: number, title: string): string {
   for (let n = COLUMNS.length; n >= 1; n--) {
     const cols = COLUMNS.slice(0, n);
     const text = table(cols.map(([h]) => h), rows.map((r) => cols.map(([, f]) => f(r))));

@@ -45,6 +45,7 @@ export class Proc {
   /** The child announced STOPPING=1 (draining on its own or on our signal). */
   draining = false;
   exit?: ExitInfo;
+  /** The last STATUS= line (the --workers parent reads its workers' start line from it). */
   status?: string;
   /** When READY=1 arrived: the watchdog's clock starts there. */
   readyAt?: number;

@@ -38,7 +38,7 @@ function eachLine(stream: Readable, onLine: (l: string) => void): void {
 }
 
 /** Appends to `file`; past maxBytes renames file → file.1 → … → file.N (Python's RotatingFileHandler rule). */
-export class FileSink implements Sink {
+class FileSink implements Sink {
   readonly stdio = 'pipe' as const;
   private fd: number | undefined;
   private size = 0;

@@ -14,12 +14,12 @@ export interface Counters {
   sum: number;
 }
 
-export function emptyCounters(): Counters {
+function emptyCounters(): Counters {
   return { codes: {}, buckets: BUCKETS.map(() => 0), count: 0, sum: 0 };
 }
 
 /** Adds `r`'s counters into `into`. */
-export function addCounters(into: Counters, r: Counters): Counters {
+function addCounters(into: Counters, r: Counters): Counters {
   for (const [code, n] of Object.entries(r.codes)) into.codes[code] = (into.codes[code] ?? 0) + n;
   r.buckets.forEach((n, i) => (into.buckets[i] += n));
   into.count += r.count;

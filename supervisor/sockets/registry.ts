@@ -25,7 +25,7 @@ export interface BoundSocket {
 
 let migrateChecked = false;
 
-export class SocketBindError extends SupervisorError {
+class SocketBindError extends SupervisorError {
   constructor(code: string, message: string) {
     super(code, message, EXIT.SOCKET);
   }
@@ -43,7 +43,7 @@ async function resolveHost(cfg: SocketConfig): Promise<string> {
 }
 
 /** Binds and listens; throws SocketBindError naming the socket, address and errno. */
-export async function bindSocket(cfg: SocketConfig): Promise<BoundSocket> {
+async function bindSocket(cfg: SocketConfig): Promise<BoundSocket> {
   const address: SocketAddress =
     cfg.family === 'AF_UNIX' ? { family: 'AF_UNIX', path: cfg.path! } : { family: cfg.family, host: await resolveHost(cfg), port: cfg.port };
   if (cfg.family === 'AF_UNIX' && cfg.replace) fs.rmSync(cfg.path!, { force: true });

@@ -1,5 +1,5 @@
 // The supervisor's layout (docs/architecture.md) holds in the source: its folders sit in layers,
-// config/ < sockets/ < run/ < control/ < the top (arbiter, cli, reload-config, signals, serial),
+// config/ < sockets/ < run/ < control/ < the top (arbiter, start, cli, reload-config, signals, serial),
 // and a lower folder never imports a higher one; circus-ctl's home ctl/ imports only itself, the
 // shared base (errors, log, endpoint, the answer types) and sys/, and no daemon file imports it.
 // No source file in supervisor/ is over 300 lines.

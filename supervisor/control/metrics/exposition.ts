@@ -12,7 +12,7 @@ export interface MetricsView {
   readonly sockets: { all(): BoundSocket[] };
 }
 
-export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /**
  * The GET /metrics route for the supervisor's HTTP endpoint (metrics_endpoint): a handler in the

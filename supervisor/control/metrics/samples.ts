@@ -4,7 +4,7 @@ import type { Answers, WorkerSample } from '../../answers.js';
 import type { Watcher } from '../../run/watcher.js';
 import { renderMetrics, type MetricsView } from './exposition.js';
 
-export function workerSamples(watchers: Iterable<Watcher>): WorkerSample[] {
+function workerSamples(watchers: Iterable<Watcher>): WorkerSample[] {
   return [...watchers].flatMap((w) =>
     [...w.procs].map((p) => ({ watcher: w.name, pid: p.pid, wid: p.spec.wid, state: p.state, at: p.reports.at, report: p.reports.last ?? null })),
   );

@@ -1,7 +1,6 @@
-// Runs a supervisor from a configuration, however it was built: read from an INI file
-// (circus-supervisor) or made in memory (a one-command mode). Binds the endpoints, starts the
-// arbiter, installs the signal handlers, says READY=1, and resolves with the exit code once
-// everything has stopped. It never calls process.exit: that is the CLI's.
+// One supervisor, two front doors: circus-supervisor (an INI file) and `circus-worker --workers N`
+// (a config built in memory) both start the Arbiter here, with its control endpoint (optional) and
+// its HTTP endpoint (health, status, metrics). Signal handling and the start line stay with each door.
 import { Arbiter } from './arbiter.js';
 import type { CircusConfig } from './config/types.js';
 import { dispatch } from './control/commands.js';
@@ -10,22 +9,29 @@ import { health } from './control/health.js';
 import { json } from './control/http-answer.js';
 import { HttpEndpoint } from './control/http-endpoint.js';
 import { metricsRoute } from './control/metrics/exposition.js';
-import { log } from './log.js';
-import { installSignalHandlers } from './signals.js';
-import { closeInheritedOnExec } from './sockets/inherited-fds.js';
-import { notify } from '../sys/notify.js';
 
-/** Resolves with the exit code (docs/exit-codes.md); a bind or endpoint error rejects. */
-export async function supervise(config: CircusConfig): Promise<number> {
-  // Before any child exists: nothing we inherited may reach the workers.
-  closeInheritedOnExec();
+export interface StartOptions {
+  /** Listen on config.endpoint (circus-ctl). Default true; the one-command mode opens it only when asked. */
+  control?: boolean;
+}
+
+export interface Started {
+  arbiter: Arbiter;
+  /** The control endpoint's address (the real port when 0 was asked), or undefined without one. */
+  controlAddress?: string;
+  /** The HTTP endpoint's address (metrics_endpoint), likewise. */
+  metricsAddress?: string;
+}
+
+/** Opens the endpoints, binds every socket and starts the watchers; on failure, closes what it opened. */
+export async function startSupervisor(config: CircusConfig, opts: StartOptions = {}): Promise<Started> {
   if (config.umask !== undefined) process.umask(config.umask);
   const arbiter = new Arbiter(config);
-  const control = new ControlServer(arbiter, config.endpoint);
+  const control = opts.control === false ? undefined : new ControlServer(arbiter, config.endpoint);
   const web = config.metricsEndpoint ? httpEndpoint(arbiter, config.metricsEndpoint) : undefined;
-  const closeEndpoints = async () => void (await Promise.all([control.close(), web?.close()]));
+  const closeEndpoints = async () => void (await Promise.all([control?.close(), web?.close()]));
   arbiter.onStopped = closeEndpoints;
-  await control.listen();
+  await control?.listen();
   try {
     // Before the watchers start: a load balancer sees 503 (not refused) until a worker is READY.
     await web?.listen();
@@ -35,16 +41,10 @@ export async function supervise(config: CircusConfig): Promise<number> {
     await closeEndpoints();
     throw err;
   }
-  installSignalHandlers((i) => arbiter.enqueue(i));
-  const sockets = arbiter.sockets.summary();
-  log.info(`ready: ${arbiter.watchers.size} watchers, sockets [${sockets}], endpoint ${control.address}`);
-  notify('READY=1');
-  const code = await arbiter.done;
-  log.info(`stopped (exit ${code})`);
-  return code;
+  return { arbiter, controlAddress: control?.address, metricsAddress: web?.address };
 }
 
-/** [circus] metrics_endpoint: health for load balancers, the status body and /metrics, over HTTP. */
+/** [circus] metrics_endpoint: health for load balancers and the status body, over HTTP. */
 function httpEndpoint(arbiter: Arbiter, endpoint: NonNullable<CircusConfig['metricsEndpoint']>): HttpEndpoint {
   return new HttpEndpoint(endpoint)
     .get('/health', () => health(arbiter))
