@@ -19,7 +19,8 @@ import { notify } from '../sys/notify.js';
 import { followNpmLauncher } from '../sys/npm-launcher.js';
 import { EXIT_FAILURE, EXIT_USAGE, WorkerError } from './error-codes.js';
 import { clearStaleUnix, listenSpec, type ListenFlags, type ListenSpec } from './listen-target.js';
-import { startHeartbeat } from './lifecycle.js';
+import { heartbeatMs, startHeartbeat } from './lifecycle.js';
+import { LoopLag } from './loop-lag.js';
 import { parseAppSpec } from './load-app.js';
 import type { LogLevel } from './log.js';
 import { watchTree, type TreeWatch } from './watch-tree.js';
@@ -86,7 +87,9 @@ export async function runWorkers({ cmd, argv, cliPath }: WorkersRun): Promise<nu
     say(`serving ${scheme}${arbiter.sockets.summary().slice(SOCKET.length + 1)} with ${n} worker${n === 1 ? '' : 's'} (pids ${pids(arbiter).join(' ')}) ${engine}${extra.length ? `; ${extra.join(', ')}` : ''}`);
     notify('READY=1');
     // systemd's WatchdogSec= (and an outer supervisor's timeout) watch this process's event loop.
-    stopBeat = startHeartbeat();
+    const lag = new LoopLag(heartbeatMs());
+    const stopBeats = startHeartbeat(lag);
+    stopBeat = () => (stopBeats(), lag.stop());
     const stopWatching = watchGiveUp(arbiter, Boolean(flags.reload));
     void arbiter.done.then(stopWatching);
     if (flags.reload) {
