@@ -3,6 +3,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { dieWithParent } from '../sys/parent-death.js';
 import { notify } from '../sys/notify.js';
 import { READY } from '../sys/notify-protocol.js';
@@ -22,6 +23,7 @@ import { REPORT_MS, RequestCounts, startReporting } from './metrics.js';
 import { Requests } from './request-observer.js';
 import type { TlsFlags } from './tls/config.js';
 import { addTlsOptions, setupTls, tlsBackendChoice } from './tls/setup.js';
+import { addWorkersFlags, announceStart, type WorkersFlags } from './workers-flags.js';
 
 interface Flags extends TlsFlags {
   fd?: string;
@@ -67,7 +69,7 @@ function healthPath(value: string): string {
 }
 
 function program(): Command {
-  return addTlsOptions(new Command('circus-worker'))
+  const cmd = addTlsOptions(new Command('circus-worker'))
     .version(packageVersion(), '-V, --version')
     .description('Serve a fetch, node-style or uWS app on an inherited (or own) listening socket.')
     .argument('<app>', 'app module: file.{js,mjs,cjs,ts,mts}[:exportName] (default export otherwise)')
@@ -92,6 +94,7 @@ function program(): Command {
     .option('--uws-module <name>', 'module (name or path) to load uWebSockets.js from; env CIRCUS_UWS_MODULE', process.env.CIRCUS_UWS_MODULE || undefined)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`circus-worker: ${s}`) });
+  return addWorkersFlags(cmd);
 }
 
 /** Loads the app, picks the backend and opens the socket; nothing serves yet. */
@@ -159,7 +162,12 @@ async function main(argv: string[]): Promise<number> {
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   const cmd = program();
   cmd.parse(argv);
-  const flags = cmd.opts<Flags>();
+  const flags = cmd.opts<Flags & WorkersFlags>();
+  if (flags.workers !== undefined || flags.reload) {
+    // One command for N workers: this process becomes their supervisor (loaded only then).
+    const { runWorkers } = await import('./workers-mode.js');
+    return runWorkers({ cmd, argv, cliPath: fileURLToPath(import.meta.url) });
+  }
   const log = createLogger(flags.logLevel, flags.accessLog);
   const { fetchGlobals, handler, backend, listening, tls } = await prepare(flags, cmd.args[0], log);
 
@@ -181,8 +189,8 @@ async function main(argv: string[]): Promise<number> {
   stopOnRequest(life, requests, flags, health, log);
 
   // The start line is printed whatever the log level: supervisors and people look for it.
-  process.stderr.write(`circus-worker[${process.pid}] serving ${tls ? 'https://' : ''}${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
-    (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : '') + '\n');
+  announceStart(`circus-worker[${process.pid}] serving ${tls ? 'https://' : ''}${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
+    (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : ''));
   const stopWatching = tls?.watch();
   notify(READY);
   const stopReports = startReports(meter, server);

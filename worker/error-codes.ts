@@ -33,6 +33,7 @@ const BAD_INPUT = {
   ETLS_MISMATCH: 'the key file is not the key of the certificate it is paired with (the message names both files)',
   ETLS_SNI: 'an `--sni` entry is not `NAMES=CERT:KEY`, or a name in it is not a host name or `*.` wildcard, or is given twice',
   ETLS_BACKEND: '`--backend uws` with a TLS option uWebSockets.js 20.30 cannot serve (`--ssl-min-version 1.3`, `--ca-certs`, `--http2`)',
+  ECONTROL: 'with `--workers`: the `--control` or `--metrics-endpoint` endpoint cannot be listened on (the message names the errno)',
 } as const;
 
 /** Not exits: request-level errors a handler sees. */

@@ -15,6 +15,8 @@ export interface SocketConfig {
   /** Unix socket file: permissions = 0o777 & ~umask. */
   umask?: number;
   file: string;
+  /** An inherited listening fd to adopt instead of binding (`circus-worker --workers N --fd M`). */
+  fd?: number;
 }
 
 export interface StreamConfig {

@@ -51,6 +51,8 @@ export class Proc {
   readyAt?: number;
   /** The last heartbeat (WATCHDOG=1 on the pipe) and the event-loop delay it reported, ms. */
   heartbeat?: { at: number; loopDelayMs: number; loopDelayMaxMs: number };
+  /** A replacement's new process until it is ready: its exit fails the replacement, it is no crash. */
+  candidate = false;
   /** SIGKILLed by the watchdog (its exit is a crash, not a stop). */
   killedByWatchdog = false;
   /** Its latest METRICS= report (circus-worker sends one every second). */

@@ -73,11 +73,13 @@ export class RollingReload {
   /** New process in the old one's slot (or a free one), then, once it is ready, the old one stops. */
   private async replace(old: Proc): Promise<void> {
     const fresh = this.w.spawn(old.alive ? old.spec.wid : this.w.freeWid());
+    fresh.candidate = true;
     if (!(await this.w.ready(fresh))) {
       const why = fresh.alive ? `did not report READY=1 within ready_timeout = ${this.w.settings().readyTimeout}s` : `exited (${describeExit(fresh.exit!)}) before it was ready`;
       await this.w.stop(fresh);
       throw new CommandError('ENOTREADY', `watcher ${this.name}: new process ${fresh.pid} ${why}; kept the old process ${old.pid}`);
     }
+    fresh.candidate = false;
     if (old.alive) await this.w.stop(old);
   }
 }

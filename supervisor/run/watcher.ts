@@ -252,6 +252,11 @@ export class Watcher {
       if (this.settings.respawn && this.state === 'active') this.loop.wake();
       return;
     }
+    if (p.candidate) {
+      // Counting it for flapping would pause the watcher and stop the old processes it was to spare.
+      log.info(`${this.name}: new process ${p.pid} exited (${how}) before it was ready; the old processes keep serving`);
+      return;
+    }
     this.restarts++;
     log.warn(`${this.name}: process ${p.pid || '(not started)'} (wid ${p.spec.wid}) ${info.error ? `failed to start: ${info.error}` : `exited unexpectedly (${how})`}`);
     if (this.state !== 'active') return;

@@ -4,7 +4,7 @@
 import dns from 'node:dns/promises';
 import fs from 'node:fs';
 import net from 'node:net';
-import { closeFd, createListener, SocketError } from '../../sys/sockets.js';
+import { closeFd, createListener, describeListeningFd, SocketError } from '../../sys/sockets.js';
 import { formatAddress, type SocketAddress } from '../../sys/sockaddr.js';
 import { SupervisorError, EXIT } from '../errors.js';
 import type { SocketListing } from '../answers.js';
@@ -44,6 +44,7 @@ async function resolveHost(cfg: SocketConfig): Promise<string> {
 
 /** Binds and listens; throws SocketBindError naming the socket, address and errno. */
 async function bindSocket(cfg: SocketConfig): Promise<BoundSocket> {
+  if (cfg.fd !== undefined) return adoptSocket(cfg);
   const address: SocketAddress =
     cfg.family === 'AF_UNIX' ? { family: 'AF_UNIX', path: cfg.path! } : { family: cfg.family, host: await resolveHost(cfg), port: cfg.port };
   if (cfg.family === 'AF_UNIX' && cfg.replace) fs.rmSync(cfg.path!, { force: true });
@@ -71,10 +72,21 @@ async function bindSocket(cfg: SocketConfig): Promise<BoundSocket> {
   }
 }
 
+/** An inherited listening fd (checked: open, a socket, listening), held like one we bound. */
+function adoptSocket(cfg: SocketConfig): BoundSocket {
+  try {
+    const d = describeListeningFd(cfg.fd!);
+    return { name: cfg.name, config: cfg, fd: d.fd, inode: inodeOf(d.fd), address: d.address, label: d.label };
+  } catch (err) {
+    throw new SocketBindError((err as SocketError).code ?? 'EBADF', `[socket:${cfg.name}] (${cfg.file}): ${(err as Error).message}`);
+  }
+}
+
 export function closeSocket(s: BoundSocket): void {
   s.workers?.closeAll();
   closeFd(s.fd);
-  if (s.address.family === 'AF_UNIX') fs.rmSync(s.address.path, { force: true });
+  // An inherited Unix socket's file belongs to whoever passed it (systemd keeps it for the next start).
+  if (s.address.family === 'AF_UNIX' && s.config.fd === undefined) fs.rmSync(s.address.path, { force: true });
 }
 
 /** Binds every config or none: on the first failure, the ones already bound are closed again. */

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { killAll, ROOT, start, waitFor, waitForOutput, type Spawned } from '../helpers/process.js';
 import { gone } from '../helpers/proc-stats.js';
 import { request } from '../helpers/http.js';
+import { startLoad } from '../helpers/load.js';
 
 const NODE_DIR = path.dirname(process.execPath);
 // npm and npx are scripts run by `env node`: this Node first, so they run on it.
@@ -153,6 +154,33 @@ test('npx circus-supervisor app.ini serves it from two workers on this Node, and
   }, 'answers from both workers', 30000);
   process.kill(s.child.pid!, 'SIGTERM');
   await waitFor(() => gone(supervisor) && [...pids].every(gone), 'the supervisor and its workers to exit after npx got SIGTERM', 30000);
+  assert.ok(await refused(port));
+});
+
+test('npx circus-worker -w 4 serves from 4 pids on this Node, SIGHUP under load rolls them with 0 failed requests, SIGTERM to npx stops them all', { skip }, async () => {
+  const w = spawnGroup('npx', ['circus-worker', '-w', '4', '--bind', '127.0.0.1:0', 'app.ts']);
+  const m = await waitForOutput(w, /(\d+)\] serving 127\.0\.0\.1:(\d+) with 4 workers \(pids ([\d ]+)\)/, 60000);
+  const [parent, port, first] = [Number(m[1]), Number(m[2]), m[3].split(' ').map(Number)];
+  const seen = new Set<number>();
+  await waitFor(async () => {
+    const a = await answer(port);
+    assert.equal(a.version, process.version);
+    assert.equal(a.ppid, parent);
+    seen.add(a.pid);
+    return seen.size === 4;
+  }, 'answers from all 4 workers', 30000);
+  assert.deepEqual([...seen].sort(), [...first].sort());
+  const load = startLoad({ host: '127.0.0.1', port }, { connections: 8, durationMs: 60000, keepAlive: true, timeoutMs: 15000 });
+  await load.started;
+  process.kill(parent, 'SIGHUP');
+  const rolled = (await waitForOutput(w, /rolled: pids ([\d ]+)/, 60000))[1].split(' ').map(Number);
+  load.stop();
+  const rep = await load.done;
+  process.stderr.write(`# installed -w 4, SIGHUP under load: ${rep.sent} requests, ${rep.failed} failed, ${rep.refused} refused\n`);
+  assert.equal(rep.failed + rep.refused, 0, JSON.stringify(rep));
+  assert.equal(rolled.filter((p) => first.includes(p)).length, 0);
+  process.kill(w.child.pid!, 'SIGTERM');
+  await waitFor(() => gone(parent) && [...first, ...rolled].every(gone), 'the command and its workers to exit after npx got SIGTERM', 30000);
   assert.ok(await refused(port));
 });
 
