@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# A Debian 13 (trixie, glibc 2.41) root for the tests that need a current uWebSockets.js build
+# (they need glibc >= 2.38; the host may be older). Made once with debootstrap into a cache outside
+# the clone, like the Node binaries; running it again only adds what is missing.
+#
+#   .ci/debian-root.sh ensure          make the root (or check it), install the test packages
+#   .ci/debian-root.sh run CMD ARG...  run CMD inside it, in this checkout, with the Node cache
+#
+# `run` mounts /proc, /dev, the checkout and the Node cache inside a private mount namespace
+# (unshare -m --propagation private): the mounts belong to that namespace alone and vanish with
+# its last process, so a killed run leaves nothing mounted on the host. Loopback is shared with
+# the host (no network namespace). Needs root (debootstrap, unshare, chroot).
+set -euo pipefail
+
+ROOT_DIR=${CIRCUS_ROOT_CACHE:-/var/cache/circus-root}/trixie
+NODE_CACHE=${CIRCUS_NODE_CACHE:-/var/cache/circus-node}
+MIRROR=${CIRCUS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# What the tests run besides Node: curl and openssl as clients, python3 for raw-socket peers.
+PACKAGES=(ca-certificates curl openssl python3 procps)
+CHECKOUT=$(cd "$(dirname "$0")/.." && pwd)
+
+ensure() {
+  local start=$SECONDS
+  if [ ! -x "$ROOT_DIR/usr/bin/apt-get" ]; then
+    command -v debootstrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
+    # Into a fresh folder first, so an interrupted debootstrap never passes for a root.
+    local tmp="$ROOT_DIR.partial"
+    rm -rf "$tmp"
+    mkdir -p "$(dirname "$ROOT_DIR")"
+    echo "debian-root: debootstrap --variant=minbase trixie $ROOT_DIR" >&2
+    debootstrap --variant=minbase trixie "$tmp" "$MIRROR" >/dev/null
+    rm -rf "$ROOT_DIR"
+    mv "$tmp" "$ROOT_DIR"
+  fi
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    chroot "$ROOT_DIR" dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "debian-root: installing ${missing[*]}" >&2
+    in_root sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing[*]} >/dev/null"
+  fi
+  echo "debian-root: $ROOT_DIR ready in $((SECONDS - start))s ($(chroot "$ROOT_DIR" /usr/bin/ldd --version 2>/dev/null | head -1 | grep -o '[0-9.]*$' || echo '?') glibc)" >&2
+}
+
+# Runs "$@" chrooted into the root, from the checkout, in a private mount namespace.
+in_root() {
+  mkdir -p "$ROOT_DIR$CHECKOUT" "$ROOT_DIR$NODE_CACHE"
+  cp -L /etc/resolv.conf "$ROOT_DIR/etc/resolv.conf" 2>/dev/null || true
+  # --fork: the mounts' namespace lives as long as the command; --kill-child: when unshare is
+  # killed the command goes too (no orphan keeps the namespace, and its mounts, alive).
+  unshare --mount --propagation private --fork --kill-child sh -ec '
+    r=$1 checkout=$2 nodes=$3; shift 3
+    mount -t proc proc "$r/proc"
+    mount --rbind /dev "$r/dev"
+    mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
+    mount --bind "$checkout" "$r$checkout"
+    mount --bind "$nodes" "$r$nodes"
+    cd "$r$checkout"
+    exec chroot "$r" /bin/sh -c "cd \"\$0\" && exec \"\$@\"" "$checkout" "$@"
+  ' in-root "$ROOT_DIR" "$CHECKOUT" "$NODE_CACHE" "$@"
+}
+
+case "${1:-}" in
+  ensure) ensure ;;
+  run) shift; [ $# -gt 0 ] || { echo "usage: $0 run CMD [ARG...]" >&2; exit 2; }; [ -x "$ROOT_DIR/usr/bin/apt-get" ] || ensure; in_root "$@" ;;
+  *) echo "usage: $0 ensure | run CMD [ARG...]" >&2; exit 2 ;;
+esac
