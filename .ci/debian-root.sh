@@ -45,7 +45,6 @@ ensure() {
 
 # Runs "$@" chrooted into the root, from the checkout, in a private mount namespace.
 in_root() {
-  mkdir -p "$ROOT_DIR$CHECKOUT" "$ROOT_DIR$NODE_CACHE"
   cp -L /etc/resolv.conf "$ROOT_DIR/etc/resolv.conf" 2>/dev/null || true
   # --fork: the mounts' namespace lives as long as the command; --kill-child: when unshare is
   # killed the command goes too (no orphan keeps the namespace, and its mounts, alive).
@@ -54,6 +53,8 @@ in_root() {
     mount -t proc proc "$r/proc"
     mount --rbind /dev "$r/dev"
     mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
+    # After /tmp: a checkout under /tmp (a CI clone in mktemp -d) gets its mount point on the tmpfs.
+    mkdir -p "$r$checkout" "$r$nodes"
     mount --bind "$checkout" "$r$checkout"
     mount --bind "$nodes" "$r$nodes"
     cd "$r$checkout"

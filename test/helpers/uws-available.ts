@@ -75,3 +75,6 @@ export const uwsSkip: string | false = expectation.run ? false : expectation.why
 
 /** The backends every both-backend test runs against on this Node. */
 export const BACKENDS: readonly ('node' | 'uws')[] = expectation.run ? ['node', 'uws'] : ['node'];
+
+/** For workers started by a supervisor (which passes them no environment): the build under test. */
+export const UWS_MODULE_FLAG = `--uws-module ${uwsBuild.module}`;
