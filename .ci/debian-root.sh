@@ -5,6 +5,7 @@
 #
 #   .ci/debian-root.sh ensure          make the root (or check it), install the test packages
 #   .ci/debian-root.sh run CMD ARG...  run CMD inside it, in this checkout, with the Node cache
+#   .ci/debian-root.sh check-kill      SIGKILL a run, check that no mount or process is left
 #
 # `run` mounts /proc, /dev, the checkout and the Node cache inside a private mount namespace
 # (unshare -m --propagation private): the mounts belong to that namespace alone and vanish with
@@ -38,17 +39,19 @@ ensure() {
   done
   if [ ${#missing[@]} -gt 0 ]; then
     echo "debian-root: installing ${missing[*]}" >&2
-    in_root sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing[*]} >/dev/null"
+    (in_root sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing[*]} >/dev/null")
   fi
   echo "debian-root: $ROOT_DIR ready in $((SECONDS - start))s ($(chroot "$ROOT_DIR" /usr/bin/ldd --version 2>/dev/null | head -1 | grep -o '[0-9.]*$' || echo '?') glibc)" >&2
 }
 
-# Runs "$@" chrooted into the root, from the checkout, in a private mount namespace.
+# Runs "$@" chrooted into the root, from the checkout, in a private mount namespace; replaces
+# the calling shell (so killing the caller kills unshare, not only this script).
 in_root() {
   cp -L /etc/resolv.conf "$ROOT_DIR/etc/resolv.conf" 2>/dev/null || true
-  # --fork: the mounts' namespace lives as long as the command; --kill-child: when unshare is
-  # killed the command goes too (no orphan keeps the namespace, and its mounts, alive).
-  unshare --mount --propagation private --fork --kill-child sh -ec '
+  # Its own pid namespace too: when unshare is killed, --kill-child kills the namespace's first
+  # process and the kernel then kills every process left in it (workers, test servers), so
+  # nothing outlives a killed run, and the mounts, which only this namespace ever saw, go with it.
+  exec unshare --mount --propagation private --pid --fork --kill-child sh -ec '
     r=$1 checkout=$2 nodes=$3; shift 3
     mount -t proc proc "$r/proc"
     mount --rbind /dev "$r/dev"
@@ -58,12 +61,40 @@ in_root() {
     mount --bind "$checkout" "$r$checkout"
     mount --bind "$nodes" "$r$nodes"
     cd "$r$checkout"
-    exec chroot "$r" /bin/sh -c "cd \"\$0\" && exec \"\$@\"" "$checkout" "$@"
+    # Not exec: this sh stays the first process of the namespace and reaps orphans (node would not).
+    status=0
+    chroot "$r" /bin/sh -c "cd \"\$0\" && exec \"\$@\"" "$checkout" "$@" || status=$?
+    exit $status
   ' in-root "$ROOT_DIR" "$CHECKOUT" "$NODE_CACHE" "$@"
+}
+
+# Kills a run with SIGKILL while its mounts are up and checks that the host has no mount under the
+# root and no process of the run left (CI runs this once before the tests).
+check_kill() {
+  # Unique sleep lengths mark the run's processes (GNU sleep takes fractions).
+  local marker="sleep 30[01]\.$$" pid inner='' left
+  "$0" run sh -c "sleep 300.$$ & sleep 301.$$" &
+  pid=$!
+  for _ in $(seq 1 100); do
+    inner=$(pgrep -P "$pid" || true)
+    [ -n "$inner" ] && grep -q " $ROOT_DIR/proc " "/proc/$inner/mounts" 2>/dev/null && pgrep -f "$marker" >/dev/null && break
+    sleep 0.1
+  done
+  grep -q " $ROOT_DIR/proc " "/proc/$inner/mounts" 2>/dev/null || { echo "debian-root: check-kill: the run never came up" >&2; return 1; }
+  kill -KILL "$pid"
+  wait "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do pgrep -f "$marker" >/dev/null || break; sleep 0.1; done
+  left=$(grep -c " $ROOT_DIR" /proc/mounts || true)
+  if [ "$left" != 0 ] || pgrep -f "$marker" >/dev/null; then
+    echo "debian-root: check-kill: after SIGKILL, $left mount(s) under $ROOT_DIR and processes: $(pgrep -f "$marker" | tr '\n' ' ')" >&2
+    return 1
+  fi
+  echo "debian-root: check-kill: a run killed with SIGKILL left no mount and no process behind" >&2
 }
 
 case "${1:-}" in
   ensure) ensure ;;
+  check-kill) check_kill ;;
   run) shift; [ $# -gt 0 ] || { echo "usage: $0 run CMD [ARG...]" >&2; exit 2; }; [ -x "$ROOT_DIR/usr/bin/apt-get" ] || ensure; in_root "$@" ;;
-  *) echo "usage: $0 ensure | run CMD [ARG...]" >&2; exit 2 ;;
+  *) echo "usage: $0 ensure | check-kill | run CMD [ARG...]" >&2; exit 2 ;;
 esac
