@@ -16,8 +16,9 @@ set -euo pipefail
 ROOT_DIR=${CIRCUS_ROOT_CACHE:-/var/cache/circus-root}/trixie
 NODE_CACHE=${CIRCUS_NODE_CACHE:-/var/cache/circus-node}
 MIRROR=${CIRCUS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-# What the tests run besides Node: curl and openssl as clients, python3 for raw-socket peers.
-PACKAGES=(ca-certificates curl openssl python3 procps)
+# What the uws tests use besides Node: curl, openssl and python3 as clients and peers, nginx as a
+# proxy, systemd-socket-activate (systemd), chromium for the browser test (~200 MB, downloaded once).
+PACKAGES=(ca-certificates curl openssl python3 procps nginx systemd chromium)
 CHECKOUT=$(cd "$(dirname "$0")/.." && pwd)
 
 ensure() {
@@ -37,11 +38,14 @@ ensure() {
   for p in "${PACKAGES[@]}"; do
     chroot "$ROOT_DIR" dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
+  # Packages must not start services in the root (they would listen on the host's network).
+  printf '#!/bin/sh\nexit 101\n' > "$ROOT_DIR/usr/sbin/policy-rc.d"
+  chmod +x "$ROOT_DIR/usr/sbin/policy-rc.d"
   if [ ${#missing[@]} -gt 0 ]; then
     echo "debian-root: installing ${missing[*]}" >&2
     (in_root sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing[*]} >/dev/null")
   fi
-  echo "debian-root: $ROOT_DIR ready in $((SECONDS - start))s ($(chroot "$ROOT_DIR" /usr/bin/ldd --version 2>/dev/null | head -1 | grep -o '[0-9.]*$' || echo '?') glibc)" >&2
+  echo "debian-root: $ROOT_DIR ready in $((SECONDS - start))s (glibc $(chroot "$ROOT_DIR" /usr/bin/ldd --version 2>/dev/null | awk 'NR == 1 { print $NF }'))" >&2
 }
 
 # Runs "$@" chrooted into the root, from the checkout, in a private mount namespace; replaces
