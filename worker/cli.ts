@@ -109,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const fetchGlobals = installFetchGlobals(flags);
   const appSpec = parseAppSpec(cmd.args[0], process.cwd());
-  const handler = await loadApp(appSpec, flags.handler);
+  const handler = await loadApp(appSpec, flags.handler, log);
   if (handler.kind !== 'fetch') fetchGlobals.undo();
   const tls = setupTls(flags, process.env, log);
   const backend = await chooseBackend(tlsBackendChoice(flags.backend, handler.kind, tls, log), handler.kind, log, flags.uwsModule, [path.dirname(appSpec.file), process.cwd()]);

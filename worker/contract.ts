@@ -19,7 +19,7 @@ export interface FetchServerApi {
 export type FetchFunction = (request: Request, server: FetchServerApi) => Response | undefined | Promise<Response | undefined>;
 
 /** Bun's WebSocketHandler, the app's `websocket` export; `WS` is the backend's ServerWebSocket. */
-export interface WebSocketHandler<WS = any> {
+export interface WebSocketHandler<WS = unknown> {
   open?(ws: WS): unknown;
   message?(ws: WS, message: string | Buffer | ArrayBufferLike | Uint8Array): unknown;
   close?(ws: WS, code: number, reason: string): unknown;

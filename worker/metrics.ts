@@ -40,7 +40,7 @@ export class RequestCounts implements RequestMeter {
 /** Sampling period of the event-loop delay histogram; its own period is not delay. */
 const LOOP_SAMPLE_MS = 10;
 
-export function reportOf(meter: RequestCounts, websockets: number, lag: { mean: number; max: number }): MetricsReport {
+function reportOf(meter: RequestCounts, websockets: number, lag: { mean: number; max: number }): MetricsReport {
   const codes: Record<string, number> = {};
   meter.byStatus.forEach((n, status) => {
     if (n) codes[status] = n;
@@ -64,7 +64,7 @@ export function reportOf(meter: RequestCounts, websockets: number, lag: { mean: 
   };
 }
 
-export const REPORT_MS = 1000;
+const REPORT_MS = 1000;
 
 /**
  * Sends a report every `everyMs` from an unref'd timer (it never keeps the worker alive) on the

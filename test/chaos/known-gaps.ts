@@ -56,7 +56,7 @@ const ANSWERS_505 = `uws backend: ${V} answers 505 HTTP Version Not Supported (a
 const CUT_CURRENT = `uws backend: the worker closes the connection without a 400 (ambiguous body framing), as on 20.30, where a graceful 400 still let a request pipelined behind it through; not re-checked on ${V}`;
 const HTTP10_505 = `uws backend: ${V} answers 505 to HTTP/1.0 and to absolute-form or slash-less targets (upstream does not support them); the worker cannot see these requests. Use --backend node for HTTP/1.0 clients (ab, nginx's proxy_pass without proxy_http_version 1.1)`;
 
-export const CURRENT_UWS_GAPS: Record<string, string> = {
+const CURRENT_UWS_GAPS: Record<string, string> = {
   'garbage request line': STALL_CURRENT,
   'space inside the target': ANSWERS_505,
   'NUL in the target': ANSWERS_505,

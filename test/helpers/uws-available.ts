@@ -42,7 +42,7 @@ function findBuild(): UwsBuild {
 export const uwsBuild: UwsBuild = findBuild();
 
 /** uWS.js version of the build under test, e.g. [20, 57] ('20.30.0-unofficial.0' → [20, 30]). */
-export const uwsVersion: readonly [number, number] = (() => {
+const uwsVersion: readonly [number, number] = (() => {
   const [major, minor] = uwsBuild.version.split(/[.-]/).map(Number);
   return [major || 0, minor || 0];
 })();

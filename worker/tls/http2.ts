@@ -22,9 +22,6 @@ export interface Http2Sessions {
 /** Whether a connection negotiated HTTP/2 (its requests come as streams of a session). */
 export const isHttp2Socket = (socket: unknown): boolean => (socket as TLSSocket).alpnProtocol === 'h2';
 
-/** Whether a request came as an HTTP/2 stream. */
-export const isHttp2Request = (req: IncomingMessage): boolean => req.httpVersionMajor === 2;
-
 /**
  * node's rawHeaders of an HTTP/2 request start with the pseudo-headers (:method, :path…), which
  * are not headers for the app; :authority becomes the Host header HTTP/2 clients do not send.

@@ -19,9 +19,9 @@ import { writeResponse } from './write-response.js';
 import type { UwsHandshake, UwsWebSockets } from './websocket.js';
 
 /** Total request header bytes (names, values, ': ' and CRLF) above which we answer 431. */
-export const MAX_HEADER_BYTES = 16 * 1024;
+const MAX_HEADER_BYTES = 16 * 1024;
 /** Request targets longer than this get 414 (uWS would hand any length to the app). */
-export const MAX_TARGET_BYTES = 8 * 1024;
+const MAX_TARGET_BYTES = 8 * 1024;
 
 export interface FetchUwsOptions {
   maxBody: number;
