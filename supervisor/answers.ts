@@ -74,7 +74,8 @@ type Empty = Record<string, never>;
 
 /** Each command's answer, without the status, id and time every answer carries. */
 export interface Answers {
-  status: { status: string } | { statuses: Record<string, string> };
+  /** `backend`/`backends`: what circus-worker processes serve with (`backend=uws build=…`), where they said. */
+  status: { status: string; backend?: string } | { statuses: Record<string, string>; backends?: Record<string, string> };
   list: { pids: number[]; processes: ProcessListing[] } | { watchers: string[] };
   listsockets: { sockets: SocketListing[] };
   start: Empty;

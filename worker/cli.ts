@@ -189,8 +189,11 @@ async function main(argv: string[]): Promise<number> {
   stopOnRequest(life, requests, flags, health, log);
 
   // The start line is printed whatever the log level: supervisors and people look for it.
-  announceStart(`circus-worker[${process.pid}] serving ${tls ? 'https://' : ''}${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
-    (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : ''));
+  const startLine = `circus-worker[${process.pid}] serving ${tls ? 'https://' : ''}${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
+    (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : '');
+  announceStart(startLine);
+  // The same line as STATUS=: circus-ctl status, systemctl status and a --workers parent show it.
+  notify(`STATUS=${startLine}`);
   const stopWatching = tls?.watch();
   notify(READY);
   const stopReports = startReports(meter, server);

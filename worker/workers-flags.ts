@@ -4,7 +4,6 @@
 import os from 'node:os';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { isLoopback, parseEndpoint, type Endpoint } from '../supervisor/endpoint.js';
-import { notifyParent } from '../sys/notify.js';
 
 /** Most workers one command may run (the supervisor's own limit per watcher). */
 const MAX_WORKERS = 10000;
@@ -48,11 +47,10 @@ export function addWorkersFlags(cmd: Command): Command {
 export const PARENT_ONLY = new Set(['--workers', '--reload', '--control', '--metrics-endpoint', '--bind', '--unix', '--fd']);
 
 /**
- * A worker's start line, printed whatever the log level. Under `--workers` the parent sets
- * CIRCUS_START_LINE: the line also goes up its pipe as STATUS= (for the parent's one start line
- * for all), and with `status` it is not printed.
+ * A worker's start line, printed whatever the log level (it also goes up as STATUS=, cli.ts).
+ * Under `--workers` the parent sets CIRCUS_START_LINE=status: it prints one line for all of
+ * them from their STATUS=, so theirs is not printed.
  */
 export function announceStart(line: string, env: NodeJS.ProcessEnv = process.env): void {
   if (env.CIRCUS_START_LINE !== 'status') process.stderr.write(`${line}\n`);
-  if (env.CIRCUS_START_LINE) notifyParent(`STATUS=${line}`, env);
 }

@@ -31,7 +31,12 @@ const options = (r: { options: Record<string, unknown> }) => kv(r.options);
 
 /** Commands without a formatter print "ok". */
 const FORMAT: { [K in Command]?: (r: Answers[K]) => string } = {
-  status: (r) => ('statuses' in r ? table(['watcher', 'status'], Object.entries(r.statuses)) : String(r.status)),
+  status: (r) => {
+    if (!('statuses' in r)) return r.backend ? `${r.status}  ${r.backend}` : r.status;
+    const { statuses, backends } = r;
+    if (!backends) return table(['watcher', 'status'], Object.entries(statuses));
+    return table(['watcher', 'status', 'backend'], Object.entries(statuses).map(([w, s]) => [w, s, backends[w]]));
+  },
   list: (r) => ('watchers' in r ? r.watchers.join('\n') : table(['pid', 'wid', 'state', 'age'], r.processes.map((p) => [p.pid, p.wid, p.state, `${p.age.toFixed(1)}s`]))),
   listsockets: (r) =>
     table(['name', 'address', 'fd', 'backlog', 'inode', 'worker sockets (watcher/wid: inode)'], r.sockets.map((s) => [

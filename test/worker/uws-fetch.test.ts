@@ -8,7 +8,7 @@ import { request } from '../helpers/http.js';
 import { exchange, raw } from '../helpers/raw.js';
 import { servingWorker } from '../helpers/worker.js';
 import { chunkedOverLimit } from '../chaos/scenarios/slow-clients.js';
-import { uwsSkip } from '../helpers/uws-available.js';
+import { uwsAtLeast, uwsSkip } from '../helpers/uws-available.js';
 
 let worker: Spawned;
 let target: { host: string; port: number };
@@ -108,7 +108,13 @@ test('ambiguous body framing is cut before the app, and what follows it is never
   const smuggled = 'GET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n';
   for (const framing of ['Content-Length: 4\r\nTransfer-Encoding: chunked', 'Content-Length: 4\r\nContent-Length: 40', 'Content-Length: -1', 'Content-Length: 4x']) {
     const reply = await raw(target, `POST /framed HTTP/1.1\r\nHost: t\r\n${framing}\r\n\r\n0\r\n\r\n${smuggled}`);
-    assert.equal(reply, '', `${framing}: closed without serving anything`);
+    if (uwsAtLeast(20, 31) && framing.includes('Transfer-Encoding')) {
+      // From uWS.js 20.31 the parser answers CL + TE itself, before the worker sees the request.
+      assert.match(reply, /^HTTP\/1\.1 400 Bad Request\r\nConnection: close\r\n\r\n[^]*uWebSockets[^]*$/, `${framing}: uWS's own 400`);
+      assert.equal(reply.match(/HTTP\/1\.1 /g)?.length, 1, `${framing}: one answer only`);
+    } else {
+      assert.equal(reply, '', `${framing}: closed without serving anything`);
+    }
   }
   for (const path of ['/framed', '/smuggled']) {
     assert.equal((await request(target, `/seen?path=${path}`)).body, 'false', `${path} reached the app`);

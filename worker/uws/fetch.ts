@@ -144,6 +144,9 @@ class UwsFetchExchange implements RequestSource, FetchReply {
   }
 }
 
+/** RFC 9110 token: what a request method may be made of. */
+const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
 export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
   const { maxBody, bodyTimeoutMs, log, tracker, newRequest, server, websockets, secure } = opts;
   // Once the response is under way a 413 cannot be sent; rejectBody then cuts the connection.
@@ -165,6 +168,11 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
     const copied = copyHeaders(req);
     if (copied.bytes > MAX_HEADER_BYTES) return ex.reply(431, 'Request Header Fields Too Large\n', true);
     if (ex.path.length + query.length > MAX_TARGET_BYTES) return ex.reply(414, 'URI Too Long\n', true);
+    // uWS 20.57 hands any method bytes on (20.30 stalled on them); node:http answers 400.
+    if (!METHOD_TOKEN.test(ex.method)) {
+      log.debug(`${JSON.stringify(ex.method.slice(0, 20))} is not a method token; answered 400`);
+      return ex.reply(400, 'Bad Request\n', true);
+    }
     const framing = badFraming(copied);
     if (framing) {
       // Closed at once, not answered: after a graceful 400 uWS would still hand the app whatever
