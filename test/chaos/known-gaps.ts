@@ -6,7 +6,7 @@ import type { BackendName } from './worker-matrix.js';
 const STALL =
   'uws backend: the uWebSockets.js 20.30 parser neither answers nor closes on this input; the request never reaches JavaScript, and uWS closes the connection at its built-in 10 s timeout (not --idle-timeout)';
 const CUT =
-  'uws backend: the worker closes the connection without a 400 (ambiguous body framing); after a graceful 400, uWS 20.30 would still hand the app a request pipelined behind this one, so no answer is the price of no smuggling';
+  'uws backend: closed without the 400 (ambiguous body framing). uWebSockets.js 20.30 closes the connection itself on this framing, after the handler ran, dropping the 400 the worker wrote; on any build, a request pipelined behind it in the same read makes uWS close the connection while the worker\'s 400 is pending (that is what keeps the smuggled request from the app)';
 
 /** Also used by test/worker/uws-fetch.test.ts. */
 export const UWS_SPLIT_HEADERS =

@@ -7,7 +7,18 @@ import { ROOT } from './process.js';
 
 export type UwsExpectation = { run: true; binary: string } | { run: false; why: string };
 
-const BUILD_DIR = path.join(ROOT, 'node_modules/uWebSockets.js');
+// A build named by path in CIRCUS_UWS_MODULE (as the worker reads it) replaces the bundled one.
+const named = process.env.CIRCUS_UWS_MODULE;
+const BUILD_DIR = named && path.isAbsolute(named) ? named : path.join(ROOT, 'node_modules/uWebSockets.js');
+
+/** The version in the uWS build's package.json ('20.30.0-unofficial.0', '20.57.0'), or 'unknown'. */
+export function uwsBuildVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(BUILD_DIR, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 export function uwsExpectation(): UwsExpectation {
   const { platform, arch } = process;
@@ -17,11 +28,7 @@ export function uwsExpectation(): UwsExpectation {
     const binary = path.join(BUILD_DIR, dir, name);
     if (fs.existsSync(binary)) return { run: true, binary };
   }
-  let version = 'unknown';
-  try {
-    version = (JSON.parse(fs.readFileSync(path.join(BUILD_DIR, 'package.json'), 'utf8')) as { version: string }).version;
-  } catch { /* reported as unknown */ }
-  return { run: false, why: `the bundled uWS build (${version}) has no binary for Node ${process.version} (ABI ${abi}, ${platform}-${arch}); the uws backend needs another build here` };
+  return { run: false, why: `the bundled uWS build (${uwsBuildVersion()}) has no binary for Node ${process.version} (ABI ${abi}, ${platform}-${arch}); the uws backend needs another build here` };
 }
 
 const expectation = uwsExpectation();
