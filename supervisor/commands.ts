@@ -50,11 +50,21 @@ function name(p: Props, required = true): string | undefined {
   return String(n);
 }
 
+/** What the watcher's running processes serve with, from their STATUS= line (circus-worker: `backend=uws build=…`). */
+function backendOf(w: Watcher): string | undefined {
+  const seen = new Set(w.live.map((p) => p.status).filter((s): s is string => !!s));
+  return seen.size ? [...seen].sort().join('; ') : undefined;
+}
+
 const handlers: Record<string, Handler> = {
   status(a, p) {
     const n = name(p, false);
-    if (n) return { status: a.watcher(n).state };
-    return { statuses: Object.fromEntries([...a.watchers].map(([k, w]) => [k, w.state])) };
+    if (n) {
+      const backend = backendOf(a.watcher(n));
+      return { status: a.watcher(n).state, ...(backend && { backend }) };
+    }
+    const backends = [...a.watchers].map(([k, w]) => [k, backendOf(w)]).filter(([, b]) => b);
+    return { statuses: Object.fromEntries([...a.watchers].map(([k, w]) => [k, w.state])), ...(backends.length && { backends: Object.fromEntries(backends) }) };
   },
   list(a, p) {
     const n = name(p, false);

@@ -27,7 +27,9 @@ function statRows(watcher: string, info: Record<string, any>): unknown[][] {
 export function formatReply(command: string, r: Reply): string {
   switch (command) {
     case 'status':
-      return r.statuses ? table(['watcher', 'status'], Object.entries(r.statuses as object)) : String(r.status);
+      if (!r.statuses) return r.backend ? `${String(r.status)}  ${String(r.backend)}` : String(r.status);
+      if (!r.backends) return table(['watcher', 'status'], Object.entries(r.statuses as object));
+      return table(['watcher', 'status', 'backend'], Object.entries(r.statuses as object).map(([w, s]) => [w, s, (r.backends as Record<string, string>)[w]]));
     case 'list':
       return r.watchers ? (r.watchers as string[]).join('\n') : table(['pid', 'wid', 'state', 'age'], (r.processes as any[]).map((p) => [p.pid, p.wid, p.state, `${p.age.toFixed(1)}s`]));
     case 'listsockets':

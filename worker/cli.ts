@@ -153,6 +153,8 @@ async function main(argv: string[]): Promise<number> {
   // The start line is printed whatever the log level: supervisors and people look for it.
   process.stderr.write(`circus-worker[${process.pid}] serving ${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
     (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : '') + '\n');
+  // circus-ctl status and systemctl status show what this worker serves with.
+  notify(`STATUS=backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''}`);
   notify('READY=1');
   startHeartbeat();
   const stopReporting = meter && startReporting(meter, () => server.webSockets());
