@@ -46,7 +46,8 @@ export interface Observed extends Outcome {
 }
 
 export const IDLE_TIMEOUT_S = 2;
-export const PROMPT_MS = 1000;
+// Well under the idle timeout, well over what a loaded machine takes to answer a 400.
+export const PROMPT_MS = 1500;
 /** We cut the connection ourselves this long after the last byte. */
 export const DEADLINE_MS = IDLE_TIMEOUT_S * 1000 + 3000;
 
