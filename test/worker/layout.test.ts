@@ -1,5 +1,5 @@
 // The worker's layout (docs: two backends around one fetch core) holds in the source: fetch/
-// imports neither backend, uws/ and node/ do not import each other, nothing below worker/
+// and tls/ import neither backend, uws/ and node/ do not import each other, nothing below worker/
 // imports the CLI side (cli, choose-backend, lifecycle, load-app, listen-target), and no source
 // file in worker/ or sys/ is over 300 lines.
 import { test } from 'node:test';
@@ -29,7 +29,9 @@ function allowed(file: string, target: string): boolean {
   if (target.startsWith('sys/') || BASE.has(target)) return true;
   const folder = file.split('/').slice(0, 2).join('/');
   if (folder === 'worker/fetch') return target.startsWith('worker/fetch/');
-  if (folder === 'worker/uws' || folder === 'worker/node') return target.startsWith(`${folder}/`) || target.startsWith('worker/fetch/');
+  // TLS (certificates, renewal, the node:https server) is beside the fetch core: backends use it, it uses neither.
+  if (folder === 'worker/tls') return target.startsWith('worker/tls/');
+  if (folder === 'worker/uws' || folder === 'worker/node') return target.startsWith(`${folder}/`) || target.startsWith('worker/fetch/') || target.startsWith('worker/tls/');
   if (BASE.has(file)) return false;
   return true; // the CLI side may import anything in worker/
 }
