@@ -43,7 +43,7 @@ ensure() {
   chmod +x "$ROOT_DIR/usr/sbin/policy-rc.d"
   if [ ${#missing[@]} -gt 0 ]; then
     echo "debian-root: installing ${missing[*]}" >&2
-    (in_root sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing[*]} >/dev/null")
+    (in_root sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing[*]} >/dev/null && apt-get clean")
   fi
   echo "debian-root: $ROOT_DIR ready in $((SECONDS - start))s (glibc $(chroot "$ROOT_DIR" /usr/bin/ldd --version 2>/dev/null | awk 'NR == 1 { print $NF }'))" >&2
 }
