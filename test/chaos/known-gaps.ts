@@ -7,7 +7,7 @@ import { uwsAtLeast, uwsBuild } from '../helpers/uws-available.js';
 const STALL =
   'uws backend: the uWebSockets.js 20.30 parser neither answers nor closes on this input; the request never reaches JavaScript, and uWS closes the connection at its built-in 10 s timeout (not --idle-timeout)';
 const CUT =
-  'uws backend: the worker closes the connection without a 400 (ambiguous body framing); after a graceful 400, uWS 20.30 would still hand the app a request pipelined behind this one, so no answer is the price of no smuggling';
+  'uws backend: closed without the 400 (ambiguous body framing). uWebSockets.js 20.30 closes the connection itself on this framing, after the handler ran, dropping the 400 the worker wrote; on any build, a request pipelined behind it in the same read makes uWS close the connection while the worker\'s 400 is pending (that is what keeps the smuggled request from the app)';
 
 /** Also used by test/worker/uws-fetch.test.ts; builds from uWS.js 20.35 read UWS_HTTP_MAX_HEADERS_SIZE (no gap). */
 export const UWS_SPLIT_HEADERS = uwsAtLeast(20, 35) ? undefined :
@@ -53,7 +53,7 @@ export const KNOWN_GAPS: Record<BackendName, Record<string, string>> = {
 const V = uwsBuild.id;
 const STALL_CURRENT = `uws backend: ${V} neither answers nor closes on this input; the request never reaches JavaScript, and uWS closes the connection at its built-in 10 s timeout (not --idle-timeout)`;
 const ANSWERS_505 = `uws backend: ${V} answers 505 HTTP Version Not Supported (and closes) where node:http answers 400; the request never reaches JavaScript`;
-const CUT_CURRENT = `uws backend: the worker closes the connection without a 400 (ambiguous body framing), as on 20.30, where a graceful 400 still let a request pipelined behind it through; not re-checked on ${V}`;
+const CUT_CURRENT = `uws backend: closed without the 400 (ambiguous body framing with a request pipelined behind it in the same read): on ${V} too, uWS closes the connection when that request arrives while the worker's 400 is pending, which is what keeps the smuggled request from the app`;
 const HTTP10_505 = `uws backend: ${V} answers 505 to HTTP/1.0 and to absolute-form or slash-less targets (upstream does not support them); the worker cannot see these requests. Use --backend node for HTTP/1.0 clients (ab, nginx's proxy_pass without proxy_http_version 1.1)`;
 
 const CURRENT_UWS_GAPS: Record<string, string> = {
@@ -62,8 +62,6 @@ const CURRENT_UWS_GAPS: Record<string, string> = {
   'NUL in the target': ANSWERS_505,
   'bare LF line ends': ANSWERS_505,
   'two different Content-Lengths': CUT_CURRENT,
-  'negative Content-Length': CUT_CURRENT,
-  'non-numeric Content-Length': CUT_CURRENT,
   'chunk data longer than its size': `uws backend: ${V} neither answers nor closes when chunk data runs past its declared size (closed at its 10 s timeout); the body does not reach the app`,
   'HTTP/1.0 request': HTTP10_505,
   'absolute-form target': HTTP10_505,

@@ -1,9 +1,9 @@
 // Request checks both backends make before the app runs: the WebSocket handshake
-// (fetch/handshake.ts) and uws's body framing (uws/fetch.ts badFraming). No processes.
+// (fetch/handshake.ts) and uws's request-head checks (uws/request-checks.ts headProblem). No processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { handshakeProblem, wantsWebSocket } from '../../worker/fetch/handshake.js';
-import { badFraming, type Copied } from '../../worker/uws/fetch.js';
+import { headProblem, type HeadFacts } from '../../worker/uws/request-checks.js';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 
@@ -23,17 +23,23 @@ test('wantsWebSocket: the websocket token in an Upgrade list, any case', () => {
   for (const no of [undefined, '', 'h2c', 'websockets', 'not-websocket']) assert.equal(wantsWebSocket(no), false, String(no));
 });
 
-function copied(c: Partial<Copied>): Copied {
-  return { headers: [], bytes: 0, host: 'h', contentLength: undefined, conflicting: false, chunked: false, upgrade: undefined, ...c };
+function head(h: Partial<HeadFacts>): HeadFacts {
+  return { hosts: 1, contentLength: undefined, lengths: 0, transferEncoding: undefined, ...h };
 }
 
-test('badFraming: ambiguous body framing is refused (request smuggling), sound framing passes', () => {
-  assert.equal(badFraming(copied({})), undefined);
-  assert.equal(badFraming(copied({ contentLength: '42' })), undefined);
-  assert.equal(badFraming(copied({ chunked: true })), undefined);
-  assert.equal(badFraming(copied({ conflicting: true, contentLength: '5' })), 'two different Content-Length headers');
-  assert.equal(badFraming(copied({ contentLength: '-1' })), "Content-Length '-1'");
-  assert.equal(badFraming(copied({ contentLength: '1e3' })), "Content-Length '1e3'");
-  assert.equal(badFraming(copied({ contentLength: 'x'.repeat(100) })), `Content-Length '${'x'.repeat(20)}'`);
-  assert.equal(badFraming(copied({ contentLength: '5', chunked: true })), 'both Content-Length and Transfer-Encoding');
+test('headProblem: a method that is not a token, two Hosts and ambiguous body framing are refused; sound heads pass', () => {
+  assert.equal(headProblem('GET', head({})), undefined);
+  assert.equal(headProblem('PROPFIND', head({})), undefined);
+  assert.equal(headProblem('POST', head({ contentLength: '42', lengths: 1 })), undefined);
+  assert.equal(headProblem('POST', head({ transferEncoding: 'gzip, chunked' })), undefined);
+  assert.equal(headProblem('G(T', head({})), "method 'G(T'");
+  assert.equal(headProblem('GET', head({ hosts: 2 })), 'two Host headers');
+  assert.equal(headProblem('POST', head({ contentLength: '5', lengths: 2 })), 'two Content-Length headers');
+  assert.equal(headProblem('POST', head({ contentLength: '-1', lengths: 1 })), "Content-Length '-1'");
+  assert.equal(headProblem('POST', head({ contentLength: '1e3', lengths: 1 })), "Content-Length '1e3'");
+  assert.equal(headProblem('POST', head({ contentLength: '18446744073709551616', lengths: 1 })), "Content-Length '18446744073709551616'");
+  assert.equal(headProblem('POST', head({ contentLength: '18446744073709551615', lengths: 1 })), undefined);
+  assert.equal(headProblem('POST', head({ contentLength: 'x'.repeat(100), lengths: 1 })), `Content-Length '${'x'.repeat(20)}'`);
+  assert.equal(headProblem('POST', head({ contentLength: '5', lengths: 1, transferEncoding: 'chunked' })), 'both Content-Length and Transfer-Encoding');
+  assert.equal(headProblem('POST', head({ transferEncoding: 'gzip' })), "Transfer-Encoding 'gzip'");
 });

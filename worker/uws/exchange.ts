@@ -107,6 +107,16 @@ export class Exchange extends SafeWriter {
     return close;
   }
 
+  /**
+   * 400 and close for a head the worker refuses (request-checks.ts), on the next turn of the
+   * loop rather than now: while this response is pending, uWS closes the connection instead of
+   * handing the app a request pipelined behind this one in the same read (a smuggled one); a
+   * response ended at once, uWS 20.30 would forget to close after when another request follows.
+   */
+  refuseHead(): void {
+    setImmediate(() => this.reply(400, 'Bad Request\n', true));
+  }
+
   /** A short text reply written by the worker itself (400, 414, 431, 500), with `extra` headers. */
   reply(status: number, text: string, close: boolean, extra: ReadonlyArray<[string, string]> = []): void {
     if (!this.writable) return;

@@ -16,6 +16,7 @@ import { headerPairs } from '../fetch/wire.js';
 import { Exchange, type ExchangeTracker } from './exchange.js';
 import { BodyStalledError, UwsRequestBody } from './request-body.js';
 import { writeResponse } from './write-response.js';
+import { headProblem, type HeadFacts } from './request-checks.js';
 import type { UwsHandshake, UwsWebSockets } from './websocket.js';
 
 /** Total request header bytes (names, values, ': ' and CRLF) above which we answer 431. */
@@ -39,44 +40,30 @@ export interface FetchUwsOptions {
 }
 
 /** What the synchronous part of the handler copied out of uWS's HttpRequest. */
-export interface Copied {
+interface Copied extends HeadFacts {
   headers: string[];
   bytes: number;
   host: string;
-  contentLength: string | undefined;
-  /** Two Content-Length headers that disagree: the framing is ambiguous (smuggling). */
-  conflicting: boolean;
-  chunked: boolean;
   upgrade: string | undefined;
 }
 
 function copyHeaders(req: HttpRequest): Copied {
-  const c: Copied = { headers: [], bytes: 0, host: '', contentLength: undefined, conflicting: false, chunked: false, upgrade: undefined };
+  const c: Copied = { headers: [], bytes: 0, host: '', hosts: 0, contentLength: undefined, lengths: 0, transferEncoding: undefined, upgrade: undefined };
   req.forEach((name, value) => {
     c.headers.push(name, value);
     c.bytes += name.length + value.length + 4;
     // uWS hands names lower-cased.
-    if (name === 'host') c.host = value;
-    else if (name === 'content-length') {
-      if (c.contentLength !== undefined && c.contentLength !== value) c.conflicting = true;
+    if (name === 'host') {
+      c.host = value;
+      c.hosts++;
+    } else if (name === 'content-length') {
       c.contentLength = value;
+      c.lengths++;
     }
-    else if (name === 'transfer-encoding') c.chunked = true;
+    else if (name === 'transfer-encoding') c.transferEncoding = value;
     else if (name === 'upgrade') c.upgrade = value;
   });
   return c;
-}
-
-/**
- * Body framing uWS 20.30 lets through although it is ambiguous (request smuggling): a
- * non-numeric or negative Content-Length, two that disagree, or Content-Length together with
- * Transfer-Encoding. Returns why, or undefined when the framing is sound.
- */
-export function badFraming(c: Copied): string | undefined {
-  if (c.conflicting) return 'two different Content-Length headers';
-  if (c.contentLength !== undefined && !/^\d+$/.test(c.contentLength)) return `Content-Length '${c.contentLength.slice(0, 20)}'`;
-  if (c.chunked && c.contentLength !== undefined) return 'both Content-Length and Transfer-Encoding';
-  return undefined;
 }
 
 /**
@@ -144,9 +131,6 @@ class UwsFetchExchange implements RequestSource, FetchReply {
   }
 }
 
-/** RFC 9110 token: what a request method may be made of. */
-const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
 export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
   const { maxBody, bodyTimeoutMs, log, tracker, newRequest, server, websockets, secure } = opts;
   // Once the response is under way a 413 cannot be sent; rejectBody then cuts the connection.
@@ -168,17 +152,10 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
     const copied = copyHeaders(req);
     if (copied.bytes > MAX_HEADER_BYTES) return ex.reply(431, 'Request Header Fields Too Large\n', true);
     if (ex.path.length + query.length > MAX_TARGET_BYTES) return ex.reply(414, 'URI Too Long\n', true);
-    // uWS 20.57 hands any method bytes on (20.30 stalled on them); node:http answers 400.
-    if (!METHOD_TOKEN.test(ex.method)) {
-      log.debug(`${JSON.stringify(ex.method.slice(0, 20))} is not a method token; answered 400`);
-      return ex.reply(400, 'Bad Request\n', true);
-    }
-    const framing = badFraming(copied);
-    if (framing) {
-      // Closed at once, not answered: after a graceful 400 uWS would still hand the app whatever
-      // request follows in the same packet (the smuggled one).
-      log.debug(`${ex.method} ${ex.path}: ambiguous body framing (${framing}); connection closed`);
-      return ex.abort();
+    const problem = headProblem(ex.method, copied);
+    if (problem) {
+      log.debug(`${ex.method.slice(0, 20)} ${ex.path.slice(0, 40)}: ${problem}; answered 400`);
+      return ex.refuseHead();
     }
     const bad = badRequestTarget(ex.path, copied.host);
     if (bad) {
@@ -202,7 +179,7 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
       return;
     }
 
-    const mayHaveBody = ex.method !== 'GET' && ex.method !== 'HEAD' && (copied.chunked || Number(copied.contentLength) > 0);
+    const mayHaveBody = ex.method !== 'GET' && ex.method !== 'HEAD' && (copied.transferEncoding !== undefined || Number(copied.contentLength) > 0);
     const body = mayHaveBody ? new UwsRequestBody(ex, maxBody, () => tooLarge(ex), bodyTimeoutMs) : undefined;
 
     const fx = new UwsFetchExchange(ex, copied, body, log);
