@@ -18,8 +18,11 @@ export interface FetchServerApi {
 /** Bun's fetch: after a successful server.upgrade() whatever it returns is ignored. */
 export type FetchFunction = (request: Request, server: FetchServerApi) => Response | undefined | Promise<Response | undefined>;
 
-/** Bun's WebSocketHandler, the app's `websocket` export; `WS` is the backend's ServerWebSocket. */
-export interface WebSocketHandler<WS = unknown> {
+/**
+ * Bun's WebSocketHandler, the app's `websocket` export; `WS` is the backend's ServerWebSocket.
+ * Published (package.json `types`): `any` by default so an app's unannotated handlers type-check.
+ */
+export interface WebSocketHandler<WS = any> {
   open?(ws: WS): unknown;
   message?(ws: WS, message: string | Buffer | ArrayBufferLike | Uint8Array): unknown;
   close?(ws: WS, code: number, reason: string): unknown;
