@@ -38,6 +38,9 @@ interface Flags {
   wsClose: WebSocketCloseTiming;
   healthPath?: string;
   stopDelay: number;
+  pubsub?: string;
+  pubsubPrefix: string;
+  pubsubWait: number;
 }
 
 function number(flag: string, min: number) {
@@ -84,6 +87,9 @@ function program(): Command {
     .option('--no-fast-response', 'do not install the lightweight global Response for fetch handlers')
     .option('--no-lazy-request', 'hand fetch handlers undici\'s Request, built per request, and leave the Request global alone')
     .addOption(new Option('--ws-close <when>', 'when a drain closes open WebSockets with 1001: once no HTTP request is in flight, or at once').choices(['after-requests', 'at-once']).default('after-requests'))
+    .option('--pubsub <url>', 'WebSocket topics reach every worker using this Redis (redis://host:port[/db], rediss://); env CIRCUS_PUBSUB_URL', process.env.CIRCUS_PUBSUB_URL || undefined)
+    .option('--pubsub-prefix <prefix>', 'prefix of the broker channels, to keep apps sharing a Redis apart; env CIRCUS_PUBSUB_PREFIX', process.env.CIRCUS_PUBSUB_PREFIX ?? 'circus:')
+    .option('--pubsub-wait <seconds>', 'refuse to start (exit 2) unless the broker answers within this time (0: start without it and keep retrying)', number('--pubsub-wait', 0), 0)
     .option('--uws-module <name>', 'module (name or path) to load uWebSockets.js from; env CIRCUS_UWS_MODULE', process.env.CIRCUS_UWS_MODULE || undefined)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`circus-worker: ${s}`) });
@@ -112,7 +118,9 @@ async function main(argv: string[]): Promise<number> {
   const backend = await chooseBackend(flags.backend, handler.kind, log, flags.uwsModule, [path.dirname(appSpec.file), process.cwd()]);
   const listening = await openListening(spec);
 
-  const health = new Health();
+  // Loaded only with --pubsub: a worker without it carries none of the broker code.
+  const pubsub = flags.pubsub ? await (await import('./pubsub/start.js')).startPubSub(flags.pubsub, flags.pubsubPrefix, flags.pubsubWait, log) : undefined;
+  const health = new Health(pubsub && (() => ({ pubsub: pubsub.snapshot() })));
   let lifecycle: ReturnType<typeof createLifecycle> | undefined;
   let served = 0;
   // Counted only for a supervisor that collects the reports (its pipe is CIRCUS_NOTIFY_FD).
@@ -129,6 +137,7 @@ async function main(argv: string[]): Promise<number> {
     webSocketClose: flags.wsClose,
     health: flags.healthPath ? health.on(flags.healthPath) : undefined,
     meter,
+    pubsub,
     onRequest: limit
       ? () => {
           if (++served === limit) lifecycle?.stop(`served ${limit} requests (--max-requests)`);
@@ -158,6 +167,7 @@ async function main(argv: string[]): Promise<number> {
   const stopReporting = meter && startReporting(meter, () => server.webSockets());
   const code = await life.done;
   stopReporting?.();
+  pubsub?.close();
   listening.cleanup();
   return code;
 }

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FdDescription } from '../sys/sockets.js';
 import { WorkerError } from './error-codes.js';
 import type { Logger } from './log.js';
+import type { TopicBroker } from './fetch/topic-relay.js';
 
 /** Bun's `server`, fetch's second argument (fetch/server.ts). */
 export interface FetchServerApi {
@@ -102,6 +103,8 @@ export interface ServeOptions {
   health?: HealthCheck;
   /** Per-request accounting for the supervisor's metrics; absent when nobody collects them. */
   meter?: RequestMeter;
+  /** --pubsub: the broker that carries WebSocket topics to the other workers. */
+  pubsub?: TopicBroker;
 }
 
 /** Fed by the backends (worker/metrics.ts counts): a request started, its response is done. */

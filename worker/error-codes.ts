@@ -28,6 +28,7 @@ const BAD_INPUT = {
   EHANDLER_BACKEND: "`--backend` names a backend that does not serve the app's kind of handler",
   EUWS_UNAVAILABLE: 'uWebSockets.js is needed (`--backend uws`, or a uws-native app) but no native build of it loads',
   EUWS_ADOPT: 'the listening socket cannot be handed to uWebSockets.js',
+  EPUBSUB: '`--pubsub` (or `CIRCUS_PUBSUB_URL`) is not a `redis://` or `rediss://` URL, or with `--pubsub-wait` the broker was not reachable in time',
 } as const;
 
 /** Not exits: request-level errors a handler sees. */

@@ -70,7 +70,7 @@ export const nodeBackend: Backend = {
     // Imported only for an app with WebSocket handlers: `ws` (and the bufferutil addon it loads)
     // cost every other worker ~8 MB of RSS, and every backend module is imported at start-up.
     const websockets = handler.kind === 'fetch' && handler.websocket
-      ? new (await import('./websocket.js')).NodeWebSockets(handler.websocket.handler, handler.websocket.options, opts.log, opts.accessLog)
+      ? new (await import('./websocket.js')).NodeWebSockets(handler.websocket.handler, handler.websocket.options, opts.log, opts.accessLog).relayThrough(opts.pubsub)
       : undefined;
     const fetchServer = () => new FetchServer(websockets ? websockets.host(pendingRequests) : plainHost(pendingRequests));
     const inner = withAccessLog(listenerFor(handler, opts, fetchServer), opts);

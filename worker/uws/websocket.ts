@@ -5,9 +5,10 @@
 import type { HttpResponse, TemplatedApp, WebSocket, WebSocketBehavior, us_socket_context_t } from 'uWebSockets.js';
 import type { Logger } from '../log.js';
 import { firstProtocol, upgradeHeaders } from '../fetch/handshake.js';
-import type { ServerHost } from '../fetch/server.js';
+import { publishEverywhere, type ServerHost } from '../fetch/server.js';
 import { byteLength, GOING_AWAY, SEND_BACKPRESSURE, SEND_DROPPED, ServerWebSocket } from '../fetch/server-websocket.js';
 import { WebSocketHub } from '../fetch/websocket-hub.js';
+import type { TopicBroker } from '../fetch/topic-relay.js';
 import type { Deflate, UpgradeOptions, WebSocketHandler, WebSocketOptions } from '../fetch/websocket-options.js';
 import type { Exchange } from './exchange.js';
 import type { UwsModule } from './load-module.js';
@@ -197,10 +198,21 @@ export class UwsWebSockets {
     ex.upgrade([], (res) => res.upgrade({}, hs.key, firstProtocol(hs.protocol), '', hs.context));
   }
 
+  /** --pubsub: topics also reach (and come from) other workers through the broker. */
+  relayThrough(broker: TopicBroker | undefined): this {
+    if (broker) this.hub.relay = broker.attach({ publish: (t, p, b, c) => this.localPublish(t, p, b, c), count: (t) => this.app.numSubscribers(t), maxMessage: this.options.maxPayloadLength });
+    return this;
+  }
+
+  /** To every subscriber of `topic` in this worker. */
+  localPublish(topic: string, payload: string | Uint8Array, binary: boolean, compress: boolean): number {
+    return this.app.publish(topic, payload, binary, compress) ? Math.max(1, byteLength(payload)) : SEND_DROPPED;
+  }
+
   /** Bun's server.publish and friends, for the FetchServer. */
   host(pendingRequests: () => number): ServerHost {
     return {
-      publish: (topic, payload, binary, compress) => (this.app.publish(topic, payload, binary, compress) ? Math.max(1, byteLength(payload)) : SEND_DROPPED),
+      publish: publishEverywhere((topic, payload, binary, compress) => this.localPublish(topic, payload, binary, compress), () => this.hub.relay),
       subscriberCount: (topic) => this.app.numSubscribers(topic),
       pendingRequests,
       pendingWebSockets: () => this.hub.size,
