@@ -16,7 +16,7 @@ import { listenSpec, openListening } from './listen-target.js';
 import { loadApp, parseAppSpec } from './load-app.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from './log.js';
 import { installFetchGlobals } from './fetch/globals.js';
-import { RequestCounts, startReporting } from './metrics.js';
+import { REPORT_MS, RequestCounts, startReporting } from './metrics.js';
 
 interface Flags {
   fd?: string;
@@ -164,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
     (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : '') + '\n');
   notify('READY=1');
   startHeartbeat();
-  const stopReporting = meter && startReporting(meter, () => server.webSockets());
+  const stopReporting = meter && startReporting(meter, () => server.webSockets(), process.env, REPORT_MS, pubsub && (() => ({ pubsub: pubsub.counts() })));
   const code = await life.done;
   stopReporting?.();
   pubsub?.close();

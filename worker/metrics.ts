@@ -71,11 +71,11 @@ export const REPORT_MS = 1000;
  * CIRCUS_NOTIFY_FD pipe. Returns a function that stops the timer and sends one last report, so
  * a worker that drains and exits leaves no answered request uncounted.
  */
-export function startReporting(meter: RequestCounts, webSockets: () => number, env: NodeJS.ProcessEnv = process.env, everyMs = REPORT_MS): () => void {
+export function startReporting(meter: RequestCounts, webSockets: () => number, env: NodeJS.ProcessEnv = process.env, everyMs = REPORT_MS, extra?: () => Partial<MetricsReport>): () => void {
   const delay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
   delay.enable();
   const send = () => {
-    notifyParent(`${METRICS_PREFIX}${JSON.stringify(reportOf(meter, webSockets(), delay))}`, env);
+    notifyParent(`${METRICS_PREFIX}${JSON.stringify({ ...reportOf(meter, webSockets(), delay), ...extra?.() })}`, env);
     delay.reset();
   };
   const timer = setInterval(send, everyMs).unref();

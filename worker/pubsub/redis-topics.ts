@@ -5,6 +5,7 @@
 // unsubscribes when the last one leaves. Delivery is at most once: what is published while the
 // broker is unreachable or not keeping up is dropped and counted.
 import crypto from 'node:crypto';
+import type { PubSubCounts } from '../../sys/metrics-report.js';
 import type { Logger } from '../log.js';
 import type { LocalTopics, TopicBroker, TopicRelay } from '../fetch/topic-relay.js';
 import type { BrokerAddress } from './broker-url.js';
@@ -61,6 +62,11 @@ export class RedisTopics implements TopicBroker {
 
   snapshot(): PubSubStats {
     return { state: this.state, ...this.stats, topics: this.watched.size };
+  }
+
+  /** For the supervisor's metrics. */
+  counts(): PubSubCounts {
+    return { ...this.stats, connected: this.state === 'connected' ? 1 : 0 };
   }
 
   /** Resolves true once both connections are up, false after `ms`. */
