@@ -3,7 +3,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FdDescription } from '../sys/sockets.js';
 import { WorkerError } from './error-codes.js';
 import type { Logger } from './log.js';
-import type { TopicBroker } from './fetch/topic-relay.js';
 
 /** Bun's `server`, fetch's second argument (fetch/server.ts). */
 export interface FetchServerApi {
@@ -155,4 +154,30 @@ export interface HealthCheck {
 /** Whether a request target (path and maybe a query) asks for the health path. */
 export function isHealthTarget(target: string | undefined, path: string): boolean {
   return target === path || (!!target && target.startsWith(path) && target[path.length] === '?');
+}
+
+// --pubsub: the seam between a worker's topics and a broker that carries them to other workers
+// (worker/pubsub/, loaded only with the option). The backends give the relay their local topics;
+// sockets and the server tell it who subscribes and what is published.
+
+/** A backend's own topics: deliver to this worker's subscribers, count them. */
+export interface LocalTopics {
+  publish(topic: string, payload: string | Uint8Array, binary: boolean, compress: boolean): number;
+  count(topic: string): number;
+  /** The app's maxPayloadLength (0: none): larger messages are not handed to the broker. */
+  maxMessage: number;
+}
+
+export interface TopicRelay {
+  /** A socket subscribed to `topic`. */
+  joined(topic: string): void;
+  /** A socket left `topic`, or (no topic) closed and left all of its own. */
+  left(topic?: string): void;
+  /** Hands a message already delivered locally to the broker; false when it was dropped. */
+  publish(topic: string, payload: string | Uint8Array, binary: boolean, compress: boolean): boolean;
+}
+
+/** What ServeOptions.pubsub carries: a broker connection that relays a backend's topics. */
+export interface TopicBroker {
+  attach(local: LocalTopics): TopicRelay;
 }

@@ -1,7 +1,7 @@
 // Bun's ServerWebSocket, the part both backends share: the public members, argument handling,
 // Bun's send statuses and what a closed socket answers. Each backend subclasses it with the few
 // primitives its engine has (uWS's WebSocket, the `ws` package's WebSocket).
-import type { TopicRelay } from './topic-relay.js';
+import type { TopicRelay } from '../contract.js';
 
 export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'uint8array';
 export type SendData = string | ArrayBufferLike | ArrayBufferView;

@@ -3,7 +3,7 @@
 // what differs per request (can it be upgraded, who sent it) through the request's source.
 import { requestSourceOf, type RemoteInfo } from './request.js';
 import { byteLength, payloadOf, SEND_DROPPED, type SendData } from './server-websocket.js';
-import type { TopicRelay } from './topic-relay.js';
+import type { TopicRelay } from '../contract.js';
 import type { UpgradeOptions } from './websocket-options.js';
 
 export interface ServerHost {

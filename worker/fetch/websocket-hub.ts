@@ -5,7 +5,7 @@
 // and a ping flood closes the flooding connection.
 import type { Logger } from '../log.js';
 import { GOING_AWAY, type ServerWebSocket } from './server-websocket.js';
-import type { TopicRelay } from './topic-relay.js';
+import type { TopicRelay } from '../contract.js';
 import type { WebSocketHandler, WebSocketOptions } from './websocket-options.js';
 
 /** More pings than this within PING_WINDOW_MS close the connection (1008). */

@@ -11,7 +11,7 @@ import { publishEverywhere, type ServerHost } from '../fetch/server.js';
 import { byteLength, GOING_AWAY, SEND_BACKPRESSURE, SEND_DROPPED, ServerWebSocket } from '../fetch/server-websocket.js';
 import { TopicRegistry } from '../fetch/topics.js';
 import { PING_FLOOD_LIMIT, WebSocketHub } from '../fetch/websocket-hub.js';
-import type { TopicBroker } from '../fetch/topic-relay.js';
+import type { TopicBroker } from '../contract.js';
 import type { UpgradeOptions, WebSocketHandler, WebSocketOptions } from '../fetch/websocket-options.js';
 
 /** A Buffer that owns exactly its bytes (ws may hand out a view into a bigger read buffer). */

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import type { PubSubCounts } from '../../sys/metrics-report.js';
 import type { Logger } from '../log.js';
-import type { LocalTopics, TopicBroker, TopicRelay } from '../fetch/topic-relay.js';
+import type { LocalTopics, TopicBroker, TopicRelay } from '../contract.js';
 import type { BrokerAddress } from './broker-url.js';
 import { Link } from './link.js';
 import { ReplyError, type Reply } from './resp.js';

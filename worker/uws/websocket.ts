@@ -8,7 +8,7 @@ import { firstProtocol, upgradeHeaders } from '../fetch/handshake.js';
 import { publishEverywhere, type ServerHost } from '../fetch/server.js';
 import { byteLength, GOING_AWAY, SEND_BACKPRESSURE, SEND_DROPPED, ServerWebSocket } from '../fetch/server-websocket.js';
 import { WebSocketHub } from '../fetch/websocket-hub.js';
-import type { TopicBroker } from '../fetch/topic-relay.js';
+import type { TopicBroker } from '../contract.js';
 import type { Deflate, UpgradeOptions, WebSocketHandler, WebSocketOptions } from '../fetch/websocket-options.js';
 import type { Exchange } from './exchange.js';
 import type { UwsModule } from './load-module.js';
