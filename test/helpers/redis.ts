@@ -19,7 +19,8 @@ export async function freePort(): Promise<number> {
 export class Redis {
   private proc?: Spawned;
 
-  constructor(readonly port: number) {}
+  /** `args`: more redis-server options (TLS, a password); `cliArgs`: what redis-cli then needs. */
+  constructor(readonly port: number, private readonly args: string[] = [], private readonly cliArgs: string[] = []) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -32,14 +33,16 @@ export class Redis {
   }
 
   /** Starts redis-server on a free port (or on `port`) and waits until it answers PING. */
-  static async start(port?: number): Promise<Redis> {
-    const r = new Redis(port ?? (await freePort()));
+  static async start(port?: number, args: string[] = [], cliArgs: string[] = []): Promise<Redis> {
+    const r = new Redis(port ?? (await freePort()), args, cliArgs);
     await r.start();
     return r;
   }
 
   async start(): Promise<void> {
-    this.proc = start('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    const tls = this.args.includes('--tls-cert-file');
+    const listen = tls ? ['--port', '0', '--tls-port', String(this.port)] : ['--port', String(this.port)];
+    this.proc = start('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.args]);
     const proc = this.proc;
     let exited = false;
     proc.exited.then(() => (exited = true));
@@ -60,7 +63,7 @@ export class Redis {
   }
 
   async cli(...args: string[]): Promise<string> {
-    const { stdout } = await run('redis-cli', ['-p', String(this.port), '--raw', ...args], { timeout: 10000 });
+    const { stdout } = await run('redis-cli', ['-p', String(this.port), ...this.cliArgs, '--raw', ...args], { timeout: 10000 });
     return stdout.trim();
   }
 
