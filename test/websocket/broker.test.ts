@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import { killAll, waitFor } from '../helpers/process.js';
 import { Redis } from '../helpers/redis.js';
 import { brokerWorker, flush, member, pubsubOf, seen, stopAll } from './broker-support.js';
-import { BACKENDS, type WsWorker } from './support.js';
+import { BACKENDS, Client, type WsWorker } from './support.js';
 
 after(killAll);
 
@@ -28,6 +28,8 @@ for (const { name, skip } of BACKENDS) {
         const bytes = crypto.randomBytes(300);
         bytes[0] = 0xff; // not UTF-8: would not survive a detour through a string
         b1.ws.send(bytes);
+        // Nothing orders two publishers: b1's messages arrive first, then A's server.publish.
+        await waitFor(() => seen(a1).length === 2 && seen(b2).length === 2, 'b1\'s two messages on A and next to b1');
         const sent = (await (await fetch(`http://127.0.0.1:${a.port}/publish?m=from-server-a`)).json()) as { sent: number };
         assert.ok(sent.sent > 0, `server.publish returned ${sent.sent}`);
         await waitFor(() => seen(b1).includes('from-server-a'), 'server.publish on A reaching B');
@@ -41,6 +43,29 @@ for (const { name, skip } of BACKENDS) {
         assert.equal(ha.state, 'connected');
         assert.equal(ha.dropped, 0);
         assert.ok(ha.received >= 3 && ha.published >= 2, JSON.stringify(ha));
+      } finally {
+        await stopAll(a, b, redis);
+      }
+    });
+
+    test('a socket that never subscribed, and one that left, publish to every subscriber here and there', async () => {
+      const redis = await Redis.start();
+      let a: WsWorker | undefined, b: WsWorker | undefined;
+      try {
+        a = await brokerWorker(name, redis);
+        b = await brokerWorker(name, redis);
+        const a1 = await member(a, 'a1');
+        const b1 = await member(b, 'b1');
+        const a2 = await Client.open(a.url('/ws?name=a2&listen=0'));
+        await a2.nextJson('hello');
+        const a3 = await member(a, 'a3');
+        a3.ws.send('unsub');
+        await waitFor(async () => (await redis.numsub('circus:room')) === 2, 'both workers subscribed');
+        a2.ws.send('from a2, never subscribed');
+        a3.ws.send('from a3, unsubscribed');
+        await flush(a1, [b1]);
+        assert.deepEqual(seen(a1), ['from a2, never subscribed', 'from a3, unsubscribed']);
+        assert.deepEqual(seen(b1), ['from a2, never subscribed', 'from a3, unsubscribed']);
       } finally {
         await stopAll(a, b, redis);
       }

@@ -34,6 +34,9 @@ export interface UwsHandshake {
 }
 
 class UwsServerWebSocket extends ServerWebSocket {
+  /** Topics it is in: uWS's ws.publish reaches nobody from a socket that is in none. */
+  private topicCount = 0;
+
   constructor(
     private readonly ws: UwsSocket,
     private readonly app: TemplatedApp,
@@ -62,10 +65,12 @@ class UwsServerWebSocket extends ServerWebSocket {
   }
 
   protected join(topic: string): void {
+    if (!this.ws.isSubscribed(topic)) this.topicCount++;
     this.ws.subscribe(topic);
   }
 
   protected leave(topic: string): void {
+    if (this.ws.isSubscribed(topic)) this.topicCount--;
     this.ws.unsubscribe(topic);
   }
 
@@ -74,8 +79,9 @@ class UwsServerWebSocket extends ServerWebSocket {
   }
 
   protected broadcast(topic: string, payload: string | Uint8Array, binary: boolean, compress: boolean): number {
-    // uWS's ws.publish skips the sender; app.publish reaches it too (if subscribed).
-    const sent = this.publishToSelf ? this.app.publish(topic, payload, binary, compress) : this.ws.publish(topic, payload, binary, compress);
+    // uWS's ws.publish skips the sender; app.publish reaches it too (if subscribed), and is what
+    // a socket in no topic must use: its ws.publish reaches nobody.
+    const sent = this.publishToSelf || this.topicCount === 0 ? this.app.publish(topic, payload, binary, compress) : this.ws.publish(topic, payload, binary, compress);
     return sent ? Math.max(1, byteLength(payload)) : SEND_DROPPED;
   }
 
