@@ -58,3 +58,16 @@ export function stopAll(...things: Array<WsWorker | Redis | Client | undefined>)
   }));
 }
 
+
+/** A Redis and two workers A and B on it (`argsB`: B's extra flags) for `fn`, all stopped after. */
+export async function withPair(backend: 'node' | 'uws', fn: (p: { redis: Redis; a: WsWorker; b: WsWorker }) => Promise<void>, options: Record<string, unknown> = {}, argsB: string[] = []): Promise<void> {
+  const redis = await Redis.start();
+  let a: WsWorker | undefined, b: WsWorker | undefined;
+  try {
+    a = await brokerWorker(backend, redis, options);
+    b = await brokerWorker(backend, redis, options, argsB);
+    await fn({ redis, a, b });
+  } finally {
+    await stopAll(a, b, redis);
+  }
+}
