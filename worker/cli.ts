@@ -17,8 +17,10 @@ import { loadApp, parseAppSpec } from './load-app.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from './log.js';
 import { installFetchGlobals } from './fetch/globals.js';
 import { REPORT_MS, RequestCounts, startReporting } from './metrics.js';
+import type { TlsFlags } from './tls/config.js';
+import { addTlsOptions, setupTls, tlsBackendChoice } from './tls/setup.js';
 
-interface Flags {
+interface Flags extends TlsFlags {
   fd?: string;
   bind?: string;
   unix?: string;
@@ -65,7 +67,7 @@ function healthPath(value: string): string {
 }
 
 function program(): Command {
-  return new Command('circus-worker')
+  return addTlsOptions(new Command('circus-worker'))
     .version(packageVersion(), '-V, --version')
     .description('Serve a fetch, node-style or uWS app on an inherited (or own) listening socket.')
     .argument('<app>', 'app module: file.{js,mjs,cjs,ts,mts}[:exportName] (default export otherwise)')
@@ -113,9 +115,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const fetchGlobals = installFetchGlobals(flags);
   const appSpec = parseAppSpec(cmd.args[0], process.cwd());
-  const handler = await loadApp(appSpec, flags.handler);
+  const handler = await loadApp(appSpec, flags.handler, log);
   if (handler.kind !== 'fetch') fetchGlobals.undo();
-  const backend = await chooseBackend(flags.backend, handler.kind, log, flags.uwsModule, [path.dirname(appSpec.file), process.cwd()]);
+  const tls = setupTls(flags, process.env, log);
+  const backend = await chooseBackend(tlsBackendChoice(flags.backend, handler.kind, tls, log), handler.kind, log, flags.uwsModule, [path.dirname(appSpec.file), process.cwd()]);
   const listening = await openListening(spec);
 
   // Loaded only with --pubsub: a worker without it carries none of the broker code.
@@ -137,6 +140,7 @@ async function main(argv: string[]): Promise<number> {
     webSocketClose: flags.wsClose,
     health: flags.healthPath ? health.on(flags.healthPath) : undefined,
     meter,
+    tls: tls?.serving,
     pubsub,
     onRequest: limit
       ? () => {
@@ -160,14 +164,16 @@ async function main(argv: string[]): Promise<number> {
   dieWithParent(os.constants.signals.SIGTERM, parentPid, () => life.stop('parent exited'));
 
   // The start line is printed whatever the log level: supervisors and people look for it.
-  process.stderr.write(`circus-worker[${process.pid}] serving ${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
+  process.stderr.write(`circus-worker[${process.pid}] serving ${tls ? 'https://' : ''}${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
     (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : '') + '\n');
+  const stopWatching = tls?.watch();
   notify('READY=1');
   startHeartbeat();
   const stopReporting = meter && startReporting(meter, () => server.webSockets(), process.env, REPORT_MS, pubsub && (() => ({ pubsub: pubsub.counts() })));
   const code = await life.done;
   stopReporting?.();
   pubsub?.close();
+  stopWatching?.();
   listening.cleanup();
   return code;
 }

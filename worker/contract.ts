@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FdDescription } from '../sys/sockets.js';
 import { WorkerError } from './error-codes.js';
+import type { TlsOptions } from 'node:tls';
 import type { Logger } from './log.js';
 
 /** Bun's `server`, fetch's second argument (fetch/server.ts). */
@@ -18,7 +19,7 @@ export interface FetchServerApi {
 export type FetchFunction = (request: Request, server: FetchServerApi) => Response | undefined | Promise<Response | undefined>;
 
 /** Bun's WebSocketHandler, the app's `websocket` export; `WS` is the backend's ServerWebSocket. */
-export interface WebSocketHandler<WS = any> {
+export interface WebSocketHandler<WS = unknown> {
   open?(ws: WS): unknown;
   message?(ws: WS, message: string | Buffer | ArrayBufferLike | Uint8Array): unknown;
   close?(ws: WS, code: number, reason: string): unknown;
@@ -104,6 +105,28 @@ export interface ServeOptions {
   meter?: RequestMeter;
   /** --pubsub: the broker that carries WebSocket topics to the other workers. */
   pubsub?: TopicBroker;
+  /** TLS: the certificates to serve (https://, wss://); absent for plain HTTP. */
+  tls?: TlsCertificates;
+}
+
+/** TLS as a backend takes it (worker/tls/serving.ts): the current certificates, and their renewals. */
+export interface TlsCertificates {
+  /** node:tls / node:https options for the certificates serving now. */
+  nodeOptions(): TlsOptions;
+  /** Calls `fn` with uWS SSLApp options; the files exist during the call only. Throws a WorkerError when uWS cannot serve this configuration. */
+  withUwsFiles<T>(fn: (files: { cert_file_name: string; key_file_name: string }) => T): T;
+  /** --sni names, for the uws backend's route tables (tls/uws-sni.ts). */
+  sniNames(): string[];
+  /** Calls `fn` with each --sni name and its pair's SSLApp options; the files exist during the call only. */
+  withUwsSni(fn: (name: string, files: { cert_file_name: string; key_file_name: string }) => void): void;
+  /** Calls `fn` after a renewal; a backend that can serve new handshakes with it subscribes. */
+  onRenew(fn: () => void): void;
+  /** --http2 (node backend): ALPN h2 with HTTP/1.1 fallback on the same port. */
+  readonly http2: boolean;
+  /** Mutual TLS: the backend stamps the verified peer on each request (tls/peer-header.ts). */
+  readonly mutual: boolean;
+  /** The --certfile, for messages. */
+  readonly certfile: string;
 }
 
 /** Fed by the backends (worker/metrics.ts counts): a request started, its response is done. */

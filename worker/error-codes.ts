@@ -11,23 +11,28 @@ export const EXIT_USAGE = 2;
 export const WORKER_EXIT = {
   [EXIT_OK]: 'clean stop (signal, `--max-requests`), also when the graceful timeout had to cut connections (logged as a warning)',
   [EXIT_FAILURE]: 'an exception escaped app code outside any request (the worker drains and exits so its supervisor starts a fresh one), or a second stop signal',
-  [EXIT_USAGE]: 'bad input before serving: usage, app file missing / not compiling / exporting nothing usable, fd not open / not a socket / not listening, bind failure, backend unavailable. One line on stderr names the file, fd or option; no stack trace',
+  [EXIT_USAGE]: 'bad input before serving: usage, app file missing / not compiling / exporting nothing usable, fd not open / not a socket / not listening, bind failure, backend unavailable, TLS certificate or key unusable. One line on stderr names the file, fd or option; no stack trace',
 } as const;
 
 /** The codes that end the worker: bad input before serving. */
 const BAD_INPUT = {
   EAPP_TYPE: 'the app file is not a `.js`, `.mjs`, `.cjs`, `.ts`, `.mts`, `.cts`, `.tsx` or `.jsx` file',
   EAPP_MISSING: 'the app file does not exist, or is not a file',
-  EAPP_LOAD: 'importing the app failed (a syntax error, an exception while loading); the message quotes its first line',
-  EAPP_EXPORT: 'the app exports no fetch, node-style or uws-native handler, or not the named export asked for',
+  EAPP_LOAD: 'importing the app failed: a compile error gives the compiler\'s `file:line:column: ERROR:` line, an exception its message and its first stack frame in the app\'s code',
+  EAPP_EXPORT: 'the app exports no fetch, node-style or uws-native handler, or not the named export asked for; an app that called `listen()` while loading is told to export the app instead',
   EAPP_WEBSOCKET: "the app's `websocket` export has a handler that is not a function or an option of the wrong type or range (the message names the key)",
   ELISTEN: 'nowhere to listen, or more than one of `--fd`, `--bind`, `--unix`',
-  EFD: 'the `--fd` value is not a number, or that fd is not open / not a socket / not a listening stream socket',
+  EFD: 'the `--fd` value is not a number, or that fd is not open (nothing was passed there: the fds Node opens for itself count as not open) / not a socket / not a listening stream socket',
   EBIND: '`--bind` or `--unix` cannot be parsed, resolved or bound (the message names the errno)',
   ESYSTEMD: "systemd's `LISTEN_PID` names another process, or `LISTEN_FDS` passes no socket",
   EHANDLER_BACKEND: "`--backend` names a backend that does not serve the app's kind of handler",
   EUWS_UNAVAILABLE: 'uWebSockets.js is needed (`--backend uws`, or a uws-native app) but no native build of it loads',
   EUWS_ADOPT: 'the listening socket cannot be handed to uWebSockets.js',
+  ETLS_FLAGS: '`--certfile` without `--keyfile` (or the other way round), or another TLS flag without both; `--cert-reqs` without `--ca-certs`; `--http2` without TLS (h2c is not served)',
+  ETLS_FILE: 'a certificate, key, CA or passphrase file is missing, unreadable or not PEM, or the key is encrypted and the passphrase is missing or wrong (the message names the file and its flag)',
+  ETLS_MISMATCH: 'the key file is not the key of the certificate it is paired with (the message names both files)',
+  ETLS_SNI: 'an `--sni` entry is not `NAMES=CERT:KEY`, or a name in it is not a host name or `*.` wildcard, or is given twice',
+  ETLS_BACKEND: '`--backend uws` with a TLS option uWebSockets.js 20.30 cannot serve (`--ssl-min-version 1.3`, `--ca-certs`, `--http2`)',
   EPUBSUB: '`--pubsub` (or `CIRCUS_PUBSUB_URL`) is not a `redis://` or `rediss://` URL, or with `--pubsub-wait` the broker was not reachable in time',
 } as const;
 

@@ -32,7 +32,7 @@ export interface Lifecycle {
  * impatience: Ctrl-C reaches the whole process group, and the supervisor then sends its own
  * stop signal a few milliseconds later.
  */
-export const SAME_STOP_WINDOW_MS = 1000;
+const SAME_STOP_WINDOW_MS = 1000;
 
 export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP'];
 
@@ -108,7 +108,7 @@ export function createLifecycle(server: RunningServer, opts: LifecycleOptions): 
 }
 
 /** Heartbeat interval on the supervisor's pipe unless CIRCUS_HEARTBEAT_MS says otherwise. */
-export const HEARTBEAT_MS = 1000;
+const HEARTBEAT_MS = 1000;
 /** Sampling timer of the event-loop delay histogram; its own period is not delay. */
 const LOOP_SAMPLE_MS = 10;
 

@@ -40,7 +40,7 @@ export class RequestCounts implements RequestMeter {
 /** Sampling period of the event-loop delay histogram; its own period is not delay. */
 const LOOP_SAMPLE_MS = 10;
 
-export function reportOf(meter: RequestCounts, websockets: number, lag: { mean: number; max: number }): MetricsReport {
+function reportOf(meter: RequestCounts, websockets: number, lag: { mean: number; max: number }): MetricsReport {
   const codes: Record<string, number> = {};
   meter.byStatus.forEach((n, status) => {
     if (n) codes[status] = n;

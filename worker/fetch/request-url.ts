@@ -17,6 +17,6 @@ export function badRequestTarget(target: string, host: string | undefined): stri
 }
 
 /** The URL for a target that passed badRequestTarget(). */
-export function requestUrl(target: string, host: string | undefined): string {
-  return target.charCodeAt(0) === 47 ? `http://${host || 'localhost'}${target}` : target;
+export function requestUrl(target: string, host: string | undefined, secure = false): string {
+  return target.charCodeAt(0) === 47 ? `${secure ? 'https' : 'http'}://${host || 'localhost'}${target}` : target;
 }

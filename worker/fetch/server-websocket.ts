@@ -10,10 +10,10 @@ export type SendData = string | ArrayBufferLike | ArrayBufferView;
 export const SEND_BACKPRESSURE = -1;
 export const SEND_DROPPED = 0;
 
-export const CONNECTING = 0;
-export const OPEN = 1;
-export const CLOSING = 2;
-export const CLOSED = 3;
+/** readyState values (a server-side socket is never CONNECTING, 0). */
+const OPEN = 1;
+const CLOSING = 2;
+const CLOSED = 3;
 
 /** Close code a socket is given when the worker drains (RFC 6455 "going away"). */
 export const GOING_AWAY = 1001;

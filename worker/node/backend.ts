@@ -1,6 +1,6 @@
 // node:http backend: adopts the listening fd with server.listen({fd}) and tracks connections so
 // a drain can close idle keep-alive sockets at once and busy ones as their response ends.
-import http, { ServerResponse, type IncomingMessage } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import net, { type Socket } from 'node:net';
 import { fetchNodeListener } from './fetch.js';
 import { nodeStyleListener } from './node-style.js';
@@ -11,6 +11,8 @@ import { requestMaker } from '../fetch/request.js';
 import { FetchServer, plainHost } from '../fetch/server.js';
 import { replyHealth } from './replies.js';
 import { sweepIdleSockets } from './idle-sweep.js';
+import { connectionEvent, createNodeServer } from '../tls/node-server.js';
+import { isHttp2Socket } from '../tls/http2.js';
 
 type Tracked = Socket & { _httpMessage?: ServerResponse | null };
 
@@ -69,13 +71,14 @@ export const nodeBackend: Backend = {
   async serve(handler, opts) {
     // Imported only for an app with WebSocket handlers: `ws` (and the bufferutil addon it loads)
     // cost every other worker ~8 MB of RSS, and every backend module is imported at start-up.
-    const websockets = handler.kind === 'fetch' && handler.websocket
+    const websockets: NodeWebSockets | undefined = handler.kind === 'fetch' && handler.websocket
       ? new (await import('./websocket.js')).NodeWebSockets(handler.websocket.handler, handler.websocket.options, opts.log, opts.accessLog).relayThrough(opts.pubsub)
       : undefined;
     const fetchServer = () => new FetchServer(websockets ? websockets.host(pendingRequests) : plainHost(pendingRequests));
     const inner = withAccessLog(listenerFor(handler, opts, fetchServer), opts);
     const { onRequest, health } = opts;
-    const server = http.createServer(
+    const { server, sessions } = createNodeServer(
+      opts.tls,
       {
         keepAliveTimeout: opts.idleTimeoutMs,
         headersTimeout: opts.idleTimeoutMs,
@@ -91,18 +94,20 @@ export const nodeBackend: Backend = {
         onRequest();
         inner(req, res);
       },
+      opts.meter,
     );
     // Per connection, not per request: the request path stays as lean as plain node:http.
     const sockets = new Set<Socket>();
     const stopSweeping = sweepIdleSockets(sockets, opts.idleTimeoutMs);
     let draining = false;
-    server.on('connection', (socket: Socket) => {
+    server.on(connectionEvent(opts.tls), (socket: Socket) => {
+      if (sessions && isHttp2Socket(socket)) return; // its streams are tracked as a session (tls/http2.ts)
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
     });
     /** Responses under way (server.pendingRequests; a drain closes WebSockets once there are none). */
     function pendingRequests(): number {
-      let n = 0;
+      let n = sessions?.pending() ?? 0;
       for (const s of sockets as Set<Tracked>) if (s._httpMessage && !s._httpMessage.writableFinished) n++;
       return n;
     }
@@ -146,6 +151,7 @@ export const nodeBackend: Backend = {
       drain() {
         draining = true;
         stopAccepting();
+        sessions?.drain();
         // After the grace, close what is idle, and busy connections as their response ends.
         let poll: NodeJS.Timeout | undefined;
         const grace = setTimeout(() => {
@@ -177,8 +183,9 @@ export const nodeBackend: Backend = {
       },
       forceClose() {
         for (const socket of sockets) socket.destroy();
+        sessions?.destroy();
       },
-      connections: () => sockets.size,
+      connections: () => sockets.size + (sessions?.size ?? 0),
       webSockets: () => websockets?.hub.size ?? 0,
     } satisfies RunningServer;
   },

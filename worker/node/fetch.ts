@@ -11,6 +11,10 @@ import type { ResponseParts } from '../fetch/response.js';
 import { runHandler, type FetchReply } from '../fetch/run-handler.js';
 import { headerPairs, NO_BODY_STATUS } from '../fetch/wire.js';
 import { declaresTooLarge, replyBadRequest, replyServerError, replyTooLarge } from './replies.js';
+import { withoutPseudoHeaders } from '../tls/http2.js';
+
+/** The Host header, or an HTTP/2 request's :authority. */
+const hostOf = (req: IncomingMessage): string | undefined => req.headers.host ?? (req.headers[':authority'] as string | undefined);
 
 interface BodySink {
   chunk(chunk: Buffer): void;
@@ -114,11 +118,11 @@ class NodeExchange implements RequestSource, FetchReply {
   }
 
   get url(): string {
-    return (this.#url ??= requestUrl(this.req.url ?? '/', this.req.headers.host));
+    return (this.#url ??= requestUrl(this.req.url ?? '/', hostOf(this.req), (this.req.socket as { encrypted?: boolean }).encrypted === true));
   }
 
   headerPairs(): Array<[string, string]> {
-    return headerPairs(this.req.rawHeaders);
+    return headerPairs(withoutPseudoHeaders(this.req.rawHeaders));
   }
 
   body(): ReadableStream<Uint8Array> {
@@ -225,7 +229,7 @@ function writeParts(parts: ResponseParts, req: IncomingMessage, res: ServerRespo
 export function fetchNodeListener(fetch: FetchFunction, maxBody: number, log: Logger, newRequest: NewRequest, server: FetchServerApi) {
   return (req: IncomingMessage, res: ServerResponse, upgrade?: (options: UpgradeOptions) => boolean): void => {
     if (declaresTooLarge(req, maxBody)) return replyTooLarge(req, res);
-    const bad = badRequestTarget(req.url ?? '/', req.headers.host);
+    const bad = badRequestTarget(req.url ?? '/', hostOf(req));
     if (bad) {
       log.debug(`${req.method} ${(req.url ?? '').slice(0, 40)}: bad ${bad}; answered 400`);
       return replyBadRequest(res);

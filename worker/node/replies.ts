@@ -9,6 +9,8 @@ function reply(res: ServerResponse, status: number, text: string, close: boolean
     return;
   }
   const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) };
+  // HTTP/2 has neither Connection nor reason phrases (node warns about each): its stream just ends.
+  if (res.req.httpVersionMajor === 2) return void res.writeHead(status, headers).end(text);
   if (close) headers.connection = 'close';
   // With the reason spelled out: a writeHead of the app's that threw half-way (an invalid header)
   // leaves its statusMessage behind ("500 OK").
@@ -18,7 +20,7 @@ function reply(res: ServerResponse, status: number, text: string, close: boolean
 
 /** The worker's own health answer (--health-path); the app never sees the request. */
 export function replyHealth(res: ServerResponse, h: HealthReply): void {
-  res.writeHead(h.status, STATUS_CODES[h.status], { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(h.body)) });
+  res.writeHead(h.status, res.req.httpVersionMajor === 2 ? undefined : STATUS_CODES[h.status], { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(h.body)) });
   res.end(h.body);
 }
 
@@ -28,6 +30,8 @@ export function replyHealth(res: ServerResponse, h: HealthReply): void {
  * still coming, and cut the connection after LINGER_MS at the latest.
  */
 function lingerAndDiscard(req: IncomingMessage): void {
+  // An HTTP/2 stream is ended by the response; the connection (other streams) is left alone.
+  if (req.httpVersionMajor === 2) return void req.resume();
   const socket = req.socket;
   socket.destroySoon = function (this: typeof socket) {
     if (this.writable) this.end();

@@ -33,7 +33,7 @@ function statusOf(err: Error): number {
  * uWS's idle rule: silent for idleTimeout - margin, then a ping; no answer within the margin and
  * the connection is cut (without pings: cut after idleTimeout). Margin 4, 8 or 16 s as in uWS.
  */
-export function idlePhases(idleTimeout: number, sendPings: boolean): { quiet: number; answer: number } {
+function idlePhases(idleTimeout: number, sendPings: boolean): { quiet: number; answer: number } {
   if (!sendPings) return { quiet: idleTimeout * 1000, answer: 0 };
   let margin = 4;
   while (idleTimeout - margin * 2 >= margin * 2 && margin < 16) margin <<= 1;

@@ -9,12 +9,13 @@ import type { TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
 import { WorkerError } from '../error-codes.js';
 import { fetchUwsHandler } from './fetch.js';
 import type { Exchange, ExchangeTracker } from './exchange.js';
-import { checkServes, type AppHandler, type HealthCheck, type Backend, type RunningServer, type ServeOptions } from '../contract.js';
+import { checkServes, type TlsCertificates, type AppHandler, type HealthCheck, type Backend, type RunningServer, type ServeOptions } from '../contract.js';
 import { requestMaker } from '../fetch/request.js';
 import { FetchServer, plainHost } from '../fetch/server.js';
 import { loadUwsModule, type UwsModule } from './load-module.js';
 import { nativeTools, trackNativeApp, type NativeTracker } from './native.js';
 import { UwsWebSockets } from './websocket.js';
+import { sniRoutes } from '../tls/uws-sni.js';
 
 /** A drain closes the remaining (idle) connections once no request has started for this long. */
 const DRAIN_QUIET_MS = 250;
@@ -160,6 +161,7 @@ async function register(uws: UwsModule, app: TemplatedApp, handler: AppHandler, 
         newRequest: requestMaker(opts.lazyRequest),
         server: new FetchServer(ws ? ws.host(pending) : plainHost(pending)),
         websockets: ws,
+        secure: opts.tls !== undefined,
       });
       // The ws route takes GETs with a WebSocket key and runs the same fetch path.
       if (ws) app.ws('/*', ws.behavior(serve));
@@ -176,9 +178,14 @@ function createBackend(uws: UwsModule): Backend {
   return {
     name: 'uws',
     async serve(handler, opts) {
-      const app = uws.App();
+      // TLS: SSLApp on the same fd adoption. Renewals wait for a restart (circus-ctl reload): uWS
+      // 20.30 cannot replace SSLApp's own certificate, and removeServerName() with keep-alive
+      // connections of that name open crashed the process (SIGSEGV, measured), so no SNI swap either.
+      const app = opts.tls ? sslApp(uws, opts.tls) : uws.App();
       const flight = new Flight(opts);
-      const hub = (await register(uws, app, handler, opts, flight))?.hub;
+      const routes = sniRoutes(app, opts.tls);
+      const hub = (await register(uws, routes.app, handler, opts, flight))?.hub;
+      routes.finish();
       if (opts.idleTimeoutMs !== UWS_IDLE_TIMEOUT_MS) {
         opts.log.debug(`the uws backend closes idle keep-alive connections after ${UWS_IDLE_TIMEOUT_MS / 1000}s (built into uWS); --idle-timeout bounds stalled request bodies only`);
       }
@@ -229,6 +236,16 @@ function createBackend(uws: UwsModule): Backend {
       return running;
     },
   };
+}
+
+function sslApp(uws: UwsModule, tls: TlsCertificates): TemplatedApp {
+  return tls.withUwsFiles((files) => {
+    try {
+      return uws.SSLApp(files);
+    } catch (err) {
+      throw new WorkerError('ETLS_FILE', `uWebSockets.js refused the certificate or key of --certfile ${tls.certfile}: ${(err as Error).message}`);
+    }
+  });
 }
 
 /** Loads the backend or throws an Error saying why uWebSockets.js cannot be used here. */

@@ -19,9 +19,9 @@ import { writeResponse } from './write-response.js';
 import type { UwsHandshake, UwsWebSockets } from './websocket.js';
 
 /** Total request header bytes (names, values, ': ' and CRLF) above which we answer 431. */
-export const MAX_HEADER_BYTES = 16 * 1024;
+const MAX_HEADER_BYTES = 16 * 1024;
 /** Request targets longer than this get 414 (uWS would hand any length to the app). */
-export const MAX_TARGET_BYTES = 8 * 1024;
+const MAX_TARGET_BYTES = 8 * 1024;
 
 export interface FetchUwsOptions {
   maxBody: number;
@@ -34,6 +34,8 @@ export interface FetchUwsOptions {
   server: FetchServerApi;
   /** Present when the app exports a websocket handler. */
   websockets?: UwsWebSockets;
+  /** Served over TLS: URLs are https://. */
+  secure?: boolean;
 }
 
 /** What the synchronous part of the handler copied out of uWS's HttpRequest. */
@@ -85,6 +87,8 @@ class UwsFetchExchange implements RequestSource, FetchReply {
   #url: string | undefined;
   /** server.upgrade(), on a WebSocket handshake when the app has a websocket handler. */
   upgrade?: RequestSource['upgrade'];
+  /** Served over TLS (SSLApp): the URL is https://. */
+  secure = false;
   constructor(
     private readonly ex: Exchange,
     private readonly copied: Copied,
@@ -103,7 +107,7 @@ class UwsFetchExchange implements RequestSource, FetchReply {
   }
 
   get url(): string {
-    return (this.#url ??= requestUrl(this.ex.target, this.copied.host));
+    return (this.#url ??= requestUrl(this.ex.target, this.copied.host, this.secure));
   }
 
   headerPairs(): Array<[string, string]> {
@@ -141,7 +145,7 @@ class UwsFetchExchange implements RequestSource, FetchReply {
 }
 
 export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
-  const { maxBody, bodyTimeoutMs, log, tracker, newRequest, server, websockets } = opts;
+  const { maxBody, bodyTimeoutMs, log, tracker, newRequest, server, websockets, secure } = opts;
   // Once the response is under way a 413 cannot be sent; rejectBody then cuts the connection.
   const tooLarge = (ex: Exchange) => ex.rejectBody(413, 'Payload Too Large\n', LINGER_MS);
 
@@ -195,6 +199,7 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
 
     const fx = new UwsFetchExchange(ex, copied, body, log);
     if (upgrade) fx.upgrade = upgrade;
+    if (secure) fx.secure = true;
     runHandler(fetch, newRequest, fx, fx, server);
   };
 }

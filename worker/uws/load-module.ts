@@ -10,7 +10,7 @@ import { firstLine } from '../log.js';
 
 export type UwsModule = typeof Uws;
 
-export const DEFAULT_UWS_MODULE = 'uWebSockets.js';
+const DEFAULT_UWS_MODULE = 'uWebSockets.js';
 
 const ownRequire = createRequire(import.meta.url);
 
@@ -48,7 +48,7 @@ function buildOf(file: string): string {
  * loads (v20.35 onwards; the bundled 20.30 ignores it): node:http's default, so that both
  * backends parse heads of up to 16 KiB, also when they arrive in several reads.
  */
-export const MAX_HEADER_BYTES = 16 * 1024;
+const MAX_HEADER_BYTES = 16 * 1024;
 
 export interface LoadedUws {
   uws: UwsModule;
