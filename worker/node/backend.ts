@@ -98,7 +98,10 @@ export const nodeBackend: Backend = {
     );
     // Per connection, not per request: the request path stays as lean as plain node:http.
     const sockets = new Set<Socket>();
-    const stopSweeping = sweepIdleSockets(sockets, opts.idleTimeoutMs);
+    // An upgraded socket is a WebSocket, idle by nature between messages: websocket.idleTimeout
+    // (node/websocket.ts) governs it, not --idle-timeout.
+    const upgraded = new WeakSet<Socket>();
+    const stopSweeping = sweepIdleSockets(sockets, opts.idleTimeoutMs, upgraded);
     let draining = false;
     server.on(connectionEvent(opts.tls), (socket: Socket) => {
       if (sessions && isHttp2Socket(socket)) return; // its streams are tracked as a session (tls/http2.ts)
@@ -112,6 +115,7 @@ export const nodeBackend: Backend = {
       return n;
     }
     if (websockets) {
+      server.on('upgrade', (_req: unknown, socket: Socket) => upgraded.add(socket));
       server.on('upgrade', upgradeHandler({ websockets, listener: inner, log: opts.log, accessLog: opts.accessLog, draining: () => draining, onRequest }));
     }
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
