@@ -1,7 +1,8 @@
 // --pubsub when the broker misbehaves, against a real redis-server: unreachable at start (the
 // worker serves, says so once, catches up when it appears), killed and restarted mid-stream
 // (resubscribes by itself, once), stalled (SIGSTOP: publishing never blocks, the bounded queue
-// drops and counts), a message over the WebSocket size limit; and the start-up refusals.
+// drops and counts; silent past the heartbeat: given up and rejoined), a message over the
+// WebSocket size limit; and the start-up refusals.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { killAll, waitFor } from '../helpers/process.js';
@@ -30,6 +31,31 @@ describe('--pubsub start-up refusals', () => {
     const { code } = await p.exited;
     assert.equal(code, 2);
     assert.match(p.stderr(), new RegExp(`the broker redis://127.0.0.1:${port} did not answer within 1 s \\(--pubsub-wait\\)`));
+  });
+});
+
+describe('--pubsub heartbeat', () => {
+  test('a broker that stops answering (SIGSTOP) counts as gone after the heartbeat; rejoined, once, when it answers again', async () => {
+    await withPair('node', async ({ redis, a, b }) => {
+      const a1 = await member(a, 'a1');
+      const a2 = await member(a, 'a2');
+      const b1 = await member(b, 'b1');
+      await waitFor(async () => (await redis.numsub('circus:room')) === 2, 'both workers subscribed');
+      process.kill(redis.pid, 'SIGSTOP');
+      try {
+        await waitFor(async () => (await pubsubOf(a)).state === 'down', 'A giving the silent broker up (heartbeat 10 s)', 45000, 250);
+        assert.match(a.proc.stderr(), /unreachable \(\w+ connection: no answer within 10 s\)/);
+        a1.ws.send('local while silent');
+        await a2.until('local while silent');
+      } finally {
+        process.kill(redis.pid, 'SIGCONT');
+      }
+      for (const w of [a, b]) await waitFor(async () => (await pubsubOf(w)).state === 'connected', 'reconnected', 30000);
+      await waitFor(async () => (await redis.numsub('circus:room')) === 2 && (await redis.clients()) === 5, 'one subscription per worker, two connections each');
+      b1.ws.send('after');
+      await flush(b1, [a1, a2]);
+      assert.deepEqual(seen(a1), ['after']);
+    });
   });
 });
 

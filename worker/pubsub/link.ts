@@ -1,6 +1,8 @@
 // One connection to the broker that keeps itself up: connects (TCP or TLS), authenticates,
 // and after a failure or a close reconnects with a growing, jittered delay. The owner hears
-// `ready` after every (re)connection and replies as they arrive. Writes never wait: while the
+// `ready` after every (re)connection and replies as they arrive. A broker that stops answering
+// (a PING unanswered for a heartbeat, or no connection within one) counts as gone: TCP alone
+// would notice a dead host only after minutes. Writes never wait: while the
 // link is down, or while more than `maxQueued` bytes are still unsent (a slow or stalled
 // broker), write() refuses and the caller counts a drop.
 import net from 'node:net';
@@ -11,6 +13,8 @@ import { command, ReplyError, ReplyParser, type Arg, type Reply } from './resp.j
 const FIRST_DELAY_MS = 100;
 const MAX_DELAY_MS = 5000;
 const KEEPALIVE_MS = 10_000;
+/** Every this often a PING; no reply of any kind by the next one and the link is cut. */
+const HEARTBEAT_MS = 10_000;
 
 export interface LinkEvents {
   ready(): void;
@@ -26,8 +30,11 @@ export class Link {
   private attempt = 0;
   private timer?: NodeJS.Timeout;
   private readonly parser: ReplyParser;
-  /** Replies to AUTH still expected before the link counts as ready. */
+  /** Replies to AUTH and PING still expected before the link counts as ready. */
   private handshake = 0;
+  private heartbeat?: NodeJS.Timeout;
+  /** A PING went out and nothing has come back since. */
+  private awaiting = false;
 
   constructor(
     private readonly addr: BrokerAddress,
@@ -55,6 +62,7 @@ export class Link {
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+    clearInterval(this.heartbeat);
     this.socket?.destroy();
   }
 
@@ -65,10 +73,18 @@ export class Link {
     this.parser.reset();
     s.setNoDelay(true);
     s.setKeepAlive(true, KEEPALIVE_MS);
+    this.awaiting = false;
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => {
+      if (this.awaiting || !this.up) return void s.destroy(new Error(`no answer within ${HEARTBEAT_MS / 1000} s`));
+      this.awaiting = true;
+      for (const b of command(['PING'])) s.write(b);
+    }, HEARTBEAT_MS).unref();
+    // Ready once the broker itself answers (a stopped Redis's kernel still accepts connections).
     s.once(addr.tls ? 'secureConnect' : 'connect', () => {
-      if (addr.password === undefined) return this.ready();
-      this.handshake = 1;
-      for (const b of command(addr.user ? ['AUTH', addr.user, addr.password] : ['AUTH', addr.password])) s.write(b);
+      const auth = addr.password === undefined ? [] : [addr.user ? ['AUTH', addr.user, addr.password] : ['AUTH', addr.password]];
+      this.handshake = auth.length + 1;
+      for (const args of [...auth, ['PING']]) for (const b of command(args)) s.write(b);
     });
     s.on('data', (d: Buffer) => {
       try {
@@ -81,6 +97,7 @@ export class Link {
     s.on('error', (err) => (why = err.message));
     s.on('close', () => {
       if (this.socket !== s) return;
+      clearInterval(this.heartbeat);
       this.up = false;
       this.socket = undefined;
       if (this.closed) return;
@@ -97,10 +114,11 @@ export class Link {
   }
 
   private onReply(reply: Reply): void {
+    this.awaiting = false;
     if (this.handshake) {
-      this.handshake = 0;
-      if (reply instanceof ReplyError) return void this.socket?.destroy(new Error(`AUTH refused: ${reply.message}`));
-      return this.ready();
+      if (reply instanceof ReplyError) return void this.socket?.destroy(new Error(`${this.handshake > 1 ? 'AUTH refused' : 'PING refused'}: ${reply.message}`));
+      if (--this.handshake === 0) this.ready();
+      return;
     }
     this.events.reply(reply);
   }
