@@ -2,9 +2,9 @@
 // and after a failure or a close reconnects with a growing, jittered delay. The owner hears
 // `ready` after every (re)connection and replies as they arrive. A broker that stops answering
 // (a PING unanswered for a heartbeat, or no connection within one) counts as gone: TCP alone
-// would notice a dead host only after minutes. Writes never wait: while the
-// link is down, or while more than `maxQueued` bytes are still unsent (a slow or stalled
-// broker), write() refuses and the caller counts a drop.
+// would notice a dead host only after minutes. Writes never wait: while the link is down, or
+// while more than `maxQueued` bytes are still unsent (a slow or stalled broker), write()
+// refuses and the caller counts a drop.
 import net from 'node:net';
 import tls from 'node:tls';
 import type { BrokerAddress } from './broker-url.js';
