@@ -1,11 +1,10 @@
-// The METRICS= line a circus-worker sends on its supervisor pipe every second (worker/metrics.ts
-// writes it, supervisor/run/worker-reports.ts reads it): one JSON object, every count cumulative
-// since the worker started, so a lost or late line loses nothing but freshness.
+// The report in the METRICS= line (sys/notify-protocol.ts) a circus-worker sends on its supervisor
+// pipe every second (worker/metrics.ts writes it, supervisor/run/worker-reports.ts reads it): one
+// JSON object, every count cumulative since the worker started, so a lost or late line loses
+// nothing but freshness.
 
 /** Prometheus's default histogram buckets (seconds); the last, +Inf, is the count. */
 export const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
-
-export const METRICS_PREFIX = 'METRICS=';
 
 export interface MetricsReport {
   /** status code → responses; "0": the client went away before any response was sent. */

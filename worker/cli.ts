@@ -5,18 +5,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { dieWithParent } from '../sys/parent-death.js';
 import { notify } from '../sys/notify.js';
+import { READY } from '../sys/notify-protocol.js';
 import { packageVersion } from '../sys/package-version.js';
 import { chooseBackend, type BackendChoice } from './choose-backend.js';
-import type { HandlerKind, WebSocketCloseTiming } from './contract.js';
+import type { HandlerKind, RunningServer, WebSocketCloseTiming } from './contract.js';
 import { EXIT_FAILURE, EXIT_USAGE, WorkerError } from './error-codes.js';
 import { Health } from './health.js';
-import { createLifecycle, startHeartbeat, STOP_SIGNALS } from './lifecycle.js';
+import { createLifecycle, heartbeatMs, startHeartbeat, STOP_SIGNALS, type Lifecycle } from './lifecycle.js';
+import { LoopLag } from './loop-lag.js';
 import { listenToSupervisor } from './supervisor-channel.js';
 import { listenSpec, openListening } from './listen-target.js';
 import { loadApp, parseAppSpec } from './load-app.js';
-import { createLogger, LOG_LEVELS, type LogLevel } from './log.js';
+import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './log.js';
 import { installFetchGlobals } from './fetch/globals.js';
+import type { RedisTopics } from './pubsub/redis-topics.js';
 import { REPORT_MS, RequestCounts, startReporting } from './metrics.js';
+import { Requests } from './request-observer.js';
 import type { TlsFlags } from './tls/config.js';
 import { addTlsOptions, setupTls, tlsBackendChoice } from './tls/setup.js';
 
@@ -97,15 +101,8 @@ function program(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`circus-worker: ${s}`) });
 }
 
-async function main(argv: string[]): Promise<number> {
-  // A log reader that went away (closed pipe: EPIPE) must neither kill the worker nor make it
-  // spin logging its own write errors; lines that cannot be delivered are dropped.
-  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
-  const cmd = program();
-  cmd.parse(argv);
-  const flags = cmd.opts<Flags>();
-  const log = createLogger(flags.logLevel, flags.accessLog);
-
+/** Loads the app, picks the backend and opens the socket; nothing serves yet. */
+async function prepare(flags: Flags, app: string, log: Logger) {
   const spec = listenSpec(flags, process.env, process.pid);
   if (spec.kind === 'fd' && spec.from === 'systemd') {
     // sd_listen_fds(1): the fds are ours; children the app starts must not think so too.
@@ -114,44 +111,28 @@ async function main(argv: string[]): Promise<number> {
     delete process.env.LISTEN_FDNAMES;
   }
   const fetchGlobals = installFetchGlobals(flags);
-  const appSpec = parseAppSpec(cmd.args[0], process.cwd());
+  const appSpec = parseAppSpec(app, process.cwd());
   const handler = await loadApp(appSpec, flags.handler, log);
   if (handler.kind !== 'fetch') fetchGlobals.undo();
   const tls = setupTls(flags, process.env, log);
   const backend = await chooseBackend(tlsBackendChoice(flags.backend, handler.kind, tls, log), handler.kind, log, flags.uwsModule, [path.dirname(appSpec.file), process.cwd()]);
   const listening = await openListening(spec);
+  return { fetchGlobals, handler, backend, listening, tls };
+}
 
-  // Loaded only with --pubsub: a worker without it carries none of the broker code.
-  const pubsub = flags.pubsub ? await (await import('./pubsub/start.js')).startPubSub(flags.pubsub, flags.pubsubPrefix, flags.pubsubWait, log) : undefined;
-  const health = new Health(pubsub && (() => ({ pubsub: pubsub.snapshot() })));
-  let lifecycle: ReturnType<typeof createLifecycle> | undefined;
-  let served = 0;
+/** The per-request observer: --max-requests, the supervisor's metrics, the access log. */
+function observeRequests(flags: Flags, log: Logger): { requests: Requests; meter?: RequestCounts } {
   // Counted only for a supervisor that collects the reports (its pipe is CIRCUS_NOTIFY_FD).
   const meter = Number(process.env.CIRCUS_NOTIFY_FD) > 2 ? new RequestCounts() : undefined;
   const limit = flags.maxRequests > 0 ? flags.maxRequests + Math.floor(Math.random() * (flags.maxRequestsJitter + 1)) : 0;
-  const server = await backend.serve(handler, {
-    listen: listening.listen,
-    maxBody: flags.maxBody,
-    idleTimeoutMs: flags.idleTimeout * 1000,
-    backlog: flags.backlog,
-    log,
-    accessLog: flags.accessLog,
-    lazyRequest: flags.lazyRequest,
-    webSocketClose: flags.wsClose,
-    health: flags.healthPath ? health.on(flags.healthPath) : undefined,
-    meter,
-    tls: tls?.serving,
-    pubsub,
-    onRequest: limit
-      ? () => {
-          if (++served === limit) lifecycle?.stop(`served ${limit} requests (--max-requests)`);
-        }
-      : () => {},
-  });
-  lifecycle = createLifecycle(server, { gracefulTimeoutMs: flags.gracefulTimeout * 1000, stopDelayMs: flags.stopDelay * 1000, health, log });
-  const life = lifecycle;
+  return { requests: new Requests({ limit, meter, log, accessLog: flags.accessLog }), meter };
+}
+
+/** Every way the worker is told to stop, into one lifecycle. */
+function stopOnRequest(life: Lifecycle, requests: Requests, flags: Flags, health: Health, log: Logger): void {
+  requests.exhausted.then((n) => life.stop(`served ${n} requests (--max-requests)`));
   for (const sig of STOP_SIGNALS) process.on(sig, () => life.signal(sig));
-  listenToSupervisor(process.env, () => {
+  listenToSupervisor(process.env, log, () => {
     if (health.state === 'serving' && flags.healthPath) log.info(`the supervisor is stopping: ${flags.healthPath} answers 503 from now on; still serving`);
     health.enter('stopping');
   });
@@ -162,16 +143,61 @@ async function main(argv: string[]): Promise<number> {
   process.on('unhandledRejection', (reason) => log.error('unhandled promise rejection (worker keeps serving)', reason));
   const parentPid = Number(process.env.CIRCUS_PARENT_PID) || undefined;
   dieWithParent(os.constants.signals.SIGTERM, parentPid, () => life.stop('parent exited'));
+}
+
+/**
+ * The heartbeat (and systemd's watchdog); for a supervisor that collects them (`meter`), metrics
+ * reports too. Both read one event-loop delay sampler. Returns a function that sends a last report.
+ */
+function startReports(meter: RequestCounts | undefined, server: RunningServer, pubsub?: RedisTopics): () => void {
+  const lag = meter && new LoopLag(Math.max(heartbeatMs(), REPORT_MS));
+  const stopBeats = startHeartbeat(lag);
+  const stopReporting = meter && lag && startReporting(meter, lag, () => server.webSockets(), process.env, REPORT_MS, pubsub && (() => ({ pubsub: pubsub.counts() })));
+  return () => {
+    stopBeats();
+    stopReporting?.();
+    lag?.stop();
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  // A log reader that went away (closed pipe: EPIPE) must neither kill the worker nor make it
+  // spin logging its own write errors; lines that cannot be delivered are dropped.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+  const cmd = program();
+  cmd.parse(argv);
+  const flags = cmd.opts<Flags>();
+  const log = createLogger(flags.logLevel, flags.accessLog);
+  const { fetchGlobals, handler, backend, listening, tls } = await prepare(flags, cmd.args[0], log);
+
+  // Loaded only with --pubsub: a worker without it carries none of the broker code.
+  const pubsub = flags.pubsub ? await (await import('./pubsub/start.js')).startPubSub(flags.pubsub, flags.pubsubPrefix, flags.pubsubWait, log) : undefined;
+  const health = new Health(pubsub && (() => ({ pubsub: pubsub.snapshot() })));
+  const { requests, meter } = observeRequests(flags, log);
+  const server = await backend.serve(handler, {
+    listen: listening.listen,
+    maxBody: flags.maxBody,
+    idleTimeoutMs: flags.idleTimeout * 1000,
+    backlog: flags.backlog,
+    log,
+    lazyRequest: flags.lazyRequest,
+    webSocketClose: flags.wsClose,
+    health: flags.healthPath ? health.on(flags.healthPath) : undefined,
+    tls: tls?.serving,
+    pubsub,
+    requests,
+  });
+  const life = createLifecycle(server, { gracefulTimeoutMs: flags.gracefulTimeout * 1000, stopDelayMs: flags.stopDelay * 1000, health, log });
+  stopOnRequest(life, requests, flags, health, log);
 
   // The start line is printed whatever the log level: supervisors and people look for it.
   process.stderr.write(`circus-worker[${process.pid}] serving ${tls ? 'https://' : ''}${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
     (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : '') + '\n');
   const stopWatching = tls?.watch();
-  notify('READY=1');
-  startHeartbeat();
-  const stopReporting = meter && startReporting(meter, () => server.webSockets(), process.env, REPORT_MS, pubsub && (() => ({ pubsub: pubsub.counts() })));
+  notify(READY);
+  const stopReports = startReports(meter, server, pubsub);
   const code = await life.done;
-  stopReporting?.();
+  stopReports();
   pubsub?.close();
   stopWatching?.();
   listening.cleanup();

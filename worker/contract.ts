@@ -90,10 +90,11 @@ export interface ServeOptions {
   log: Logger;
   /** fetch handlers get the lazy Request (fetch/request.ts), else undici's (--no-lazy-request). */
   lazyRequest: boolean;
-  /** Called once per request as it starts (drives --max-requests). */
-  onRequest(): void;
-  /** Whether to record access lines (the backend measures only then). */
-  accessLog: boolean;
+  /**
+   * Sees every request the app serves (not the health path's): --max-requests, the supervisor's
+   * metrics and the access log. Each backend calls it in one place.
+   */
+  requests: RequestObserver;
   /**
    * When a drain closes open WebSockets with 1001: once no HTTP request is in flight (so a
    * request that publishes still reaches them), or at once.
@@ -101,8 +102,6 @@ export interface ServeOptions {
   webSocketClose: WebSocketCloseTiming;
   /** --health-path: requests for it are answered by the backend itself, never by the app. */
   health?: HealthCheck;
-  /** Per-request accounting for the supervisor's metrics; absent when nobody collects them. */
-  meter?: RequestMeter;
   /** --pubsub: the broker that carries WebSocket topics to the other workers. */
   pubsub?: TopicBroker;
   /** TLS: the certificates to serve (https://, wss://); absent for plain HTTP. */
@@ -129,11 +128,16 @@ export interface TlsCertificates {
   readonly certfile: string;
 }
 
-/** Fed by the backends (worker/metrics.ts counts): a request started, its response is done. */
-export interface RequestMeter {
+/** The per-request observer the CLI assembles (worker/request-observer.ts). */
+export interface RequestObserver {
+  /** The access log is on: end() needs the method and URL, and WebSocket closes get lines too. */
+  readonly logs: boolean;
+  /** end() does something (access log or metrics): backends take start times and report ends only then. */
+  readonly timed: boolean;
+  /** A request started. */
   begin(): void;
-  /** `status` sent, or 0 when the client went away before a response was; `t0` its performance.now() at start. */
-  end(status: number, t0: number): void;
+  /** It ended: `status` sent, or 0 when the client went away first; `t0` its performance.now() at start. */
+  end(method: string, url: string, status: number, t0: number): void;
 }
 
 export type WebSocketCloseTiming = 'after-requests' | 'at-once';

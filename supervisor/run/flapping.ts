@@ -4,7 +4,7 @@ import type { FlappingConfig } from '../config/types.js';
 
 export type FlappingVerdict = 'ok' | 'retry' | 'give-up';
 
-class FlappingDetector {
+export class FlappingDetector {
   private timeline: number[] = [];
   tries = 0;
 

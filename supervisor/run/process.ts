@@ -11,7 +11,7 @@ import type { ChildSocket } from '../sockets/worker-sockets.js';
 import type { Sink } from './streams.js';
 import { splitCommand, substitute } from '../config/substitute.js';
 import { WorkerReports } from './worker-reports.js';
-import { METRICS_PREFIX } from '../../sys/metrics-report.js';
+import { LAMEDUCK, LineReader, MAX_LINE_BYTES, parseWorkerLine, type SupervisorMessage } from '../../sys/notify-protocol.js';
 
 export type ProcState = 'starting' | 'running' | 'stopping' | 'exited';
 
@@ -103,14 +103,14 @@ export class Proc {
     spec.stderr.attach(this.child.stderr, this.pid);
     this.channel = this.child.stdio[notifyFd] as Writable | null;
     this.listen(this.child.stdio[notifyFd] as Readable | null);
-    if (spec.lameDuck) this.tell('LAMEDUCK=1');
+    if (spec.lameDuck) this.tell(LAMEDUCK);
   }
 
   /**
    * One line down the notify channel. circus-worker reads it (LAMEDUCK=1: fail health checks,
    * keep serving); a child that never reads loses nothing (the line sits in the socket buffer).
    */
-  tell(msg: 'LAMEDUCK=1'): void {
+  tell(msg: SupervisorMessage): void {
     if (this.alive && this.channel?.writable) this.channel.write(`${msg}\n`);
   }
 
@@ -124,35 +124,34 @@ export class Proc {
 
   private listen(channel: Readable | null): void {
     if (!channel) return this.reports.closed();
-    let rest = '';
+    const lines = new LineReader(
+      (line) => this.onNotify(line),
+      (bytes) => log.warn(`${this.spec.config.name}: process ${this.pid} wrote a line of over ${MAX_LINE_BYTES} bytes (${bytes} so far) on its notify pipe (CIRCUS_NOTIFY_FD); dropped`),
+    );
     channel.on('error', () => {});
     channel.on('close', () => this.reports.closed());
-    channel.on('data', (d: Buffer) => {
-      const lines = (rest + d.toString()).split('\n');
-      rest = lines.pop() ?? '';
-      for (const l of lines) this.onNotify(l.trim());
-    });
+    channel.on('data', (d: Buffer) => lines.push(d));
   }
 
-  private onNotify(msg: string): void {
-    if (msg === 'READY=1') {
+  private onNotify(line: string): void {
+    const msg = parseWorkerLine(line);
+    if (msg?.kind === 'ready') {
       this.notified = true;
       this.readyAt = Date.now();
       if (this.state === 'starting') this.state = 'running';
       this.readyResolve(true);
-    } else if (msg === 'STOPPING=1') {
+    } else if (msg?.kind === 'stopping') {
       this.draining = true;
       if (this.state !== 'exited' && this.state !== 'stopping') {
         this.state = 'stopping';
         this.onDraining?.();
       }
-    } else if (msg.startsWith(METRICS_PREFIX)) {
-      this.reports.receive(msg.slice(METRICS_PREFIX.length));
-    } else if (msg.startsWith('STATUS=')) {
-      this.status = msg.slice(7);
-    } else if (msg === 'WATCHDOG=1' || msg.startsWith('WATCHDOG=1 ')) {
-      const field = (k: string) => Number(new RegExp(`\\b${k}=([\\d.]+)`).exec(msg)?.[1] ?? 0);
-      this.heartbeat = { at: Date.now(), loopDelayMs: field('LOOP_DELAY_MS'), loopDelayMaxMs: field('LOOP_DELAY_MAX_MS') };
+    } else if (msg?.kind === 'metrics') {
+      this.reports.receive(msg.report);
+    } else if (msg?.kind === 'status') {
+      this.status = msg.text;
+    } else if (msg?.kind === 'watchdog') {
+      this.heartbeat = { at: Date.now(), loopDelayMs: msg.loopDelayMs, loopDelayMaxMs: msg.loopDelayMaxMs };
     }
   }
 

@@ -1,7 +1,7 @@
 // One process's METRICS= reports as the supervisor holds them: the latest one and when it came.
 // Its counts are cumulative, so the latest report is all there is to keep; once the process is
 // gone and its pipe has been read to the end, that last report is final.
-import { parseReport, type MetricsReport } from '../../sys/metrics-report.js';
+import type { MetricsReport } from '../../sys/metrics-report.js';
 
 /** How long after the exit a pipe still held open (by a child of the app) delays the final report. */
 const FINAL_GRACE_MS = 1000;
@@ -14,9 +14,8 @@ export class WorkerReports {
   /** Resolves once no more reports can come (pipe closed, or exited and FINAL_GRACE_MS passed). */
   readonly final = new Promise<void>((r) => (this.finish = r));
 
-  /** A METRICS= line's JSON; malformed ones are ignored (the previous report stays). */
-  receive(json: string): void {
-    const r = parseReport(json);
+  /** A METRICS= line's report; malformed ones (undefined) are ignored (the previous report stays). */
+  receive(r: MetricsReport | undefined): void {
     if (!r) return;
     this.last = r;
     this.at = Date.now();

@@ -32,7 +32,7 @@ function tracker(): Counted {
     begun: 0,
     ended: [],
     draining: false,
-    accessLog: true,
+    logs: true,
     timed: true,
     begin() {
       this.begun++;

@@ -13,7 +13,8 @@ export interface ExchangeTracker {
   end(ex: Exchange): void;
   /** While draining every response ends with `Connection: close`. */
   readonly draining: boolean;
-  readonly accessLog: boolean;
+  /** The access log is on: end() needs the method and URL. */
+  readonly logs: boolean;
   /** Whether to take each request's start time (access log or metrics). */
   readonly timed: boolean;
 }

@@ -39,7 +39,7 @@ export interface FetchUwsOptions {
 }
 
 /** What the synchronous part of the handler copied out of uWS's HttpRequest. */
-interface Copied {
+export interface Copied {
   headers: string[];
   bytes: number;
   host: string;
@@ -72,7 +72,7 @@ function copyHeaders(req: HttpRequest): Copied {
  * non-numeric or negative Content-Length, two that disagree, or Content-Length together with
  * Transfer-Encoding. Returns why, or undefined when the framing is sound.
  */
-function badFraming(c: Copied): string | undefined {
+export function badFraming(c: Copied): string | undefined {
   if (c.conflicting) return 'two different Content-Length headers';
   if (c.contentLength !== undefined && !/^\d+$/.test(c.contentLength)) return `Content-Length '${c.contentLength.slice(0, 20)}'`;
   if (c.chunked && c.contentLength !== undefined) return 'both Content-Length and Transfer-Encoding';
