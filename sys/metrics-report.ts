@@ -23,6 +23,15 @@ export interface MetricsReport {
   /** Event-loop delay over the last interval, seconds: mean and max. */
   lag: number;
   lagMax: number;
+  /** With --pubsub: messages handed to the broker, received from it, dropped; connected 1/0. */
+  pubsub?: PubSubCounts;
+}
+
+export interface PubSubCounts {
+  published: number;
+  received: number;
+  dropped: number;
+  connected: number;
 }
 
 const NUMBERS = ['count', 'sum', 'inflight', 'websockets', 'rss', 'cpu', 'lag', 'lagMax'] as const;
@@ -38,5 +47,7 @@ export function parseReport(json: string): MetricsReport | undefined {
   if (!r || typeof r !== 'object' || !r.codes || typeof r.codes !== 'object' || !Array.isArray(r.buckets) || r.buckets.length !== BUCKETS.length) return undefined;
   if (!NUMBERS.every((k) => Number.isFinite(r[k])) || !r.buckets.every(Number.isFinite)) return undefined;
   if (!Object.entries(r.codes).every(([k, v]) => /^\d{1,3}$/.test(k) && Number.isFinite(v))) return undefined;
+  const p = r.pubsub;
+  if (p !== undefined && !(p && typeof p === 'object' && (['published', 'received', 'dropped', 'connected'] as const).every((k) => Number.isFinite(p[k])))) delete r.pubsub;
   return r as MetricsReport;
 }

@@ -19,6 +19,7 @@ import { listenSpec, openListening } from './listen-target.js';
 import { loadApp, parseAppSpec } from './load-app.js';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './log.js';
 import { installFetchGlobals } from './fetch/globals.js';
+import type { RedisTopics } from './pubsub/redis-topics.js';
 import { REPORT_MS, RequestCounts, startReporting } from './metrics.js';
 import { Requests } from './request-observer.js';
 import type { TlsFlags } from './tls/config.js';
@@ -45,6 +46,9 @@ interface Flags extends TlsFlags {
   wsClose: WebSocketCloseTiming;
   healthPath?: string;
   stopDelay: number;
+  pubsub?: string;
+  pubsubPrefix: string;
+  pubsubWait: number;
 }
 
 function number(flag: string, min: number) {
@@ -91,6 +95,9 @@ function program(): Command {
     .option('--no-fast-response', 'do not install the lightweight global Response for fetch handlers')
     .option('--no-lazy-request', 'hand fetch handlers undici\'s Request, built per request, and leave the Request global alone')
     .addOption(new Option('--ws-close <when>', 'when a drain closes open WebSockets with 1001: once no HTTP request is in flight, or at once').choices(['after-requests', 'at-once']).default('after-requests'))
+    .option('--pubsub <url>', 'WebSocket topics reach every worker using this Redis (redis://host:port[/db], rediss://); env CIRCUS_PUBSUB_URL', process.env.CIRCUS_PUBSUB_URL || undefined)
+    .option('--pubsub-prefix <prefix>', 'prefix of the broker channels, to keep apps sharing a Redis apart; env CIRCUS_PUBSUB_PREFIX', process.env.CIRCUS_PUBSUB_PREFIX ?? 'circus:')
+    .option('--pubsub-wait <seconds>', 'refuse to start (exit 2) unless the broker answers within this time (0: start without it and keep retrying)', number('--pubsub-wait', 0), 0)
     .option('--uws-module <name>', 'module (name or path) to load uWebSockets.js from; env CIRCUS_UWS_MODULE', process.env.CIRCUS_UWS_MODULE || undefined)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`circus-worker: ${s}`) });
@@ -145,10 +152,10 @@ function stopOnRequest(life: Lifecycle, requests: Requests, flags: Flags, health
  * The heartbeat (and systemd's watchdog); for a supervisor that collects them (`meter`), metrics
  * reports too. Both read one event-loop delay sampler. Returns a function that sends a last report.
  */
-function startReports(meter: RequestCounts | undefined, server: RunningServer): () => void {
+function startReports(meter: RequestCounts | undefined, server: RunningServer, pubsub?: RedisTopics): () => void {
   const lag = meter && new LoopLag(Math.max(heartbeatMs(), REPORT_MS));
   const stopBeats = startHeartbeat(lag);
-  const stopReporting = meter && lag && startReporting(meter, lag, () => server.webSockets());
+  const stopReporting = meter && lag && startReporting(meter, lag, () => server.webSockets(), process.env, REPORT_MS, pubsub && (() => ({ pubsub: pubsub.counts() })));
   return () => {
     stopBeats();
     stopReporting?.();
@@ -171,7 +178,9 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger(flags.logLevel, flags.accessLog);
   const { fetchGlobals, handler, backend, listening, tls } = await prepare(flags, cmd.args[0], log);
 
-  const health = new Health();
+  // Loaded only with --pubsub: a worker without it carries none of the broker code.
+  const pubsub = flags.pubsub ? await (await import('./pubsub/start.js')).startPubSub(flags.pubsub, flags.pubsubPrefix, flags.pubsubWait, log) : undefined;
+  const health = new Health(pubsub && (() => ({ pubsub: pubsub.snapshot() })));
   const { requests, meter } = observeRequests(flags, log);
   const server = await backend.serve(handler, {
     listen: listening.listen,
@@ -183,6 +192,7 @@ async function main(argv: string[]): Promise<number> {
     webSocketClose: flags.wsClose,
     health: flags.healthPath ? health.on(flags.healthPath) : undefined,
     tls: tls?.serving,
+    pubsub,
     requests,
   });
   const life = createLifecycle(server, { gracefulTimeoutMs: flags.gracefulTimeout * 1000, stopDelayMs: flags.stopDelay * 1000, health, log });
@@ -196,9 +206,10 @@ async function main(argv: string[]): Promise<number> {
   notify(`STATUS=${startLine}`);
   const stopWatching = tls?.watch();
   notify(READY);
-  const stopReports = startReports(meter, server);
+  const stopReports = startReports(meter, server, pubsub);
   const code = await life.done;
   stopReports();
+  pubsub?.close();
   stopWatching?.();
   listening.cleanup();
   return code;

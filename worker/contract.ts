@@ -105,6 +105,8 @@ export interface ServeOptions {
   webSocketClose: WebSocketCloseTiming;
   /** --health-path: requests for it are answered by the backend itself, never by the app. */
   health?: HealthCheck;
+  /** --pubsub: the broker that carries WebSocket topics to the other workers. */
+  pubsub?: TopicBroker;
   /** TLS: the certificates to serve (https://, wss://); absent for plain HTTP. */
   tls?: TlsCertificates;
 }
@@ -182,4 +184,30 @@ export interface HealthCheck {
 /** Whether a request target (path and maybe a query) asks for the health path. */
 export function isHealthTarget(target: string | undefined, path: string): boolean {
   return target === path || (!!target && target.startsWith(path) && target[path.length] === '?');
+}
+
+// --pubsub: the seam between a worker's topics and a broker that carries them to other workers
+// (worker/pubsub/, loaded only with the option). The backends give the relay their local topics;
+// sockets and the server tell it who subscribes and what is published.
+
+/** A backend's own topics: deliver to this worker's subscribers, count them. */
+export interface LocalTopics {
+  publish(topic: string, payload: string | Uint8Array, binary: boolean, compress: boolean): number;
+  count(topic: string): number;
+  /** The app's maxPayloadLength (0: none): larger messages are not handed to the broker. */
+  maxMessage: number;
+}
+
+export interface TopicRelay {
+  /** A socket subscribed to `topic`. */
+  joined(topic: string): void;
+  /** A socket left `topic`, or (no topic) closed and left all of its own. */
+  left(topic?: string): void;
+  /** Hands a message already delivered locally to the broker; false when it was dropped. */
+  publish(topic: string, payload: string | Uint8Array, binary: boolean, compress: boolean): boolean;
+}
+
+/** What ServeOptions.pubsub carries: a broker connection that relays a backend's topics. */
+export interface TopicBroker {
+  attach(local: LocalTopics): TopicRelay;
 }

@@ -34,6 +34,7 @@ const BAD_INPUT = {
   ETLS_SNI: 'an `--sni` entry is not `NAMES=CERT:KEY`, or a name in it is not a host name or `*.` wildcard, or is given twice',
   ETLS_BACKEND: '`--backend uws` with a TLS option uWebSockets.js 20.30 cannot serve (`--ssl-min-version 1.3`, `--ca-certs`, `--http2`)',
   ECONTROL: 'with `--workers`: the `--control` or `--metrics-endpoint` endpoint cannot be listened on (the message names the errno)',
+  EPUBSUB: '`--pubsub` (or `CIRCUS_PUBSUB_URL`) is not a `redis://` or `rediss://` URL, or with `--pubsub-wait` the broker was not reachable in time',
 } as const;
 
 /** Not exits: request-level errors a handler sees. */

@@ -67,8 +67,8 @@ export const REPORT_MS = 1000;
  * CIRCUS_NOTIFY_FD pipe. Returns a function that stops the timer and sends one last report, so
  * a worker that drains and exits leaves no answered request uncounted.
  */
-export function startReporting(meter: RequestCounts, lag: LoopLag, webSockets: () => number, env: NodeJS.ProcessEnv = process.env, everyMs = REPORT_MS): () => void {
-  const send = () => notifyParent(metricsLine(reportOf(meter, webSockets(), lag.read())), env);
+export function startReporting(meter: RequestCounts, lag: LoopLag, webSockets: () => number, env: NodeJS.ProcessEnv = process.env, everyMs = REPORT_MS, extra?: () => Partial<MetricsReport>): () => void {
+  const send = () => notifyParent(metricsLine({ ...reportOf(meter, webSockets(), lag.read()), ...extra?.() }), env);
   const timer = setInterval(send, everyMs).unref();
   return () => {
     clearInterval(timer);

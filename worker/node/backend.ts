@@ -37,6 +37,11 @@ const DRAIN_GRACE_MS = 500;
 /** The app's connections, tracked per connection (not per request: the request path stays as lean as plain node:http). */
 class Connections {
   readonly sockets = new Set<Socket>();
+  /**
+   * Upgraded sockets: WebSockets, idle by nature between messages; websocket.idleTimeout
+   * (node/websocket.ts) governs them, not the --idle-timeout sweep.
+   */
+  readonly upgraded = new WeakSet<Socket>();
   /** With --http2: the HTTP/2 sessions, tracked by tls/http2.ts (their sockets are not in `sockets`). */
   sessions?: Http2Sessions;
   draining = false;
@@ -67,7 +72,7 @@ class Connections {
  */
 async function webSocketsFor(handler: AppHandler, opts: ServeOptions): Promise<NodeWebSockets | undefined> {
   if (handler.kind !== 'fetch' || !handler.websocket) return undefined;
-  return new (await import('./websocket.js')).NodeWebSockets(handler.websocket.handler, handler.websocket.options, opts.log, opts.requests.logs);
+  return new (await import('./websocket.js')).NodeWebSockets(handler.websocket.handler, handler.websocket.options, opts.log, opts.requests.logs).relayThrough(opts.pubsub);
 }
 
 function createServer(listener: UpgradeListener, opts: ServeOptions, conns: Connections, websockets: NodeWebSockets | undefined): http.Server {
@@ -92,6 +97,7 @@ function createServer(listener: UpgradeListener, opts: ServeOptions, conns: Conn
     },
   );
   conns.sessions = sessions;
+  if (websockets) server.on('upgrade', (_req: unknown, socket: Socket) => conns.upgraded.add(socket));
   if (websockets) server.on('upgrade', upgradeHandler({ websockets, listener, Response, log: opts.log, draining: () => conns.draining }));
   return server;
 }
@@ -127,7 +133,7 @@ function listenOn(server: http.Server, opts: ServeOptions): Promise<void> {
 
 /** Stop, drain and force-close: the RunningServer the lifecycle drives. */
 function control(server: http.Server, conns: Connections, websockets: NodeWebSockets | undefined, opts: ServeOptions): RunningServer {
-  const stopSweeping = sweepIdleSockets(conns.sockets, opts.idleTimeoutMs);
+  const stopSweeping = sweepIdleSockets(conns.sockets, opts.idleTimeoutMs, conns.upgraded);
   let closed: Promise<void> | undefined;
   const stopAccepting = () => {
     // net.Server's close stops accepting and calls back once every connection is gone.

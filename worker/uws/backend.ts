@@ -149,7 +149,7 @@ async function register(uws: UwsModule, app: TemplatedApp, handler: AppHandler, 
   switch (handler.kind) {
     case 'fetch': {
       const { websocket } = handler;
-      const ws = websocket && new UwsWebSockets(uws, app, websocket.handler, websocket.options, opts.log, opts.requests.logs);
+      const ws = websocket && new UwsWebSockets(uws, app, websocket.handler, websocket.options, opts.log, opts.requests.logs).relayThrough(opts.pubsub);
       const pending = () => flight.inflight;
       const serve = fetchUwsHandler(handler.fetch, {
         maxBody: opts.maxBody,

@@ -55,6 +55,10 @@ export function renderMetrics(a: MetricsView): string {
     cpu: new Family('process_cpu_seconds_total', 'counter', 'User and system CPU time of each worker process.'),
     lag: new Family('nodejs_eventloop_lag_seconds', 'gauge', 'Mean event-loop delay of each worker over its last one or two report intervals (1 to 2 s).'),
     lagMax: new Family('nodejs_eventloop_lag_max_seconds', 'gauge', 'Longest time the event loop of each worker did not turn over its last one or two report intervals (sampling period included).'),
+    published: new Family('circus_pubsub_published_total', 'counter', 'WebSocket topic messages each worker handed to the --pubsub broker.'),
+    received: new Family('circus_pubsub_received_total', 'counter', 'Topic messages each worker received from the broker (other workers\' publishes).'),
+    dropped: new Family('circus_pubsub_dropped_total', 'counter', 'Topic messages not handed to the broker: unreachable, not keeping up, or over maxPayloadLength.'),
+    connected: new Family('circus_pubsub_connected', 'gauge', '1 while the worker is connected to its --pubsub broker, else 0.'),
     processes: new Family('circus_watcher_processes', 'gauge', 'Processes the watcher runs now.'),
     restarts: new Family('circus_watcher_restarts_total', 'counter', 'Processes started in a slot an earlier process held (respawn after an exit, reload, max_age).'),
     crashes: new Family('circus_watcher_crashes_total', 'counter', 'Processes that exited without being asked to.'),
@@ -82,6 +86,12 @@ export function renderMetrics(a: MetricsView): string {
       f.cpu.add(labels, report.cpu);
       f.lag.add(labels, report.lag);
       f.lagMax.add(labels, report.lagMax);
+      if (report.pubsub) {
+        f.published.add(labels, report.pubsub.published);
+        f.received.add(labels, report.pubsub.received);
+        f.dropped.add(labels, report.pubsub.dropped);
+        f.connected.add(labels, report.pubsub.connected);
+      }
     }
     f.processes.add({ watcher }, w.procs.size);
     f.restarts.add({ watcher }, w.metrics.restarts);
