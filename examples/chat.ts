@@ -1,7 +1,8 @@
 // A chat in Bun's style: rooms are pub/sub topics. GET / serves the page, /chat upgrades.
 //   node build/worker/cli.js --bind 127.0.0.1:8080 examples/chat.ts   then open http://127.0.0.1:8080/?room=lobby
-// Topics live in one worker process: under circus-supervisor with several workers, two people
-// in the same room may be served by different workers (docs/websockets.md shows the fan-out).
+// Topics live in one worker process unless the workers share a Redis: under circus-supervisor
+// with several workers, add `env = CIRCUS_PUBSUB_URL=redis://127.0.0.1:6379` to the watcher
+// (or pass --pubsub) and a room spans them all (docs/websockets.md, "Topics across workers").
 
 /** The parts of circus-worker's (Bun's) server and socket this example uses. */
 interface Server {

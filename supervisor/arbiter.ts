@@ -2,19 +2,20 @@
 // stop) runs on one queue, one at a time; a stop also tells every watcher at once, so work under
 // way ends at its next step, and whatever the queue still holds refuses to run.
 import fs from 'node:fs';
-import { loadConfig } from './config.js';
-import type { CircusConfig, WatcherConfig } from './config-types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from './config/load-config.js';
+import type { CircusConfig, WatcherConfig } from './config/types.js';
 import { CommandError, EXIT } from './errors.js';
 import { log } from './log.js';
-import type { Settings } from './options.js';
+import type { Settings } from './config/options.js';
 import { applyReload, planReload } from './reload-config.js';
-import { Serial, sleep } from './serial.js';
-import { SocketRegistry } from './sockets.js';
-import { procStats } from './stats.js';
-import { Watcher } from './watcher.js';
+import { Serial } from './serial.js';
+import { SocketRegistry } from './sockets/registry.js';
+import type { SupervisorStats } from './answers.js';
+import type { CpuBaseline } from './run/stats.js';
+import { Watcher } from './run/watcher.js';
+import type { Intent } from './signals.js';
 import { notify } from '../sys/notify.js';
-
-export type Intent = 'stop' | 'reload' | 'kill';
 
 export class Arbiter {
   readonly sockets = new SocketRegistry();
@@ -29,7 +30,10 @@ export class Arbiter {
   /** Called after stop, before `done` resolves (closes the control endpoint). */
   onStopped?: () => Promise<void> | void;
 
-  /** `config` is the file as last applied; what changed since at run time lives in the watchers. */
+  /**
+   * `config` is the file as last applied, or one built in memory (then `file` is undefined and
+   * reloadconfig refuses); what changed since at run time lives in the watchers.
+   */
   constructor(public config: CircusConfig) {}
 
   /** Binds every socket (all or none), then starts autostart watchers by priority. */
@@ -111,7 +115,9 @@ export class Arbiter {
   /** Re-reads the INI; a broken file leaves everything as it is and says why. */
   reloadConfig(): Promise<string[]> {
     return this.run(async () => {
-      const next = loadConfig(this.config.file);
+      const file = this.config.file;
+      if (file === undefined) throw new CommandError('ENOCONFIGFILE', 'this supervisor was started without a configuration file (one-command mode): there is nothing to re-read; change it with incr, decr or set, or restart it');
+      const next = loadConfig(file);
       next.warnings.forEach((w) => log.warn(w));
       const changes = await applyReload(planReload(this.config, next), this);
       changes.forEach((c) => log.info(`reloadconfig: ${c}`));
@@ -119,9 +125,9 @@ export class Arbiter {
     });
   }
 
-  /** The supervisor's own figures (`circus-ctl dstats`). */
-  stats(): Record<string, unknown> {
-    return { ...procStats(process.pid), children: [...this.watchers.values()].reduce((t, w) => t + w.procs.size, 0), uptime: (Date.now() - this.startedAt) / 1000 };
+  /** The supervisor's own figures (`circus-ctl dstats`); CPU since `cpu`'s previous sample. */
+  stats(cpu: CpuBaseline): SupervisorStats {
+    return { ...cpu.procStats(process.pid), children: [...this.watchers.values()].reduce((t, w) => t + w.procs.size, 0), uptime: (Date.now() - this.startedAt) / 1000 };
   }
 
   /** Graceful stop of everything, then the sockets; resolves `done` with `code`. */

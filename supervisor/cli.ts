@@ -3,20 +3,15 @@
 // Exit codes: 0 stopped cleanly, 1 internal error, 2 bad config or usage, 3 socket bind error,
 // 4 control endpoint error, 5 stopped by force (second signal).
 import { Command, CommanderError } from 'commander';
-import { Arbiter } from './arbiter.js';
-import { loadConfig } from './config.js';
-import { ControlServer } from './control.js';
-import { dispatch } from './commands.js';
-import type { CircusConfig } from './config-types.js';
-import { health } from './health.js';
-import { HttpEndpoint, json } from './http-endpoint.js';
+import { loadConfig } from './config/load-config.js';
 import { EXIT, SupervisorError } from './errors.js';
 import { log, setLogLevel } from './log.js';
-import { closeInheritedOnExec } from './inherited-fds.js';
 import { installSignalHandlers } from './signals.js';
+import { closeInheritedOnExec } from './sockets/inherited-fds.js';
+import { startSupervisor } from './start.js';
 import { notify } from '../sys/notify.js';
+import { followNpmLauncher } from '../sys/npm-launcher.js';
 import { packageVersion } from '../sys/package-version.js';
-import { metricsRoute } from './metrics/exposition.js';
 
 function fail(err: unknown): never {
   if (err instanceof SupervisorError) {
@@ -45,49 +40,29 @@ async function main(argv: string[]): Promise<number> {
   const opts = program.opts<{ logLevel: string; check?: boolean }>();
   // Before any child exists: nothing we inherited may reach the workers.
   closeInheritedOnExec();
-  const config = loadConfig(program.args[0]);
+  const file = program.args[0];
+  const config = loadConfig(file);
   if (!setLogLevel(config.loglevel && opts.logLevel === 'info' ? config.loglevel : opts.logLevel)) {
     process.stderr.write(`circus-supervisor: error: unknown log level "${opts.logLevel}"\n`);
     return EXIT.CONFIG;
   }
   config.warnings.forEach((w) => log.warn(w));
   if (opts.check) {
-    process.stdout.write(`${config.file}: OK (${config.sockets.size} sockets, ${config.watchers.size} watchers)\n`);
+    process.stdout.write(`${config.file ?? file}: OK (${config.sockets.size} sockets, ${config.watchers.size} watchers)\n`);
     return EXIT.OK;
   }
-  if (config.umask !== undefined) process.umask(config.umask);
-  const arbiter = new Arbiter(config);
-  const control = new ControlServer(arbiter, config.endpoint);
-  const web = config.metricsEndpoint ? httpEndpoint(arbiter, config.metricsEndpoint) : undefined;
-  const closeEndpoints = async () => void (await Promise.all([control.close(), web?.close()]));
-  arbiter.onStopped = closeEndpoints;
-  await control.listen();
-  try {
-    // Before the watchers start: a load balancer sees 503 (not refused) until a worker is READY.
-    await web?.listen();
-    await arbiter.start();
-  } catch (err) {
-    arbiter.sockets.closeAll();
-    await closeEndpoints();
-    throw err;
-  }
+  const { arbiter, controlAddress } = await startSupervisor(config);
   installSignalHandlers((i) => arbiter.enqueue(i));
+  followNpmLauncher((npm) => {
+    log.info(`${npm}, which started the supervisor, exited: stopping`);
+    arbiter.enqueue('stop');
+  });
   const sockets = arbiter.sockets.summary();
-  log.info(`ready: ${arbiter.watchers.size} watchers, sockets [${sockets}], endpoint ${control.address}`);
+  log.info(`ready: ${arbiter.watchers.size} watchers, sockets [${sockets}], endpoint ${controlAddress}`);
   notify('READY=1');
   const code = await arbiter.done;
   log.info(`stopped (exit ${code})`);
   return code;
-}
-
-/** [circus] metrics_endpoint: health for load balancers and the status body, over HTTP. */
-function httpEndpoint(arbiter: Arbiter, endpoint: NonNullable<CircusConfig['metricsEndpoint']>): HttpEndpoint {
-  return new HttpEndpoint(endpoint)
-    .get('/health', () => health(arbiter))
-    .get('/health/:watcher', ([name]) => health(arbiter, name))
-    // What the control endpoint answers `status` with (circus-ctl status --json), minus id and time.
-    .get('/status', async () => json(200, { status: 'ok', ...(await dispatch(arbiter, { command: 'status' })) }))
-    .get('/metrics', metricsRoute(arbiter));
 }
 
 process.on('uncaughtException', fail);

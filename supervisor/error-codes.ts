@@ -9,7 +9,7 @@ type Codes = Record<string, { exit: number; meaning: string }>;
 
 /** When circus-supervisor exits with each status. */
 export const SUPERVISOR_EXIT = {
-  [EXIT.OK]: 'stopped cleanly (SIGTERM, SIGINT, SIGQUIT or `circus-ctl quit`)',
+  [EXIT.OK]: 'stopped cleanly (SIGTERM, SIGINT, SIGQUIT, `circus-ctl quit`, or the npm/npx that started it exited)',
   [EXIT.INTERNAL]: 'internal error',
   [EXIT.CONFIG]: 'bad configuration or usage (message names file:line, `[section]` and key)',
   [EXIT.SOCKET]: 'a socket could not be bound (message names the socket, address and errno: `EADDRINUSE`, `EACCES` for a port below 1024 as non-root, a Unix path that exists without `replace = true`)',
@@ -26,7 +26,7 @@ export const SUPERVISOR_CODES = {
   EUNKNOWNSECTION: { exit: EXIT.CONFIG, meaning: 'a section other than `[circus]`, `[socket:NAME]`, `[watcher:NAME]`, `[env:NAME]` and `[plugin:NAME]`' },
   EBADSECTION: { exit: EXIT.CONFIG, meaning: 'a `[socket:]` or `[watcher:]` section without a name' },
   EUNKNOWNKEY: { exit: EXIT.CONFIG, meaning: 'an option the section does not have' },
-  EBADVALUE: { exit: EXIT.CONFIG, meaning: 'a value of the wrong form or out of range (boolean, number, seconds, signal, family, stream class …)' },
+  EBADVALUE: { exit: EXIT.CONFIG, meaning: 'a value of the wrong form or out of range (boolean, number, seconds, signal, family, stream class …), or a stream file whose folder does not exist or that cannot be written' },
   EBADPORT: { exit: EXIT.CONFIG, meaning: 'a port that is not a number from 0 to 65535' },
   EMISSINGKEY: { exit: EXIT.CONFIG, meaning: "a required option is missing (a watcher's `cmd`, an `AF_UNIX` socket's `path`, a file stream's `filename` …)" },
   EINCLUDE: { exit: EXIT.CONFIG, meaning: 'an `include` pattern matches no file, or an `include_dir` does not exist' },
@@ -40,7 +40,7 @@ export const SUPERVISOR_CODES = {
   EPERM: { exit: EXIT.CONFIG, meaning: '`uid` or `gid` is set but the supervisor does not run as root' },
   ERESOLVE: { exit: EXIT.SOCKET, meaning: "a socket's `host` does not resolve" },
   'E<errno>': { exit: EXIT.SOCKET, meaning: 'socket(), bind() or listen() failed with that errno (`EADDRINUSE`, `EACCES` …)' },
-  EENDPOINT: { exit: EXIT.ENDPOINT, meaning: 'the control endpoint cannot be listened on' },
+  EENDPOINT: { exit: EXIT.ENDPOINT, meaning: 'the control endpoint cannot be listened on (`EADDRINUSE`: another supervisor has it; `[circus] endpoint` moves this one)' },
   EENDPOINTBUSY: { exit: EXIT.ENDPOINT, meaning: "the control endpoint's Unix socket is in use by a live supervisor" },
   EMETRICSENDPOINT: { exit: EXIT.ENDPOINT, meaning: 'the `metrics_endpoint` (HTTP) cannot be listened on' },
 } as const satisfies Codes;
@@ -73,5 +73,6 @@ export const CTL_CODES = {
   ENOTREADY: { exit: 1, meaning: 'a restarted process did not become ready; the old one is kept' },
   ENOSOCKET: { exit: 1, meaning: 'the socket is not bound' },
   ESTOPPING: { exit: 1, meaning: 'the supervisor is shutting down' },
+  ENOCONFIGFILE: { exit: 1, meaning: '`reloadconfig` to a supervisor started without a configuration file (one-command mode)' },
   EINTERNAL: { exit: 1, meaning: 'the command was not JSON, or failed inside the supervisor' },
 } as const satisfies Codes;

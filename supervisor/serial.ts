@@ -1,20 +1,10 @@
 // Runs async operations one after another (a watcher never reloads while it stops, etc.).
 export class Serial {
   private tail: Promise<unknown> = Promise.resolve();
-  private pending = 0;
 
   run<T>(op: () => Promise<T>): Promise<T> {
-    this.pending++;
     const next = this.tail.then(op, op);
-    this.tail = next.catch(() => {}).finally(() => this.pending--);
+    this.tail = next.catch(() => {});
     return next;
   }
-
-  get busy(): boolean {
-    return this.pending > 0;
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -1,6 +1,8 @@
 // Signal → intent. Handlers only enqueue; the arbiter does the work on its own queue.
-import type { Intent } from './arbiter.js';
 import { log } from './log.js';
+
+/** What a signal asks the arbiter for: SIGTERM/SIGINT/SIGQUIT stop (kill the second time), SIGHUP reload. */
+export type Intent = 'stop' | 'reload' | 'kill';
 
 export function installSignalHandlers(enqueue: (i: Intent) => void): () => void {
   let stopping = false;

@@ -9,7 +9,7 @@ import os from 'node:os';
 import { CodedError } from './coded-error.js';
 import { C, errnoName, libc } from './libc.js';
 
-export class AdoptError extends CodedError {}
+class AdoptError extends CodedError {}
 
 export type SocketSnapshot = Map<number, string>;
 

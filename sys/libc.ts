@@ -23,7 +23,7 @@ export interface Libc {
 
 let cached: Libc | undefined;
 
-export class LibcUnavailableError extends CodedError {
+class LibcUnavailableError extends CodedError {
   constructor(message: string) {
     super('ELIBC', message);
   }

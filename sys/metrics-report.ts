@@ -1,11 +1,10 @@
-// The METRICS= line a circus-worker sends on its supervisor pipe every second (worker/metrics.ts
-// writes it, supervisor/metrics/ reads it): one JSON object, every count cumulative since the
-// worker started, so a lost or late line loses nothing but freshness.
+// The report in the METRICS= line (sys/notify-protocol.ts) a circus-worker sends on its supervisor
+// pipe every second (worker/metrics.ts writes it, supervisor/run/worker-reports.ts reads it): one
+// JSON object, every count cumulative since the worker started, so a lost or late line loses
+// nothing but freshness.
 
 /** Prometheus's default histogram buckets (seconds); the last, +Inf, is the count. */
 export const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
-
-export const METRICS_PREFIX = 'METRICS=';
 
 export interface MetricsReport {
   /** status code → responses; "0": the client went away before any response was sent. */
@@ -24,6 +23,15 @@ export interface MetricsReport {
   /** Event-loop delay over the last interval, seconds: mean and max. */
   lag: number;
   lagMax: number;
+  /** With --pubsub: messages handed to the broker, received from it, dropped; connected 1/0. */
+  pubsub?: PubSubCounts;
+}
+
+export interface PubSubCounts {
+  published: number;
+  received: number;
+  dropped: number;
+  connected: number;
 }
 
 const NUMBERS = ['count', 'sum', 'inflight', 'websockets', 'rss', 'cpu', 'lag', 'lagMax'] as const;
@@ -39,5 +47,7 @@ export function parseReport(json: string): MetricsReport | undefined {
   if (!r || typeof r !== 'object' || !r.codes || typeof r.codes !== 'object' || !Array.isArray(r.buckets) || r.buckets.length !== BUCKETS.length) return undefined;
   if (!NUMBERS.every((k) => Number.isFinite(r[k])) || !r.buckets.every(Number.isFinite)) return undefined;
   if (!Object.entries(r.codes).every(([k, v]) => /^\d{1,3}$/.test(k) && Number.isFinite(v))) return undefined;
+  const p = r.pubsub;
+  if (p !== undefined && !(p && typeof p === 'object' && (['published', 'received', 'dropped', 'connected'] as const).every((k) => Number.isFinite(p[k])))) delete r.pubsub;
   return r as MetricsReport;
 }

@@ -1,6 +1,7 @@
 // Raw listening sockets: create one without accepting on it (the supervisor's job),
 // and describe an inherited fd (the worker's first check).
 import fs from 'node:fs';
+import { nodeOwnUse } from './fd-origin.js';
 import { CodedError } from './coded-error.js';
 import { C, errnoName, libc } from './libc.js';
 import { decodeSockaddr, encodeSockaddr, formatAddress, type SocketAddress } from './sockaddr.js';
@@ -84,7 +85,7 @@ export function localAddress(fd: number): SocketAddress | undefined {
   return decodeSockaddr(buf, len.readUInt32LE());
 }
 
-export function setNonBlocking(fd: number): void {
+function setNonBlocking(fd: number): void {
   const lc = libc();
   const flags = lc.fcntl(fd, C.F_GETFL, 0);
   if (flags < 0 || lc.fcntl(fd, C.F_SETFL, flags | C.O_NONBLOCK) < 0) fail('fcntl(O_NONBLOCK) on fd', String(fd));
@@ -114,12 +115,16 @@ export interface FdDescription {
  * Throws SocketError with code EBADF (not open) / ENOTSOCK / ENOTSTREAM / ENOTLISTENING / EFAMILY naming the fd.
  */
 export function describeListeningFd(fd: number): FdDescription {
+  const notPassed = (detail: string) =>
+    new SocketError('EBADF', `fd ${fd} is not open in this process: no socket was passed there${detail}; run by hand, give --bind HOST:PORT instead`);
   let stat: fs.Stats;
   try {
     stat = fs.fstatSync(fd);
   } catch {
-    throw new SocketError('EBADF', `fd ${fd} is not open in this process (was it passed by the parent?)`);
+    throw notPassed('');
   }
+  const own = stat.isSocket() ? undefined : nodeOwnUse(fd);
+  if (own) throw notPassed(` (Node itself uses fd ${fd} for ${own})`);
   if (!stat.isSocket()) {
     throw new SocketError('ENOTSOCK', `fd ${fd} is not a socket (it is a ${fileKind(stat)})`);
   }

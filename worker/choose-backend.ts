@@ -28,7 +28,11 @@ export async function chooseBackend(choice: BackendChoice, kind: HandlerKind, lo
   try {
     return await loadUwsBackend(uwsModule, uwsFrom);
   } catch (err) {
-    log.warn(`uWebSockets.js unavailable (${(err as Error).message}); serving with the node backend`);
+    // Every worker of a watcher fails the same way: under circus-supervisor (CIRCUS_WID set)
+    // worker 1 says why, once, and the others' start lines say backend=node.
+    const wid = process.env.CIRCUS_WID;
+    const say = !wid || wid === '1' ? log.warn : log.debug;
+    say(`uWebSockets.js unavailable: ${(err as Error).message}; serving with the node backend`);
     return nodeBackend();
   }
 }

@@ -3,22 +3,28 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { dieWithParent } from '../sys/parent-death.js';
 import { notify } from '../sys/notify.js';
+import { READY } from '../sys/notify-protocol.js';
 import { packageVersion } from '../sys/package-version.js';
 import { chooseBackend, type BackendChoice } from './choose-backend.js';
-import type { HandlerKind, WebSocketCloseTiming } from './contract.js';
+import type { HandlerKind, RunningServer, WebSocketCloseTiming } from './contract.js';
 import { EXIT_FAILURE, EXIT_USAGE, WorkerError } from './error-codes.js';
 import { Health } from './health.js';
-import { createLifecycle, startHeartbeat, STOP_SIGNALS } from './lifecycle.js';
+import { createLifecycle, heartbeatMs, startHeartbeat, STOP_SIGNALS, type Lifecycle } from './lifecycle.js';
+import { LoopLag } from './loop-lag.js';
 import { listenToSupervisor } from './supervisor-channel.js';
 import { listenSpec, openListening } from './listen-target.js';
 import { loadApp, parseAppSpec } from './load-app.js';
-import { createLogger, LOG_LEVELS, type LogLevel } from './log.js';
+import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './log.js';
 import { installFetchGlobals } from './fetch/globals.js';
-import { RequestCounts, startReporting } from './metrics.js';
+import type { RedisTopics } from './pubsub/redis-topics.js';
+import { REPORT_MS, RequestCounts, startReporting } from './metrics.js';
+import { Requests } from './request-observer.js';
 import type { TlsFlags } from './tls/config.js';
 import { addTlsOptions, setupTls, tlsBackendChoice } from './tls/setup.js';
+import { addWorkersFlags, announceStart, type WorkersFlags } from './workers-flags.js';
 
 interface Flags extends TlsFlags {
   fd?: string;
@@ -40,6 +46,9 @@ interface Flags extends TlsFlags {
   wsClose: WebSocketCloseTiming;
   healthPath?: string;
   stopDelay: number;
+  pubsub?: string;
+  pubsubPrefix: string;
+  pubsubWait: number;
 }
 
 function number(flag: string, min: number) {
@@ -64,7 +73,7 @@ function healthPath(value: string): string {
 }
 
 function program(): Command {
-  return addTlsOptions(new Command('circus-worker'))
+  const cmd = addTlsOptions(new Command('circus-worker'))
     .version(packageVersion(), '-V, --version')
     .description('Serve a fetch, node-style or uWS app on an inherited (or own) listening socket.')
     .argument('<app>', 'app module: file.{js,mjs,cjs,ts,mts}[:exportName] (default export otherwise)')
@@ -86,20 +95,17 @@ function program(): Command {
     .option('--no-fast-response', 'do not install the lightweight global Response for fetch handlers')
     .option('--no-lazy-request', 'hand fetch handlers undici\'s Request, built per request, and leave the Request global alone')
     .addOption(new Option('--ws-close <when>', 'when a drain closes open WebSockets with 1001: once no HTTP request is in flight, or at once').choices(['after-requests', 'at-once']).default('after-requests'))
+    .option('--pubsub <url>', 'WebSocket topics reach every worker using this Redis (redis://host:port[/db], rediss://); env CIRCUS_PUBSUB_URL', process.env.CIRCUS_PUBSUB_URL || undefined)
+    .option('--pubsub-prefix <prefix>', 'prefix of the broker channels, to keep apps sharing a Redis apart; env CIRCUS_PUBSUB_PREFIX', process.env.CIRCUS_PUBSUB_PREFIX ?? 'circus:')
+    .option('--pubsub-wait <seconds>', 'refuse to start (exit 2) unless the broker answers within this time (0: start without it and keep retrying)', number('--pubsub-wait', 0), 0)
     .option('--uws-module <name>', 'module (name or path) to load uWebSockets.js from; env CIRCUS_UWS_MODULE', process.env.CIRCUS_UWS_MODULE || undefined)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`circus-worker: ${s}`) });
+  return addWorkersFlags(cmd);
 }
 
-async function main(argv: string[]): Promise<number> {
-  // A log reader that went away (closed pipe: EPIPE) must neither kill the worker nor make it
-  // spin logging its own write errors; lines that cannot be delivered are dropped.
-  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
-  const cmd = program();
-  cmd.parse(argv);
-  const flags = cmd.opts<Flags>();
-  const log = createLogger(flags.logLevel, flags.accessLog);
-
+/** Loads the app, picks the backend and opens the socket; nothing serves yet. */
+async function prepare(flags: Flags, app: string, log: Logger) {
   const spec = listenSpec(flags, process.env, process.pid);
   if (spec.kind === 'fd' && spec.from === 'systemd') {
     // sd_listen_fds(1): the fds are ours; children the app starts must not think so too.
@@ -108,41 +114,28 @@ async function main(argv: string[]): Promise<number> {
     delete process.env.LISTEN_FDNAMES;
   }
   const fetchGlobals = installFetchGlobals(flags);
-  const appSpec = parseAppSpec(cmd.args[0], process.cwd());
-  const handler = await loadApp(appSpec, flags.handler);
+  const appSpec = parseAppSpec(app, process.cwd());
+  const handler = await loadApp(appSpec, flags.handler, log);
   if (handler.kind !== 'fetch') fetchGlobals.undo();
   const tls = setupTls(flags, process.env, log);
   const backend = await chooseBackend(tlsBackendChoice(flags.backend, handler.kind, tls, log), handler.kind, log, flags.uwsModule, [path.dirname(appSpec.file), process.cwd()]);
   const listening = await openListening(spec);
+  return { fetchGlobals, handler, backend, listening, tls };
+}
 
-  const health = new Health();
-  let lifecycle: ReturnType<typeof createLifecycle> | undefined;
-  let served = 0;
+/** The per-request observer: --max-requests, the supervisor's metrics, the access log. */
+function observeRequests(flags: Flags, log: Logger): { requests: Requests; meter?: RequestCounts } {
   // Counted only for a supervisor that collects the reports (its pipe is CIRCUS_NOTIFY_FD).
   const meter = Number(process.env.CIRCUS_NOTIFY_FD) > 2 ? new RequestCounts() : undefined;
   const limit = flags.maxRequests > 0 ? flags.maxRequests + Math.floor(Math.random() * (flags.maxRequestsJitter + 1)) : 0;
-  const server = await backend.serve(handler, {
-    listen: listening.listen,
-    maxBody: flags.maxBody,
-    idleTimeoutMs: flags.idleTimeout * 1000,
-    backlog: flags.backlog,
-    log,
-    accessLog: flags.accessLog,
-    lazyRequest: flags.lazyRequest,
-    webSocketClose: flags.wsClose,
-    health: flags.healthPath ? health.on(flags.healthPath) : undefined,
-    meter,
-    tls: tls?.serving,
-    onRequest: limit
-      ? () => {
-          if (++served === limit) lifecycle?.stop(`served ${limit} requests (--max-requests)`);
-        }
-      : () => {},
-  });
-  lifecycle = createLifecycle(server, { gracefulTimeoutMs: flags.gracefulTimeout * 1000, stopDelayMs: flags.stopDelay * 1000, health, log });
-  const life = lifecycle;
+  return { requests: new Requests({ limit, meter, log, accessLog: flags.accessLog }), meter };
+}
+
+/** Every way the worker is told to stop, into one lifecycle. */
+function stopOnRequest(life: Lifecycle, requests: Requests, flags: Flags, health: Health, log: Logger): void {
+  requests.exhausted.then((n) => life.stop(`served ${n} requests (--max-requests)`));
   for (const sig of STOP_SIGNALS) process.on(sig, () => life.signal(sig));
-  listenToSupervisor(process.env, () => {
+  listenToSupervisor(process.env, log, () => {
     if (health.state === 'serving' && flags.healthPath) log.info(`the supervisor is stopping: ${flags.healthPath} answers 503 from now on; still serving`);
     health.enter('stopping');
   });
@@ -153,16 +146,70 @@ async function main(argv: string[]): Promise<number> {
   process.on('unhandledRejection', (reason) => log.error('unhandled promise rejection (worker keeps serving)', reason));
   const parentPid = Number(process.env.CIRCUS_PARENT_PID) || undefined;
   dieWithParent(os.constants.signals.SIGTERM, parentPid, () => life.stop('parent exited'));
+}
+
+/**
+ * The heartbeat (and systemd's watchdog); for a supervisor that collects them (`meter`), metrics
+ * reports too. Both read one event-loop delay sampler. Returns a function that sends a last report.
+ */
+function startReports(meter: RequestCounts | undefined, server: RunningServer, pubsub?: RedisTopics): () => void {
+  const lag = meter && new LoopLag(Math.max(heartbeatMs(), REPORT_MS));
+  const stopBeats = startHeartbeat(lag);
+  const stopReporting = meter && lag && startReporting(meter, lag, () => server.webSockets(), process.env, REPORT_MS, pubsub && (() => ({ pubsub: pubsub.counts() })));
+  return () => {
+    stopBeats();
+    stopReporting?.();
+    lag?.stop();
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  // A log reader that went away (closed pipe: EPIPE) must neither kill the worker nor make it
+  // spin logging its own write errors; lines that cannot be delivered are dropped.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+  const cmd = program();
+  cmd.parse(argv);
+  const flags = cmd.opts<Flags & WorkersFlags>();
+  if (flags.workers !== undefined || flags.reload) {
+    // One command for N workers: this process becomes their supervisor (loaded only then).
+    const { runWorkers } = await import('./workers-mode.js');
+    return runWorkers({ cmd, argv, cliPath: fileURLToPath(import.meta.url) });
+  }
+  const log = createLogger(flags.logLevel, flags.accessLog);
+  const { fetchGlobals, handler, backend, listening, tls } = await prepare(flags, cmd.args[0], log);
+
+  // Loaded only with --pubsub: a worker without it carries none of the broker code.
+  const pubsub = flags.pubsub ? await (await import('./pubsub/start.js')).startPubSub(flags.pubsub, flags.pubsubPrefix, flags.pubsubWait, log) : undefined;
+  const health = new Health(pubsub && (() => ({ pubsub: pubsub.snapshot() })));
+  const { requests, meter } = observeRequests(flags, log);
+  const server = await backend.serve(handler, {
+    listen: listening.listen,
+    maxBody: flags.maxBody,
+    idleTimeoutMs: flags.idleTimeout * 1000,
+    backlog: flags.backlog,
+    log,
+    lazyRequest: flags.lazyRequest,
+    webSocketClose: flags.wsClose,
+    health: flags.healthPath ? health.on(flags.healthPath) : undefined,
+    tls: tls?.serving,
+    pubsub,
+    requests,
+  });
+  const life = createLifecycle(server, { gracefulTimeoutMs: flags.gracefulTimeout * 1000, stopDelayMs: flags.stopDelay * 1000, health, log });
+  stopOnRequest(life, requests, flags, health, log);
 
   // The start line is printed whatever the log level: supervisors and people look for it.
-  process.stderr.write(`circus-worker[${process.pid}] serving ${tls ? 'https://' : ''}${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
-    (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : '') + '\n');
+  const startLine = `circus-worker[${process.pid}] serving ${tls ? 'https://' : ''}${listening.listen.label} (${listening.from}) backend=${backend.name}${backend.build ? ` build=${backend.build}` : ''} handler=${handler.kind}` +
+    (handler.kind === 'fetch' ? ` ${fetchGlobals.announce}` : '');
+  announceStart(startLine);
+  // The same line as STATUS=: circus-ctl status, systemctl status and a --workers parent show it.
+  notify(`STATUS=${startLine}`);
   const stopWatching = tls?.watch();
-  notify('READY=1');
-  startHeartbeat();
-  const stopReporting = meter && startReporting(meter, () => server.webSockets());
+  notify(READY);
+  const stopReports = startReports(meter, server, pubsub);
   const code = await life.done;
-  stopReporting?.();
+  stopReports();
+  pubsub?.close();
   stopWatching?.();
   listening.cleanup();
   return code;

@@ -18,7 +18,10 @@ export interface FetchServerApi {
 /** Bun's fetch: after a successful server.upgrade() whatever it returns is ignored. */
 export type FetchFunction = (request: Request, server: FetchServerApi) => Response | undefined | Promise<Response | undefined>;
 
-/** Bun's WebSocketHandler, the app's `websocket` export; `WS` is the backend's ServerWebSocket. */
+/**
+ * Bun's WebSocketHandler, the app's `websocket` export; `WS` is the backend's ServerWebSocket.
+ * Published (package.json `types`): `any` by default so an app's unannotated handlers type-check.
+ */
 export interface WebSocketHandler<WS = any> {
   open?(ws: WS): unknown;
   message?(ws: WS, message: string | Buffer | ArrayBufferLike | Uint8Array): unknown;
@@ -90,10 +93,11 @@ export interface ServeOptions {
   log: Logger;
   /** fetch handlers get the lazy Request (fetch/request.ts), else undici's (--no-lazy-request). */
   lazyRequest: boolean;
-  /** Called once per request as it starts (drives --max-requests). */
-  onRequest(): void;
-  /** Whether to record access lines (the backend measures only then). */
-  accessLog: boolean;
+  /**
+   * Sees every request the app serves (not the health path's): --max-requests, the supervisor's
+   * metrics and the access log. Each backend calls it in one place.
+   */
+  requests: RequestObserver;
   /**
    * When a drain closes open WebSockets with 1001: once no HTTP request is in flight (so a
    * request that publishes still reaches them), or at once.
@@ -101,8 +105,8 @@ export interface ServeOptions {
   webSocketClose: WebSocketCloseTiming;
   /** --health-path: requests for it are answered by the backend itself, never by the app. */
   health?: HealthCheck;
-  /** Per-request accounting for the supervisor's metrics; absent when nobody collects them. */
-  meter?: RequestMeter;
+  /** --pubsub: the broker that carries WebSocket topics to the other workers. */
+  pubsub?: TopicBroker;
   /** TLS: the certificates to serve (https://, wss://); absent for plain HTTP. */
   tls?: TlsCertificates;
 }
@@ -127,11 +131,16 @@ export interface TlsCertificates {
   readonly certfile: string;
 }
 
-/** Fed by the backends (worker/metrics.ts counts): a request started, its response is done. */
-export interface RequestMeter {
+/** The per-request observer the CLI assembles (worker/request-observer.ts). */
+export interface RequestObserver {
+  /** The access log is on: end() needs the method and URL, and WebSocket closes get lines too. */
+  readonly logs: boolean;
+  /** end() does something (access log or metrics): backends take start times and report ends only then. */
+  readonly timed: boolean;
+  /** A request started. */
   begin(): void;
-  /** `status` sent, or 0 when the client went away before a response was; `t0` its performance.now() at start. */
-  end(status: number, t0: number): void;
+  /** It ended: `status` sent, or 0 when the client went away first; `t0` its performance.now() at start. */
+  end(method: string, url: string, status: number, t0: number): void;
 }
 
 export type WebSocketCloseTiming = 'after-requests' | 'at-once';
@@ -175,4 +184,30 @@ export interface HealthCheck {
 /** Whether a request target (path and maybe a query) asks for the health path. */
 export function isHealthTarget(target: string | undefined, path: string): boolean {
   return target === path || (!!target && target.startsWith(path) && target[path.length] === '?');
+}
+
+// --pubsub: the seam between a worker's topics and a broker that carries them to other workers
+// (worker/pubsub/, loaded only with the option). The backends give the relay their local topics;
+// sockets and the server tell it who subscribes and what is published.
+
+/** A backend's own topics: deliver to this worker's subscribers, count them. */
+export interface LocalTopics {
+  publish(topic: string, payload: string | Uint8Array, binary: boolean, compress: boolean): number;
+  count(topic: string): number;
+  /** The app's maxPayloadLength (0: none): larger messages are not handed to the broker. */
+  maxMessage: number;
+}
+
+export interface TopicRelay {
+  /** A socket subscribed to `topic`. */
+  joined(topic: string): void;
+  /** A socket left `topic`, or (no topic) closed and left all of its own. */
+  left(topic?: string): void;
+  /** Hands a message already delivered locally to the broker; false when it was dropped. */
+  publish(topic: string, payload: string | Uint8Array, binary: boolean, compress: boolean): boolean;
+}
+
+/** What ServeOptions.pubsub carries: a broker connection that relays a backend's topics. */
+export interface TopicBroker {
+  attach(local: LocalTopics): TopicRelay;
 }

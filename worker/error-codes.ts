@@ -18,11 +18,11 @@ export const WORKER_EXIT = {
 const BAD_INPUT = {
   EAPP_TYPE: 'the app file is not a `.js`, `.mjs`, `.cjs`, `.ts`, `.mts`, `.cts`, `.tsx` or `.jsx` file',
   EAPP_MISSING: 'the app file does not exist, or is not a file',
-  EAPP_LOAD: 'importing the app failed (a syntax error, an exception while loading); the message quotes its first line',
-  EAPP_EXPORT: 'the app exports no fetch, node-style or uws-native handler, or not the named export asked for',
+  EAPP_LOAD: 'importing the app failed: a compile error gives the compiler\'s `file:line:column: ERROR:` line, an exception its message and its first stack frame in the app\'s code',
+  EAPP_EXPORT: 'the app exports no fetch, node-style or uws-native handler, or not the named export asked for; an app that called `listen()` while loading is told to export the app instead',
   EAPP_WEBSOCKET: "the app's `websocket` export has a handler that is not a function or an option of the wrong type or range (the message names the key)",
   ELISTEN: 'nowhere to listen, or more than one of `--fd`, `--bind`, `--unix`',
-  EFD: 'the `--fd` value is not a number, or that fd is not open / not a socket / not a listening stream socket',
+  EFD: 'the `--fd` value is not a number, or that fd is not open (nothing was passed there: the fds Node opens for itself count as not open) / not a socket / not a listening stream socket',
   EBIND: '`--bind` or `--unix` cannot be parsed, resolved or bound (the message names the errno)',
   ESYSTEMD: "systemd's `LISTEN_PID` names another process, or `LISTEN_FDS` passes no socket",
   EHANDLER_BACKEND: "`--backend` names a backend that does not serve the app's kind of handler",
@@ -33,6 +33,8 @@ const BAD_INPUT = {
   ETLS_MISMATCH: 'the key file is not the key of the certificate it is paired with (the message names both files)',
   ETLS_SNI: 'an `--sni` entry is not `NAMES=CERT:KEY`, or a name in it is not a host name or `*.` wildcard, or is given twice',
   ETLS_BACKEND: '`--backend uws` with a TLS option uWebSockets.js 20.30 cannot serve (`--ssl-min-version 1.3`, `--ca-certs`, `--http2`)',
+  ECONTROL: 'with `--workers`: the `--control` or `--metrics-endpoint` endpoint cannot be listened on (the message names the errno)',
+  EPUBSUB: '`--pubsub` (or `CIRCUS_PUBSUB_URL`) is not a `redis://` or `rediss://` URL, or with `--pubsub-wait` the broker was not reachable in time',
 } as const;
 
 /** Not exits: request-level errors a handler sees. */

@@ -12,6 +12,9 @@ const ORDER: HealthState[] = ['serving', 'stopping', 'draining'];
 export class Health {
   private current: HealthState = 'serving';
 
+  /** `details`: more fields for the answer (the broker's state and counts with --pubsub). */
+  constructor(private readonly details?: () => Record<string, unknown>) {}
+
   get state(): HealthState {
     return this.current;
   }
@@ -23,7 +26,7 @@ export class Health {
 
   reply(): HealthReply {
     const ok = this.current === 'serving';
-    return { status: ok ? 200 : 503, body: `${JSON.stringify({ status: ok ? 'ok' : 'unavailable', state: this.current, pid: process.pid })}\n` };
+    return { status: ok ? 200 : 503, body: `${JSON.stringify({ status: ok ? 'ok' : 'unavailable', state: this.current, pid: process.pid, ...this.details?.() })}\n` };
   }
 
   /** The check a backend serves on `path`. */

@@ -3,12 +3,13 @@
 // Once READY, a heartbeat tells the supervisor (and systemd) that the event loop still turns.
 // With a stop delay, a stop signal first makes the worker a lame duck: health checks get 503
 // while every request is still served, and only then does the drain start.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { notify, notifyParent, notifySystemd, systemdWatchdogMs } from '../sys/notify.js';
+import { STOPPING, WATCHDOG, watchdogLine } from '../sys/notify-protocol.js';
 import type { RunningServer } from './contract.js';
 import { EXIT_FAILURE, EXIT_OK } from './error-codes.js';
 import { Health } from './health.js';
 import type { Logger } from './log.js';
+import type { LoopLag } from './loop-lag.js';
 
 export interface LifecycleOptions {
   gracefulTimeoutMs: number;
@@ -32,7 +33,7 @@ export interface Lifecycle {
  * impatience: Ctrl-C reaches the whole process group, and the supervisor then sends its own
  * stop signal a few milliseconds later.
  */
-export const SAME_STOP_WINDOW_MS = 1000;
+const SAME_STOP_WINDOW_MS = 1000;
 
 export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP'];
 
@@ -55,7 +56,7 @@ export function createLifecycle(server: RunningServer, opts: LifecycleOptions): 
     health.enter('draining');
     const ws = server.webSockets();
     log.info(`stopping (${reason}): no new connections, draining ${server.connections()} open connection(s)${ws ? `, closing ${ws} WebSocket(s) with 1001` : ''}`);
-    notify('STOPPING=1');
+    notify(STOPPING);
     const timer = setTimeout(() => {
       log.warn(`graceful timeout (${opts.gracefulTimeoutMs / 1000}s) passed with ${server.connections()} connection(s) and ${server.webSockets()} WebSocket(s) open; closing them`);
       server.forceClose();
@@ -108,42 +109,33 @@ export function createLifecycle(server: RunningServer, opts: LifecycleOptions): 
 }
 
 /** Heartbeat interval on the supervisor's pipe unless CIRCUS_HEARTBEAT_MS says otherwise. */
-export const HEARTBEAT_MS = 1000;
-/** Sampling timer of the event-loop delay histogram; its own period is not delay. */
-const LOOP_SAMPLE_MS = 10;
+const HEARTBEAT_MS = 1000;
+
+export function heartbeatMs(env: NodeJS.ProcessEnv = process.env): number {
+  return Number(env.CIRCUS_HEARTBEAT_MS) > 0 ? Number(env.CIRCUS_HEARTBEAT_MS) : HEARTBEAT_MS;
+}
 
 /**
  * From the event loop, once READY: `WATCHDOG=1 LOOP_DELAY_MS=mean LOOP_DELAY_MAX_MS=max` on the
- * supervisor's pipe every CIRCUS_HEARTBEAT_MS (the delay over the last one or two beats), and WATCHDOG=1
- * to systemd every WATCHDOG_USEC / 2 when systemd asks this process for it. Plain unref'd timers:
- * a blocked event loop stops them, which is what the supervisor's `timeout` and WatchdogSec= watch.
- * Returns a function that stops both.
+ * supervisor's pipe every CIRCUS_HEARTBEAT_MS (the delay over the last one or two beats, from
+ * `lag`; no pipe heartbeat without it), and WATCHDOG=1 to systemd every WATCHDOG_USEC / 2 when
+ * systemd asks this process for it. Plain unref'd timers: a blocked event loop stops them, which
+ * is what the supervisor's `timeout` and WatchdogSec= watch. Returns a function that stops both.
  */
-export function startHeartbeat(env: NodeJS.ProcessEnv = process.env): () => void {
+export function startHeartbeat(lag: LoopLag | undefined, env: NodeJS.ProcessEnv = process.env): () => void {
   const timers: NodeJS.Timeout[] = [];
-  if (Number(env.CIRCUS_NOTIFY_FD) > 2) {
-    // Two histograms reset in turn: a reset also forgets the previous sample's time, so a delay
-    // that starts right after one is lost to that histogram (seen: a 300 ms block read as 14 ms).
-    const pair = [monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS }), monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS })];
-    pair.forEach((h) => h.enable());
-    let next = 0;
-    const ms = (ns: number) => (Number.isFinite(ns) ? Math.max(0, ns / 1e6 - LOOP_SAMPLE_MS) : 0).toFixed(1);
-    const every = Number(env.CIRCUS_HEARTBEAT_MS) > 0 ? Number(env.CIRCUS_HEARTBEAT_MS) : HEARTBEAT_MS;
+  if (lag && Number(env.CIRCUS_NOTIFY_FD) > 2) {
     timers.push(
       setInterval(() => {
-        const [a, b] = pair;
-        const count = a.count + b.count;
-        const mean = count ? (a.mean * a.count + b.mean * b.count) / count : NaN;
-        notifyParent(`WATCHDOG=1 LOOP_DELAY_MS=${ms(mean)} LOOP_DELAY_MAX_MS=${ms(Math.max(a.max, b.max))}`, env);
-        pair[next].reset();
-        next = 1 - next;
-      }, every).unref(),
+        const { meanMs, maxMs } = lag.read();
+        notifyParent(watchdogLine(meanMs, maxMs), env);
+      }, heartbeatMs(env)).unref(),
     );
   }
   const systemd = systemdWatchdogMs(env);
   // As sd_watchdog_enabled(1) does: children the app starts are not the ones systemd watches.
   delete env.WATCHDOG_USEC;
   delete env.WATCHDOG_PID;
-  if (systemd) timers.push(setInterval(() => notifySystemd('WATCHDOG=1', env), systemd / 2).unref());
+  if (systemd) timers.push(setInterval(() => notifySystemd(WATCHDOG, env), systemd / 2).unref());
   return () => timers.forEach(clearInterval);
 }

@@ -88,7 +88,7 @@ async function bindTcp(host: string, port: number): Promise<FdDescription> {
 }
 
 /** Removes a leftover socket file nobody listens on; refuses to touch anything else. */
-async function clearStaleUnix(path: string): Promise<void> {
+export async function clearStaleUnix(path: string): Promise<void> {
   let stat: fs.Stats;
   try {
     stat = fs.lstatSync(path);

@@ -3,12 +3,13 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WorkerError } from './error-codes.js';
 import type { AppHandler, FetchFunction, HandlerKind } from './contract.js';
 import { withBunPlaceholder } from './fetch/web-globals.js';
 import { readWebSocketHandler } from './fetch/websocket-options.js';
-import { firstLine } from './log.js';
+import { EXPORT_INSTEAD, watchListens } from './app-listens.js';
+import { firstLine, type Logger } from './log.js';
 
 const EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.tsx', '.jsx'];
 const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx', '.jsx']);
@@ -39,7 +40,7 @@ const EXPECTED = 'a fetch handler (an object with fetch(request), or a function 
 type Loose = Record<string, unknown> & { fetch?: unknown };
 
 /** Classifies an export. `override` (from --handler) skips guessing but still checks the shape. */
-export function classify(value: unknown, mod: Loose, override: HandlerKind | undefined, where: string, explicit = false): AppHandler {
+function classify(value: unknown, mod: Loose, override: HandlerKind | undefined, where: string, explicit = false): AppHandler {
   const fn = typeof value === 'function' ? (value as (...a: unknown[]) => unknown) : undefined;
   const fetchObj = value && typeof (value as Loose).fetch === 'function' ? (value as { fetch: FetchFunction; websocket?: unknown }) : undefined;
   const asFetch = (): AppHandler | undefined =>
@@ -124,7 +125,39 @@ async function importModule(file: string): Promise<Loose> {
   });
 }
 
-export async function loadApp(spec: AppSpec, override?: HandlerKind): Promise<AppHandler> {
+/**
+ * One line for an import that failed: a compile error gives the compiler's `file:line:column:
+ * ERROR: …` lines (esbuild puts them after a "Transform failed" header); a throw gives its
+ * message and the first stack frame in the user's code (not Node's, not node_modules).
+ */
+function loadFailure(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/^Transform failed with \d+ errors?:/.test(message)) {
+    const located = message.split('\n').slice(1).filter((l) => /:\d+:\d+: ERROR: /.test(l));
+    if (located.length) return located.slice(0, 3).join('; ') + (located.length > 3 ? `; and ${located.length - 3} more` : '');
+  }
+  const frame = err instanceof Error ? firstUserFrame(err.stack ?? '') : undefined;
+  return frame ? `${firstLine(err)} (at ${frame})` : firstLine(err);
+}
+
+// The worker's own build folder (bundled or not): its frames are never the app's.
+const OWN_BUILD = (() => {
+  const here = fileURLToPath(import.meta.url);
+  const at = here.lastIndexOf(`${path.sep}build${path.sep}`);
+  return at === -1 ? path.dirname(here) : here.slice(0, at + 7);
+})();
+
+function firstUserFrame(stack: string): string | undefined {
+  for (const line of stack.split('\n')) {
+    const m = /^\s+at (?:.*? \()?(.+?:\d+:\d+)\)?$/.exec(line);
+    if (!m) continue;
+    const where = m[1].startsWith('file://') ? decodeURI(m[1].slice('file://'.length)) : m[1];
+    if (where.startsWith('/') && !where.includes('/node_modules/') && !where.startsWith(OWN_BUILD)) return where;
+  }
+  return undefined;
+}
+
+export async function loadApp(spec: AppSpec, override?: HandlerKind, log?: Pick<Logger, 'warn'>): Promise<AppHandler> {
   const where = `app ${spec.file}`;
   if (!EXTENSIONS.includes(path.extname(spec.file))) {
     throw new WorkerError('EAPP_TYPE', `${where}: expected a .js, .mjs, .cjs, .ts, .mts, .cts, .tsx or .jsx file`);
@@ -136,11 +169,21 @@ export async function loadApp(spec: AppSpec, override?: HandlerKind): Promise<Ap
     throw new WorkerError('EAPP_MISSING', `${where} does not exist`);
   }
   if (!stat.isFile()) throw new WorkerError('EAPP_MISSING', `${where} is not a file`);
-  let mod: Loose;
+  let loaded: { value: Loose; listens: string[] };
   try {
-    mod = await importModule(spec.file);
+    loaded = await watchListens(() => importModule(spec.file));
   } catch (err) {
-    throw new WorkerError('EAPP_LOAD', `${where} failed to load: ${firstLine(err)}`);
+    throw new WorkerError('EAPP_LOAD', `${where} failed to load: ${loadFailure(err)}`);
   }
-  return classify(pickExport(mod, spec, where), mod, override, where + (spec.exportName ? `:${spec.exportName}` : ''), spec.exportName !== undefined);
+  const { value: mod, listens } = loaded;
+  const called = listens.length ? `called listen() itself (${listens.join(', ')}) while loading` : '';
+  let handler: AppHandler;
+  try {
+    handler = classify(pickExport(mod, spec, where), mod, override, where + (spec.exportName ? `:${spec.exportName}` : ''), spec.exportName !== undefined);
+  } catch (err) {
+    if (called && err instanceof WorkerError) throw new WorkerError(err.code, `${where} ${called} and exports no handler: ${EXPORT_INSTEAD}`);
+    throw err;
+  }
+  if (called) log?.warn(`${where} ${called}, so it also serves there, outside the worker; remove that listen() call (or run it only when the file is started directly)`);
+  return handler;
 }

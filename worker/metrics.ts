@@ -3,16 +3,16 @@
 // (sys/metrics-report.ts) goes up the supervisor's pipe with the cumulative counts and this
 // process's own figures.
 // Counting is a few array writes per request; everything else happens in the report timer.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { BUCKETS, METRICS_PREFIX, type MetricsReport } from '../sys/metrics-report.js';
+import { BUCKETS, type MetricsReport } from '../sys/metrics-report.js';
+import { metricsLine } from '../sys/notify-protocol.js';
 import { notifyParent } from '../sys/notify.js';
-import type { RequestMeter } from './contract.js';
+import type { LoopDelay, LoopLag } from './loop-lag.js';
 
 const BUCKET_MS = BUCKETS.map((s) => s * 1000);
 /** Status codes index an array; anything outside 0..999 (node lets apps set any) counts as 0. */
 const STATUS_SLOTS = 1000;
 
-export class RequestCounts implements RequestMeter {
+export class RequestCounts {
   started = 0;
   finished = 0;
   sumMs = 0;
@@ -37,10 +37,7 @@ export class RequestCounts implements RequestMeter {
   }
 }
 
-/** Sampling period of the event-loop delay histogram; its own period is not delay. */
-const LOOP_SAMPLE_MS = 10;
-
-export function reportOf(meter: RequestCounts, websockets: number, lag: { mean: number; max: number }): MetricsReport {
+function reportOf(meter: RequestCounts, websockets: number, lag: LoopDelay): MetricsReport {
   const codes: Record<string, number> = {};
   meter.byStatus.forEach((n, status) => {
     if (n) codes[status] = n;
@@ -49,7 +46,6 @@ export function reportOf(meter: RequestCounts, websockets: number, lag: { mean: 
   let below = 0;
   for (let i = 0; i < BUCKETS.length; i++) buckets.push((below += meter.byBucket[i]));
   const cpu = process.cpuUsage();
-  const lagSeconds = (ns: number) => (Number.isFinite(ns) ? Math.max(0, ns / 1e6 - LOOP_SAMPLE_MS) / 1000 : 0);
   return {
     codes,
     buckets,
@@ -59,8 +55,8 @@ export function reportOf(meter: RequestCounts, websockets: number, lag: { mean: 
     websockets,
     rss: process.memoryUsage.rss(),
     cpu: (cpu.user + cpu.system) / 1e6,
-    lag: lagSeconds(lag.mean),
-    lagMax: lagSeconds(lag.max),
+    lag: lag.meanMs / 1000,
+    lagMax: lag.maxMs / 1000,
   };
 }
 
@@ -71,17 +67,11 @@ export const REPORT_MS = 1000;
  * CIRCUS_NOTIFY_FD pipe. Returns a function that stops the timer and sends one last report, so
  * a worker that drains and exits leaves no answered request uncounted.
  */
-export function startReporting(meter: RequestCounts, webSockets: () => number, env: NodeJS.ProcessEnv = process.env, everyMs = REPORT_MS): () => void {
-  const delay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
-  delay.enable();
-  const send = () => {
-    notifyParent(`${METRICS_PREFIX}${JSON.stringify(reportOf(meter, webSockets(), delay))}`, env);
-    delay.reset();
-  };
+export function startReporting(meter: RequestCounts, lag: LoopLag, webSockets: () => number, env: NodeJS.ProcessEnv = process.env, everyMs = REPORT_MS, extra?: () => Partial<MetricsReport>): () => void {
+  const send = () => notifyParent(metricsLine({ ...reportOf(meter, webSockets(), lag.read()), ...extra?.() }), env);
   const timer = setInterval(send, everyMs).unref();
   return () => {
     clearInterval(timer);
     send();
-    delay.disable();
   };
 }

@@ -1,17 +1,15 @@
 // Messages from circus-supervisor down to this worker. CIRCUS_NOTIFY_FD is a Unix socketpair (what
 // node's spawn 'pipe' makes), so the same fd that carries the worker's READY=1 / STOPPING=1 lines
-// up carries the supervisor's lines down, one per line:
-//   LAMEDUCK=1   the supervisor is stopping: fail health checks, keep serving until the stop signal.
-// Unknown lines are ignored, so a newer supervisor can say more to an older worker.
+// up carries the supervisor's lines down (sys/notify-protocol.ts).
 import net from 'node:net';
-
-export type SupervisorMessage = 'LAMEDUCK=1';
+import { LineReader, MAX_LINE_BYTES, parseSupervisorLine, type SupervisorMessage } from '../sys/notify-protocol.js';
+import type { Logger } from './log.js';
 
 /**
  * Calls `onMessage` for each known line the supervisor sends, for the rest of the process's life
  * (the socket owns the fd from now on: closing it would close the channel READY=1 goes up on).
  */
-export function listenToSupervisor(env: NodeJS.ProcessEnv, onMessage: (m: SupervisorMessage) => void): void {
+export function listenToSupervisor(env: NodeJS.ProcessEnv, log: Logger, onMessage: (m: SupervisorMessage) => void): void {
   const fd = Number(env.CIRCUS_NOTIFY_FD);
   if (!Number.isInteger(fd) || fd <= 2) return;
   let channel: net.Socket;
@@ -23,10 +21,12 @@ export function listenToSupervisor(env: NodeJS.ProcessEnv, onMessage: (m: Superv
   }
   channel.unref();
   channel.on('error', () => {});
-  let rest = '';
-  channel.on('data', (d: Buffer) => {
-    const lines = (rest + d.toString('latin1')).split('\n');
-    rest = lines.pop()!.slice(-256);
-    for (const l of lines) if (l.trim() === 'LAMEDUCK=1') onMessage('LAMEDUCK=1');
-  });
+  const lines = new LineReader(
+    (line) => {
+      const msg = parseSupervisorLine(line);
+      if (msg) onMessage(msg);
+    },
+    (bytes) => log.warn(`a line of over ${MAX_LINE_BYTES} bytes (${bytes} so far) came down the supervisor's pipe (CIRCUS_NOTIFY_FD); dropped`),
+  );
+  channel.on('data', (d: Buffer) => lines.push(d));
 }

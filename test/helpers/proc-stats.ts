@@ -1,4 +1,5 @@
 // What a process costs and whether it runs, read from /proc: resident memory, open fds, liveness.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
 export function rssKb(pid: number): number {
@@ -23,6 +24,18 @@ export function alive(pid: number): boolean {
 export function openFileLimit(pid: number | 'self' = 'self'): number {
   const m = /^Max open files\s+(\d+|unlimited)/m.exec(fs.readFileSync(`/proc/${pid}/limits`, 'utf8'));
   return !m || m[1] === 'unlimited' ? Infinity : Number(m[1]);
+}
+
+/**
+ * Raises the soft open-file limit of `pid` towards `want`, up to its hard limit (no privilege
+ * needed), with util-linux's prlimit. Returns the soft limit it has now.
+ */
+export function raiseOpenFileLimit(pid: number, want: number): number {
+  const m = /^Max open files\s+\S+\s+(\d+|unlimited)/m.exec(fs.readFileSync(`/proc/${pid}/limits`, 'utf8'));
+  const hard = !m || m[1] === 'unlimited' ? Infinity : Number(m[1]);
+  const target = Math.min(want, hard);
+  if (openFileLimit(pid) < target) spawnSync('prlimit', ['--pid', String(pid), `--nofile=${target}:`], { stdio: 'ignore' });
+  return openFileLimit(pid);
 }
 
 /** The fd count once it has stayed the same for `quietMs` (transient connections have closed). */

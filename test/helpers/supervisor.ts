@@ -3,14 +3,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { request as control, type Reply } from '../../supervisor/client.js';
+import { request as control, type Reply } from '../../supervisor/ctl/client.js';
 import { BUILD, killAll, ROOT, start, waitFor, waitForOutput, type Spawned } from './process.js';
 import { alive } from './proc-stats.js';
 import { request } from './http.js';
 
 export const FIXTURES = path.join(ROOT, 'test/fixtures');
 export const SUPERVISOR_CLI = path.join(BUILD, 'supervisor/cli.js');
-export const CTL = path.join(BUILD, 'supervisor/ctl.js');
+export const CTL = path.join(BUILD, 'supervisor/ctl/cli.js');
 
 const made: string[] = [];
 

@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { request, type Reply } from '../../supervisor/client.js';
+import { request, type Reply } from '../../supervisor/ctl/client.js';
 import { waitFor, waitForOutput, type Spawned } from '../helpers/process.js';
 import { CTL, SUPERVISOR_CLI, tempDir } from '../helpers/supervisor.js';
 import { APP_PORT, HEALTH_PORT, type CheckPolicy } from './haproxy.js';

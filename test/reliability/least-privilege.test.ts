@@ -10,7 +10,7 @@ import net from 'node:net';
 import { killAll, start, waitFor } from '../helpers/process.js';
 import { request } from '../helpers/http.js';
 import { runningPids, startSupervisor, SUPERVISOR_CLI as CLI, tempDir, type Running } from '../helpers/supervisor.js';
-import { request as ctlRequest } from '../../supervisor/client.js';
+import { request as ctlRequest } from '../../supervisor/ctl/client.js';
 import { SUPERVISOR_GAPS } from '../chaos/known-gaps.js';
 import { chaosApp } from '../chaos/worker-matrix.js';
 import { credentials, listeningHost, listeningInode } from '../helpers/proc-net.js';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../supervisor/config.js';
+import { loadConfig } from '../../supervisor/config/load-config.js';
 import { start } from '../helpers/process.js';
 import { SUPERVISOR_CLI as CLI, FIXTURES, fixtureEnv, tempDir, cleanup } from '../helpers/supervisor.js';
 
@@ -19,6 +19,8 @@ const CASES: [string, RegExp][] = [
   ['bad-use-sockets-false.ini', /\[watcher:web\] use_sockets: cmd refers to socket web but use_sockets is not true/],
   ['bad-remote-endpoint.ini', /\[circus\] endpoint: tcp:\/\/0\.0\.0\.0:5555 is not a loopback address.*endpoint_allow_remote = true/],
   ['bad-unknown-variable.ini', /\[watcher:web\] cmd: unknown variable circus\.socket\.web/],
+  ['bad-stream-folder.ini', /bad-stream-folder\.ini:4 \[watcher:web\] stdout_stream\.filename: the folder \/\S+\/no-such-folder does not exist \(create it, or name a file in an existing folder\)/],
+  ['bad-stream-file.ini', /bad-stream-file\.ini:4 \[watcher:web\] stderr_stream\.filename: \/\S+\/include-ok is a folder/],
   ['bad-stream-class.ini', /\[watcher:web\] stdout_stream\.class: unknown stream class "SyslogStream"/],
   ['bad-stop-signal.ini', /\[watcher:web\] stop_signal: unknown signal "SIGFOO"/],
   ['bad-user.ini', /\[watcher:web\] uid: no such user "no-such-user-here"/],
@@ -58,6 +60,23 @@ test('options Circus accepts but that do nothing here are warnings, not errors',
     assert.match(p.stderr(), new RegExp(`WARN .*warn-ignored-options\\.ini \\[[a-z:]+\\] ${key.replace('.', '\\.')}: accepted for Circus compatibility`));
   }
   assert.match(p.stderr(), /\[plugin:statsd\]: plugins are not supported/);
+  assert.match(p.stdout(), /OK \(1 sockets, 1 watchers\)/);
+});
+
+test('--check exits 2 for a stream file whose folder is missing, before any socket is bound', async () => {
+  const p = start(process.execPath, [CLI, '--check', path.join(FIXTURES, 'bad-stream-folder.ini')]);
+  assert.equal((await p.exited).code, 2);
+  assert.match(p.stderr(), /^circus-supervisor: error: .*\[watcher:web\] stdout_stream\.filename: the folder \S+ does not exist/);
+});
+
+test('--check warns about an app file named in cmd or args that does not exist', async () => {
+  const dir = tempDir();
+  const p = start(process.execPath, [CLI, '--check', path.join(FIXTURES, 'warn-missing-app.ini')], { cwd: dir, env: fixtureEnv(dir) });
+  const { code } = await p.exited;
+  assert.equal(code, 0, p.stderr());
+  assert.match(p.stderr(), new RegExp(`WARN .*warn-missing-app\\.ini:7 \\[watcher:web\\] args: app file ${dir}/no-such-app\\.ts does not exist; its processes will fail to start`));
+  // The app that exists (named through $(circus.env.…), expanded per process) is not reported.
+  assert.doesNotMatch(p.stderr(), /fetch-app\.ts does not exist/);
   assert.match(p.stdout(), /OK \(1 sockets, 1 watchers\)/);
 });
 

@@ -2,8 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
 import { start, waitFor } from '../helpers/process.js';
-import { CTL, startSupervisor, tempDir, waitForRunning, type Running, cleanup } from '../helpers/supervisor.js';
+import { CTL, SUPERVISOR_CLI, startSupervisor, tempDir, waitForRunning, type Running, cleanup } from '../helpers/supervisor.js';
 import { gone } from '../helpers/proc-stats.js';
 
 test.after(cleanup);
@@ -140,4 +142,19 @@ test('a TCP endpoint on loopback works; a raw malformed message gets an error an
   assert.equal(b.status, 'error');
   assert.match(b.reason, /unknown command "frobnicate"/);
   assert.equal((await r.ok('numwatchers')).numwatchers, 2);
+});
+
+test('a control endpoint already in use exits 4 and names [circus] endpoint as the way to move it', async () => {
+  const dir = tempDir();
+  const busy = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => busy.once('listening', r));
+  try {
+    const port = (busy.address() as net.AddressInfo).port;
+    fs.writeFileSync(path.join(dir, 'circus.ini'), `[circus]\nendpoint = tcp://127.0.0.1:${port}\n\n[watcher:web]\ncmd = node -e "setInterval(() => {}, 1000)"\n`);
+    const p = start(process.execPath, [SUPERVISOR_CLI, path.join(dir, 'circus.ini')]);
+    assert.equal((await p.exited).code, 4);
+    assert.match(p.stderr(), new RegExp(`error: cannot listen on control endpoint tcp://127\\.0\\.0\\.1:${port}: EADDRINUSE \\(is another circus-supervisor running\\? give this one its own: \\[circus\\] endpoint = tcp://127\\.0\\.0\\.1:PORT, or unix://PATH\\)`));
+  } finally {
+    busy.close();
+  }
 });

@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createListener, closeFd } from '../../sys/sockets.js';
-import { request } from '../../supervisor/client.js';
+import { request } from '../../supervisor/ctl/client.js';
 
 test('a command sent while the control socket\'s accept queue is full is answered once it drains', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-ctlq-'));

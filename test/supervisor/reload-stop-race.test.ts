@@ -46,6 +46,8 @@ env = FIXTURE_DIE_WITH_PARENT=0, ${env}
     const log = r.proc.stderr();
     assert.equal(code, 0, log);
     const stopAt = log.indexOf('stopping all watchers');
+    // Without the marker every spawn would count as "before the stop" and the test would pass on nothing.
+    assert.ok(stopAt >= 0, `no "stopping all watchers" line in the supervisor's log:\n${log}`);
     const spawnedLate = [...log.slice(stopAt).matchAll(/(\w+): spawned process (\d+)/g)].map((m) => `${m[1]} ${m[2]}`);
     const spawned = [...log.matchAll(/spawned process (\d+)/g)].map((m) => Number(m[1]));
     const left = spawned.filter(alive);

@@ -10,7 +10,7 @@ import { waitFor } from '../helpers/process.js';
 import { cleanup, startSupervisor, tempDir, waitForRunning, watcherPids } from '../helpers/supervisor.js';
 import { app } from '../helpers/worker.js';
 import { httpsLoad, servedCertificate, TestPki } from '../helpers/tls.js';
-import { BACKENDS } from '../helpers/uws-available.js';
+import { BACKENDS, UWS_MODULE_FLAG } from '../helpers/uws-available.js';
 
 test.afterEach(cleanup);
 
@@ -23,7 +23,7 @@ for (const backend of BACKENDS) {
     const key = path.join(dir, 'key.pem');
     fs.copyFileSync(r1.chain, cert);
     fs.copyFileSync(r1.key, key);
-    const ini = `[circus]\nendpoint = unix://${dir}/ctl.sock\n\n[watcher:web]\ncmd = circus-worker --fd $(circus.sockets.web) --backend ${backend} --certfile ${cert} --keyfile ${key} --cert-reload-interval 0 ${app('tls-app.mjs')}\nuse_sockets = True\nnumprocesses = 2\ngraceful_timeout = 10\n\n[socket:web]\nhost = 127.0.0.1\nport = 0\n`;
+    const ini = `[circus]\nendpoint = unix://${dir}/ctl.sock\n\n[watcher:web]\ncmd = circus-worker --fd $(circus.sockets.web) --backend ${backend} ${UWS_MODULE_FLAG} --certfile ${cert} --keyfile ${key} --cert-reload-interval 0 ${app('tls-app.mjs')}\nuse_sockets = True\nnumprocesses = 2\ngraceful_timeout = 10\n\n[socket:web]\nhost = 127.0.0.1\nport = 0\n`;
     const r = await startSupervisor(ini, { dir });
     await waitForRunning(r, 'web', 2, 30000, false);
     const port = Number(r.sockets.get('web')!.split(':').pop());

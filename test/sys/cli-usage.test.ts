@@ -12,7 +12,7 @@ const VERSION = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf
 const BINS = [
   { name: 'circus-worker', file: 'worker/cli.js', bad: ['--frob', 'app.ts'], says: /unknown option '--frob'/ },
   { name: 'circus-supervisor', file: 'supervisor/cli.js', bad: ['--frob', 'circus.ini'], says: /unknown option '--frob'/ },
-  { name: 'circus-ctl', file: 'supervisor/ctl.js', bad: ['frobnicate'], says: /unknown command 'frobnicate'/ },
+  { name: 'circus-ctl', file: 'supervisor/ctl/cli.js', bad: ['frobnicate'], says: /unknown command 'frobnicate'/ },
 ];
 
 for (const bin of BINS) {

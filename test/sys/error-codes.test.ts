@@ -115,7 +115,7 @@ interface Thrown {
 function supervisorThrows(): Thrown[] {
   const out: Thrown[] = [];
   for (const { file, text } of sources('supervisor')) {
-    const ctlFile = /\/(ctl|client)\.ts$/.test(file);
+    const ctlFile = file.startsWith('supervisor/ctl/');
     for (const m of text.matchAll(/(?:configError|new (ConfigError|CommandError|SupervisorError|SocketBindError|ConnectError))\(/g)) {
       if (/^export function configError/.test(text.slice(text.lastIndexOf('\n', m.index) + 1, m.index + m[0].length))) continue;
       const args = callArgs(text, m.index + m[0].length - 1);

@@ -8,6 +8,7 @@ import { start } from '../helpers/process.js';
 import { targetOf } from '../helpers/http.js';
 import { cleanup, CTL, startSupervisor, tempDir, waitForRunning, watcherPids } from '../helpers/supervisor.js';
 import { ECHO_APP } from './support.js';
+import { UWS_MODULE_FLAG } from '../helpers/uws-available.js';
 
 afterEach(cleanup);
 
@@ -41,7 +42,7 @@ function connectOnce(port: number, holdMs: number): Promise<Outcome> {
 test('circus-ctl reload of 2 workers under WebSocket load: every client connects or gets 1001, none is refused', async () => {
   const dir = tempDir();
   const ini = `[circus]\nendpoint = unix://${dir}/ctl.sock\n\n[socket:web]\nhost = 127.0.0.1\nport = 0\n\n` +
-    `[watcher:web]\ncmd = circus-worker --fd $(circus.sockets.web) ${ECHO_APP}\nuse_sockets = True\nnumprocesses = 2\ngraceful_timeout = 10\n`;
+    `[watcher:web]\ncmd = circus-worker --fd $(circus.sockets.web) ${UWS_MODULE_FLAG} ${ECHO_APP}\nuse_sockets = True\nnumprocesses = 2\ngraceful_timeout = 10\n`;
   const r = await startSupervisor(ini, { dir });
   const old = await waitForRunning(r, 'web', 2, 30000, false);
   const { port } = targetOf(r.sockets.get('web')!) as { port: number };

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { killAll } from '../helpers/process.js';
+import { killAll, waitForOutput } from '../helpers/process.js';
 import { app, closeFd, runWorker, tcpListener } from '../helpers/worker.js';
 import { createListener } from '../../sys/sockets.js';
 import { libc, C } from '../../sys/libc.js';
@@ -23,17 +23,41 @@ async function expectUsageError(args: string[], message: RegExp, opts: Parameter
 
 test('missing app file', () => expectUsageError(['--bind', '127.0.0.1:0', app('nope.ts')], /error: app .*nope\.ts does not exist/));
 
-test('app that fails to compile', () => expectUsageError(['--bind', '127.0.0.1:0', app('broken.ts')], /error: app .*broken\.ts failed to load: /));
+test('app that fails to compile names file:line:column and the compiler\'s message', () =>
+  expectUsageError(['--bind', '127.0.0.1:0', app('broken.ts')], /error: app .*broken\.ts failed to load: \/\S+\/broken\.ts:2:8: ERROR: Expected identifier but found ":"$/m));
 
-test('app that throws while loading', () => expectUsageError(['--bind', '127.0.0.1:0', app('throws-at-load.mjs')], /failed to load: app failed during import/));
+test('app that throws while loading names its first frame in the app', async () => {
+  await expectUsageError(['--bind', '127.0.0.1:0', app('throws-at-load.mjs')], /failed to load: app failed during import \(at \/\S+\/throws-at-load\.mjs:1:7\)$/m);
+  // TypeScript: the line is the source's (tsx's source map), not the compiled output's.
+  await expectUsageError(['--bind', '127.0.0.1:0', app('throws-at-load.ts')], /failed to load: missing setting DATABASE_URL \(at \/\S+\/throws-at-load\.ts:5:\d+\)$/m);
+});
 
 test('app that exports nothing usable', () => expectUsageError(['--bind', '127.0.0.1:0', app('useless.mjs')], /exports a number; expected a fetch handler/));
+
+test('an app that calls listen() and exports nothing is told to export the app instead', () =>
+  expectUsageError(['--bind', '127.0.0.1:0', app('listens-only.cjs')], /listens-only\.cjs called listen\(\) itself \(port 0\) while loading and exports no handler: export the app instead \(module\.exports = app, or export default app\)/));
+
+test('an app that calls listen() and exports the app is served, with a warning about its own port', async () => {
+  const p = runWorker(['--bind', '127.0.0.1:0', app('listens-and-exports.cjs')]);
+  const m = await waitForOutput(p, /serving 127\.0\.0\.1:(\d+) /);
+  assert.match(p.stderr(), /warn: app \S+listens-and-exports\.cjs called listen\(\) itself \(port 0\) while loading, so it also serves there, outside the worker; remove that listen\(\) call/);
+  assert.equal(await (await fetch(`http://127.0.0.1:${m[1]}/`)).text(), 'from the exported app');
+  p.child.kill('SIGTERM');
+  await p.exited;
+});
 
 test('a named export that does not exist', () => expectUsageError(['--bind', '127.0.0.1:0', `${app('named.mjs')}:missing`], /has no export named 'missing'/));
 
 test('unsupported file type', () => expectUsageError(['--bind', '127.0.0.1:0', app('README.txt')], /expected a \.js, \.mjs/));
 
 test('--fd that is not open', () => expectUsageError(['--fd', '77', app('fetch-app.ts')], /--fd: fd 77 is not open/));
+
+test('--fd N that was not passed says "not open" for every N, though Node fills the low fds itself', async () => {
+  // A watcher's cmd run by hand: only 0-2 are inherited; 3 and up are Node's epoll, pipes, eventfds.
+  for (const n of [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]) {
+    await expectUsageError(['--fd', String(n), app('fetch-app.ts')], new RegExp(`--fd: fd ${n} is not open in this process: no socket was passed there.*give --bind HOST:PORT instead$`, 'm'));
+  }
+});
 
 test('--fd that is not a socket', () => expectUsageError(['--fd', '0', app('fetch-app.ts')], /--fd: fd 0 is not a socket/, { stdio: ['ignore', 'pipe', 'pipe'] }));
 

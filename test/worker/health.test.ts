@@ -101,11 +101,13 @@ for (const combo of combos) {
         assert.match(w.proc.stderr(), /SIGTERM during the stop delay: draining now/);
       }));
 
-    test('LAMEDUCK=1 from the supervisor on CIRCUS_NOTIFY_FD: health 503, the app still served, no exit', () =>
+    test('LAMEDUCK=1 from the supervisor on CIRCUS_NOTIFY_FD (after an over-long line, dropped): health 503, the app still served, no exit', () =>
       withWorker(b, ['--health-path', '/healthz'], async (w) => {
         assert.equal((await health(w.target)).status, 200);
-        (w.proc.child.stdio[4] as Writable).write('SOMETHING-NEWER=1\nLAMEDUCK=1\n');
+        // An over-long line first: dropped with one warning, and the lines after it still read.
+        (w.proc.child.stdio[4] as Writable).write('x'.repeat(100_000) + '\nSOMETHING-NEWER=1\nLAMEDUCK=1\n');
         await waitFor(async () => (await health(w.target)).status === 503, 'health 503 after LAMEDUCK=1', 10000);
+        assert.equal(w.proc.stderr().match(/came down the supervisor's pipe \(CIRCUS_NOTIFY_FD\); dropped/g)?.length, 1, w.proc.stderr());
         assert.equal((await health(w.target)).body.state, 'stopping');
         assert.equal((await request(w.target, '/')).body, `ok ${w.proc.child.pid}`);
         assert.equal(w.proc.child.exitCode, null);

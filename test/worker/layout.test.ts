@@ -4,25 +4,10 @@
 // file in worker/ or sys/ is over 300 lines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { ROOT } from '../helpers/process.js';
+import { imports, longerThan, sources } from '../helpers/source-files.js';
 
 /** worker/ files everything may import: what a backend is, logging, error codes. */
 const BASE = new Set(['worker/contract.ts', 'worker/log.ts', 'worker/error-codes.ts']);
-
-function sources(dir: string): string[] {
-  return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
-    const rel = `${dir}/${e.name}`;
-    return e.isDirectory() ? sources(rel) : e.name.endsWith('.ts') ? [rel] : [];
-  });
-}
-
-/** Repository-relative .ts paths of the relative imports of `file`. */
-function imports(file: string): string[] {
-  const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
-  return [...text.matchAll(/^(?:import|export)\b[^;]*?from '(\.[^']+)\.js'/gms)].map((m) => path.posix.join(path.posix.dirname(file), m[1]) + '.ts');
-}
 
 /** Where `file` may import from, by the folder it is in. */
 function allowed(file: string, target: string): boolean {
@@ -45,8 +30,5 @@ test('worker/ imports point down: fetch core <- backends <- CLI side; sys/ and t
 });
 
 test('no source file in worker/ or sys/ is over 300 lines', () => {
-  const long = [...sources('worker'), ...sources('sys')]
-    .map((file) => [file, fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n').length - 1] as const)
-    .filter(([, n]) => n > 300);
-  assert.deepEqual(long, []);
+  assert.deepEqual(longerThan(300, 'worker', 'sys'), []);
 });

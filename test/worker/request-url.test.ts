@@ -7,7 +7,7 @@ import { gapFor } from '../chaos/known-gaps.js';
 import { request } from '../helpers/http.js';
 import { raw } from '../helpers/raw.js';
 import { servingWorker } from '../helpers/worker.js';
-import { uwsSkip } from '../helpers/uws-available.js';
+import { uwsAtLeast, uwsBuild, uwsSkip } from '../helpers/uws-available.js';
 
 after(killAll);
 
@@ -36,6 +36,16 @@ for (const backend of ['node', 'uws'] as const) {
     test('an HTTP/1.0 request without Host gets http://localhost', { todo: gap('HTTP/1.0 request') }, async () => {
       assert.equal(body(await raw(target, req('/url', null).replace('HTTP/1.1', 'HTTP/1.0'))), 'http://localhost/url');
     });
+
+    if (backend === 'uws' && uwsAtLeast(20, 31)) {
+      // What this build does instead (uWS.js 20.30 neither answers nor closes: the todos above).
+      test(`${uwsBuild.id} answers HTTP/1.0 and absolute-form targets with 505 and closes, before the app`, async () => {
+        for (const [name, bytes] of [['HTTP/1.0', req('/seen-v10', null).replace('HTTP/1.1', 'HTTP/1.0')], ['absolute-form', req('http://other.example/seen-abs', 'x')]]) {
+          assert.match(await raw(target, bytes), /^HTTP\/1\.1 505 HTTP Version Not Supported\r\nConnection: close\r\n/, name);
+        }
+        for (const path of ['/seen-v10', '/seen-abs']) assert.equal((await request(target, `/seen?path=${path}`)).body, 'false', path);
+      });
+    }
 
     test('an absolute-form target is kept as sent', { todo: gap('absolute-form target') }, async () => {
       assert.equal(body(await raw(target, req('http://other.example/url?x', 'example.com'))), 'http://other.example/url?x');

@@ -11,7 +11,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { killAll, start, waitFor, waitForOutput } from '../helpers/process.js';
 import { app, closeFd, tcpListener, workerOnFd, runWorker, WORKER_CLI } from '../helpers/worker.js';
-import { BACKENDS } from '../helpers/uws-available.js';
+import { BACKENDS, uwsBuild } from '../helpers/uws-available.js';
 import { curl, httpsGet, run, TestPki, type Leaf } from '../helpers/tls.js';
 
 after(killAll);
@@ -109,7 +109,8 @@ for (const backend of BACKENDS) {
       await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
       const port = (probe.address() as net.AddressInfo).port;
       await new Promise((r) => probe.close(r));
-      const sd = start('systemd-socket-activate', ['-l', `127.0.0.1:${port}`, process.execPath, WORKER_CLI, '--backend', backend, ...tlsArgs(), app('tls-app.mjs')]);
+      // systemd-socket-activate (systemd 257) passes no environment: the uWS build goes by flag.
+      const sd = start('systemd-socket-activate', ['-l', `127.0.0.1:${port}`, process.execPath, WORKER_CLI, '--backend', backend, '--uws-module', uwsBuild.module, ...tlsArgs(), app('tls-app.mjs')]);
       await waitForOutput(sd, /Listening on/);
       // The first connection makes systemd-socket-activate exec the worker; it waits in the backlog.
       const r = await curl(`https://localhost:${port}/sd`, pki.root);

@@ -1,7 +1,7 @@
 // Another uWS build than the bundled one: found next to the app, named in the start line, and
 // given the worker's request-head limit through UWS_HTTP_MAX_HEADERS_SIZE before its addon loads
 // (builds from v20.35 read it once, at load). The "build" here is a package that records the
-// variable as it loads and then hands over the bundled native addon, so it serves for real.
+// variable as it loads and then hands over the build under test's native addon, so it serves for real.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { killAll, ROOT, waitForOutput } from '../helpers/process.js';
 import { request, targetOf } from '../helpers/http.js';
 import { closeFd, runWorker, tcpListener } from '../helpers/worker.js';
-import { uwsSkip } from '../helpers/uws-available.js';
+import { uwsBuild, uwsSkip } from '../helpers/uws-available.js';
 
 let dir = '';
 
@@ -21,7 +21,7 @@ before(() => {
   fs.writeFileSync(path.join(build, 'package.json'), JSON.stringify({ name: 'uWebSockets.js', version: '20.99.0-test', main: 'index.js' }));
   fs.writeFileSync(path.join(build, 'index.js'),
     `require('fs').writeFileSync(process.env.RECORD_TO, String(process.env.UWS_HTTP_MAX_HEADERS_SIZE));\n` +
-    `module.exports = require(${JSON.stringify(path.join(ROOT, 'node_modules/uWebSockets.js'))});\n`);
+    `module.exports = require(${JSON.stringify(uwsBuild.dir)});\n`);
   fs.writeFileSync(path.join(dir, 'app/app.mjs'), `export default { fetch: () => new Response('built') };\n`);
 });
 
@@ -36,7 +36,7 @@ async function startWith(env: NodeJS.ProcessEnv, args: string[] = []): Promise<{
   try {
     // Started from elsewhere: the build is found from the app's folder, not the working directory.
     const proc = runWorker(['--fd', '3', '--backend', 'uws', ...args, path.join(dir, 'app/app.mjs')], {
-      cwd: os.tmpdir(), stdio: ['ignore', 'pipe', 'pipe', listener.fd], env: { ...process.env, RECORD_TO: record, ...env },
+      cwd: os.tmpdir(), stdio: ['ignore', 'pipe', 'pipe', listener.fd], env: { ...process.env, CIRCUS_UWS_MODULE: undefined, RECORD_TO: record, ...env },
     });
     try {
       const [line] = await waitForOutput(proc, /serving .*/, 30000);
@@ -63,14 +63,28 @@ test('a UWS_HTTP_MAX_HEADERS_SIZE the user set is kept', { skip: uwsSkip }, asyn
   assert.equal(recorded, '65536');
 });
 
-test('the bundled build is named in the start line', { skip: uwsSkip }, async () => {
+async function startLine(args: string[]): Promise<string> {
   const listener = tcpListener();
   try {
-    const proc = runWorker(['--fd', '3', '--backend', 'uws', path.join(ROOT, 'test/fixtures/apps/fetch-app.ts')], { stdio: ['ignore', 'pipe', 'pipe', listener.fd] });
-    const [line] = await waitForOutput(proc, /serving .*/, 30000);
-    const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/uWebSockets.js/package.json'), 'utf8')) as { name: string; version: string });
-    assert.ok(line.includes(` build=${version.name}@${version.version} `), line);
+    const proc = runWorker(['--fd', '3', '--backend', 'uws', ...args, path.join(ROOT, 'test/fixtures/apps/fetch-app.ts')], { stdio: ['ignore', 'pipe', 'pipe', listener.fd] });
+    try {
+      const [line] = await waitForOutput(proc, /serving .*/, 30000);
+      return line;
+    } finally {
+      proc.child.kill('SIGKILL');
+      await proc.exited;
+    }
   } finally {
     closeFd(listener.fd);
   }
+}
+
+test('the build under test is named in the start line by its package name and version', { skip: uwsSkip }, async () => {
+  const line = await startLine([]);
+  assert.ok(line.includes(` build=${uwsBuild.id} `), line);
+});
+
+test('a build named by its folder (--uws-module DIR) is named by its package, not the folder', { skip: uwsSkip }, async () => {
+  const line = await startLine(['--uws-module', uwsBuild.dir]);
+  assert.ok(line.includes(` build=${uwsBuild.id} `), line);
 });

@@ -9,7 +9,7 @@ import { closeFd, createListener } from '../../sys/sockets.js';
 import { killAll, start, waitFor, waitForOutput } from '../helpers/process.js';
 import { request, type Target } from '../helpers/http.js';
 import { FETCH_APP, ready, runWorkerOnFd, WORKER_CLI as CLI } from '../helpers/worker.js';
-import { uwsSkip } from '../helpers/uws-available.js';
+import { uwsBuild, uwsSkip } from '../helpers/uws-available.js';
 
 after(killAll);
 
@@ -124,7 +124,8 @@ test('uws under systemd socket activation (LISTEN_FDS)', { skip: uwsSkip || (!fs
   const probe = createListener({ address: { family: 'AF_INET', host: '127.0.0.1', port: 0 } });
   const port = (probe.address as { port: number }).port;
   closeFd(probe.fd);
-  const sd = start('systemd-socket-activate', ['-l', `127.0.0.1:${port}`, process.execPath, CLI, '--backend', 'uws', FETCH_APP]);
+  // systemd-socket-activate (systemd 257) passes the worker no environment: the build goes by flag.
+  const sd = start('systemd-socket-activate', ['-l', `127.0.0.1:${port}`, process.execPath, CLI, '--backend', 'uws', '--uws-module', uwsBuild.module, FETCH_APP]);
   await waitForOutput(sd, /Listening on/);
   // The first connection makes systemd-socket-activate exec the worker; it waits in the backlog.
   const r = await request({ host: '127.0.0.1', port }, '/pid');

@@ -104,11 +104,14 @@ test('a request target over 8 KB gets 414', { skip: uwsSkip }, async () => {
   assert.match(await raw(target, GET(`/pid?${'q'.repeat(10_000)}`)), /^HTTP\/1\.1 414 /);
 });
 
-test('ambiguous body framing is cut before the app, and what follows it is never served', { skip: uwsSkip }, async () => {
+test('ambiguous body framing gets a 400 or a close before the app, and what follows it is never served', { skip: uwsSkip }, async () => {
   const smuggled = 'GET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n';
   for (const framing of ['Content-Length: 4\r\nTransfer-Encoding: chunked', 'Content-Length: 4\r\nContent-Length: 40', 'Content-Length: -1', 'Content-Length: 4x']) {
-    const reply = await raw(target, `POST /framed HTTP/1.1\r\nHost: t\r\n${framing}\r\n\r\n0\r\n\r\n${smuggled}`);
-    assert.equal(reply, '', `${framing}: closed without serving anything`);
+    const r = await exchange(target, `POST /framed HTTP/1.1\r\nHost: t\r\n${framing}\r\n\r\n0\r\n\r\n${smuggled}`);
+    // A close without the 400 when uWS meets the pipelined request while the 400 is pending,
+    // or uWS's own error answer (20.57: 505) when what follows does not parse.
+    assert.ok(r.closedByServer, `${framing}: the connection was left open`);
+    assert.ok(r.statuses.length <= 1 && r.statuses.every((s) => s >= 400), `${framing}: answered ${r.statuses.join() || 'nothing'}, not one error: ${r.text.slice(0, 80)}`);
   }
   for (const path of ['/framed', '/smuggled']) {
     assert.equal((await request(target, `/seen?path=${path}`)).body, 'false', `${path} reached the app`);

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { request } from '../helpers/http.js';
-import { uwsSkip } from '../helpers/uws-available.js';
+import { uwsBuild, uwsSkip } from '../helpers/uws-available.js';
 import { loadUwsModule, type UwsModule } from '../../worker/uws/load-module.js';
 import { trackNativeApp, type NativeTracker } from '../../worker/uws/native.js';
 
-const uws: UwsModule | undefined = uwsSkip ? undefined : loadUwsModule().uws;
+const uws: UwsModule | undefined = uwsSkip ? undefined : loadUwsModule(uwsBuild.module).uws;
 
 const sockets: us_listen_socket[] = [];
 // Keep-alive, so that a Connection: close in a response is the server's own choice.
@@ -32,7 +32,7 @@ function tracker(): Counted {
     begun: 0,
     ended: [],
     draining: false,
-    accessLog: true,
+    logs: true,
     timed: true,
     begin() {
       this.begun++;

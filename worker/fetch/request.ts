@@ -250,7 +250,7 @@ export function requestMaker(lazy: boolean): NewRequest {
 }
 
 /** undici's own Request for `source`, built at once (--no-lazy-request). */
-export function createNativeRequest(source: RequestSource): Request {
+function createNativeRequest(source: RequestSource): Request {
   const req = realRequest(source, headersOf(source), true);
   nativeSources.set(req, source);
   return req;

@@ -84,7 +84,7 @@ interface FastFields {
   [HEADERS]?: Headers;
 }
 
-export class FastResponse {
+class FastResponse {
   declare [BODY]: SimpleBody;
   declare [INIT]: ResponseInit | undefined;
   declare [REAL]?: Response;

@@ -1,6 +1,7 @@
 // Bun's ServerWebSocket, the part both backends share: the public members, argument handling,
 // Bun's send statuses and what a closed socket answers. Each backend subclasses it with the few
 // primitives its engine has (uWS's WebSocket, the `ws` package's WebSocket).
+import type { TopicRelay } from '../contract.js';
 
 export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'uint8array';
 export type SendData = string | ArrayBufferLike | ArrayBufferView;
@@ -9,10 +10,10 @@ export type SendData = string | ArrayBufferLike | ArrayBufferView;
 export const SEND_BACKPRESSURE = -1;
 export const SEND_DROPPED = 0;
 
-export const CONNECTING = 0;
-export const OPEN = 1;
-export const CLOSING = 2;
-export const CLOSED = 3;
+/** readyState values (a server-side socket is never CONNECTING, 0). */
+const OPEN = 1;
+const CLOSING = 2;
+const CLOSED = 3;
 
 /** Close code a socket is given when the worker drains (RFC 6455 "going away"). */
 export const GOING_AWAY = 1001;
@@ -46,6 +47,8 @@ export abstract class ServerWebSocket<T = unknown> {
   readonly openedAt = performance.now();
   readonly url: string;
   protected state: number = OPEN;
+  /** Carries topics to other workers (--pubsub); set by the hub when the socket opens. */
+  relay?: TopicRelay;
 
   constructor(data: T, remoteAddress: string, url: string) {
     this.data = data;
@@ -97,11 +100,15 @@ export abstract class ServerWebSocket<T = unknown> {
   }
 
   subscribe(topic: string): void {
-    if (this.state === OPEN) this.join(String(topic));
+    if (this.state !== OPEN) return;
+    this.join(String(topic));
+    this.relay?.joined(String(topic));
   }
 
   unsubscribe(topic: string): void {
-    if (this.state === OPEN) this.leave(String(topic));
+    if (this.state !== OPEN) return;
+    this.leave(String(topic));
+    this.relay?.left(String(topic));
   }
 
   isSubscribed(topic: string): boolean {
@@ -112,17 +119,17 @@ export abstract class ServerWebSocket<T = unknown> {
   publish(topic: string, data: SendData, compress = false): number {
     if (this.state !== OPEN) return SEND_DROPPED;
     const payload = payloadOf(data);
-    return this.broadcast(String(topic), payload, typeof payload !== 'string', compress);
+    return this.fanOut(String(topic), payload, typeof payload !== 'string', compress);
   }
 
   publishText(topic: string, data: string, compress = false): number {
-    return this.state === OPEN ? this.broadcast(String(topic), String(data), false, compress) : SEND_DROPPED;
+    return this.state === OPEN ? this.fanOut(String(topic), String(data), false, compress) : SEND_DROPPED;
   }
 
   publishBinary(topic: string, data: SendData, compress = false): number {
     if (this.state !== OPEN) return SEND_DROPPED;
     const payload = payloadOf(data);
-    return this.broadcast(String(topic), typeof payload === 'string' ? Buffer.from(payload) : payload, true, compress);
+    return this.fanOut(String(topic), typeof payload === 'string' ? Buffer.from(payload) : payload, true, compress);
   }
 
   /** Runs `fn` with writes batched into one syscall; returns what `fn` returns. */
@@ -138,6 +145,12 @@ export abstract class ServerWebSocket<T = unknown> {
   /** The backend saw the connection end: from now on every call is a no-op. */
   markClosed(): void {
     this.state = CLOSED;
+  }
+
+  /** Here (skipping this socket unless publishToSelf), then to other workers through the relay. */
+  private fanOut(topic: string, payload: string | Uint8Array, binary: boolean, compress: boolean): number {
+    const sent = this.broadcast(topic, payload, binary, compress);
+    return this.relay?.publish(topic, payload, binary, compress) ? Math.max(sent, byteLength(payload), 1) : sent;
   }
 
   private deliver(payload: string | Uint8Array, binary: boolean, compress: boolean): number {

@@ -2,7 +2,8 @@
 // pending counts), one object per worker. What differs per backend comes in through ServerHost;
 // what differs per request (can it be upgraded, who sent it) through the request's source.
 import { requestSourceOf, type RemoteInfo } from './request.js';
-import { payloadOf, SEND_DROPPED, type SendData } from './server-websocket.js';
+import { byteLength, payloadOf, SEND_DROPPED, type SendData } from './server-websocket.js';
+import type { TopicRelay } from '../contract.js';
 import type { UpgradeOptions } from './websocket-options.js';
 
 export interface ServerHost {
@@ -49,6 +50,14 @@ export class FetchServer {
   get pendingWebSockets(): number {
     return this.#host.pendingWebSockets();
   }
+}
+
+/** server.publish: here first, then to other workers through the relay (--pubsub) when there is one. */
+export function publishEverywhere(local: ServerHost['publish'], relay: () => TopicRelay | undefined): ServerHost['publish'] {
+  return (topic, payload, binary, compress) => {
+    const sent = local(topic, payload, binary, compress);
+    return relay()?.publish(topic, payload, binary, compress) ? Math.max(sent, byteLength(payload), 1) : sent;
+  };
 }
 
 /** The server of a worker whose app exports no websocket handler: nothing to publish to. */

@@ -5,6 +5,7 @@
 // and a ping flood closes the flooding connection.
 import type { Logger } from '../log.js';
 import { GOING_AWAY, type ServerWebSocket } from './server-websocket.js';
+import type { TopicRelay } from '../contract.js';
 import type { WebSocketHandler, WebSocketOptions } from './websocket-options.js';
 
 /** More pings than this within PING_WINDOW_MS close the connection (1008). */
@@ -31,6 +32,8 @@ export class WebSocketHub {
   private emptied: Array<() => void> = [];
   /** Set by closeAll: a socket that opens afterwards (an upgrade that finished late) is closed too. */
   private closing?: { code: number; reason: string };
+  /** Carries topics to other workers (--pubsub). */
+  relay?: TopicRelay;
 
   constructor(
     readonly handler: WebSocketHandler,
@@ -46,6 +49,7 @@ export class WebSocketHub {
 
   opened(ws: ServerWebSocket): void {
     this.open.add(ws);
+    ws.relay = this.relay;
     const { open } = this.handler;
     if (open) this.call(ws, 'open', () => open.call(this.handler, ws));
     if (this.closing && ws.readyState === 1) ws.close(this.closing.code, this.closing.reason);
@@ -88,6 +92,7 @@ export class WebSocketHub {
   closed(ws: ServerWebSocket, code: number, reason: string): void {
     if (!this.open.delete(ws)) return;
     ws.markClosed();
+    this.relay?.left();
     if (this.accessLog) {
       this.log.access({ method: 'WS', url: ws.url, status: code, ms: performance.now() - ws.openedAt, bytesIn: ws.bytesIn, bytesOut: ws.bytesOut });
     }

@@ -5,7 +5,7 @@ import { WorkerError } from '../error-codes.js';
 
 export type { Deflate, WebSocketHandler, WebSocketOptions } from '../contract.js';
 
-export const DEFAULT_WEBSOCKET_OPTIONS: Readonly<WebSocketOptions> = Object.freeze({
+const DEFAULT_WEBSOCKET_OPTIONS: Readonly<WebSocketOptions> = Object.freeze({
   maxPayloadLength: 16 * 1024 * 1024,
   idleTimeout: 120,
   backpressureLimit: 16 * 1024 * 1024,

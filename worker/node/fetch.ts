@@ -10,7 +10,7 @@ import { badRequestTarget, requestUrl } from '../fetch/request-url.js';
 import type { ResponseParts } from '../fetch/response.js';
 import { runHandler, type FetchReply } from '../fetch/run-handler.js';
 import { headerPairs, NO_BODY_STATUS } from '../fetch/wire.js';
-import { declaresTooLarge, replyBadRequest, replyServerError, replyTooLarge } from './replies.js';
+import { declaresTooLarge, hasTwoHosts, replyBadRequest, replyServerError, replyTooLarge } from './replies.js';
 import { withoutPseudoHeaders } from '../tls/http2.js';
 
 /** The Host header, or an HTTP/2 request's :authority. */
@@ -229,7 +229,7 @@ function writeParts(parts: ResponseParts, req: IncomingMessage, res: ServerRespo
 export function fetchNodeListener(fetch: FetchFunction, maxBody: number, log: Logger, newRequest: NewRequest, server: FetchServerApi) {
   return (req: IncomingMessage, res: ServerResponse, upgrade?: (options: UpgradeOptions) => boolean): void => {
     if (declaresTooLarge(req, maxBody)) return replyTooLarge(req, res);
-    const bad = badRequestTarget(req.url ?? '/', hostOf(req));
+    const bad = hasTwoHosts(req) ? 'Host (two of them)' : badRequestTarget(req.url ?? '/', hostOf(req));
     if (bad) {
       log.debug(`${req.method} ${(req.url ?? '').slice(0, 40)}: bad ${bad}; answered 400`);
       return replyBadRequest(res);

@@ -20,13 +20,15 @@ interface Progress {
  * Every sweep, a connection that moved no bytes (read, or handed to the kernel) for `idleMs` is
  * destroyed when the client is the one stalling: a body that stopped arriving, a response the
  * client stopped reading, or no request at all. A complete request whose handler is still working
- * (or streams slowly) is the app's business and is left alone. Returns the stop function.
+ * (or streams slowly) is the app's business and is left alone, and so are sockets in `exempt`
+ * (WebSockets: their idle rule is the app's websocket.idleTimeout). Returns the stop function.
  */
-export function sweepIdleSockets(sockets: ReadonlySet<Socket>, idleMs: number): () => void {
+export function sweepIdleSockets(sockets: ReadonlySet<Socket>, idleMs: number, exempt: WeakSet<Socket> = new WeakSet()): () => void {
   const seen = new WeakMap<Socket, Progress>();
   const sweep = () => {
     const now = performance.now();
     for (const socket of sockets as ReadonlySet<Tracked>) {
+      if (exempt.has(socket)) continue;
       const bytes = socket.bytesRead + socket.bytesWritten - socket.writableLength;
       const last = seen.get(socket);
       if (!last || last.bytes !== bytes) {

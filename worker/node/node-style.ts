@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeListener } from '../contract.js';
 import type { Logger } from '../log.js';
 import { BodyTooLargeError } from '../fetch/body-limit.js';
-import { declaresTooLarge, limitBody, replyServerError, replyTooLarge } from './replies.js';
+import { declaresTooLarge, hasTwoHosts, limitBody, replyBadRequest, replyServerError, replyTooLarge } from './replies.js';
 
 export function nodeStyleListener(listener: NodeListener, maxBody: number, log: Logger) {
   const fail = (req: IncomingMessage, res: ServerResponse, err: unknown) => {
@@ -13,6 +13,7 @@ export function nodeStyleListener(listener: NodeListener, maxBody: number, log: 
   };
   return (req: IncomingMessage, res: ServerResponse): void => {
     if (declaresTooLarge(req, maxBody)) return replyTooLarge(req, res);
+    if (hasTwoHosts(req)) return replyBadRequest(res);
     if (req.headers['transfer-encoding'] !== undefined) {
       // The app's stream sees an error; the client sees the 413.
       limitBody(req, maxBody, () => {

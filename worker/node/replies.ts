@@ -57,6 +57,20 @@ export function replyServerError(res: ServerResponse): void {
   reply(res, 500, 'Internal Server Error\n', false);
 }
 
+/**
+ * Two Host headers: RFC 9112 3.2 says 400, node:http serves them (with the first). A walk over
+ * rawHeaders' names, no allocation.
+ */
+export function hasTwoHosts(req: IncomingMessage): boolean {
+  const raw = req.rawHeaders;
+  let hosts = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length === 4 && (name === 'Host' || name.toLowerCase() === 'host') && ++hosts > 1) return true;
+  }
+  return false;
+}
+
 /** True when the declared Content-Length already exceeds the limit. */
 export function declaresTooLarge(req: IncomingMessage, limit: number): boolean {
   const cl = req.headers['content-length'];

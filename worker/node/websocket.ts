@@ -7,10 +7,11 @@ import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import { firstProtocol, upgradeHeaders, type UpgradeHeaders } from '../fetch/handshake.js';
-import type { ServerHost } from '../fetch/server.js';
+import { publishEverywhere, type ServerHost } from '../fetch/server.js';
 import { byteLength, GOING_AWAY, SEND_BACKPRESSURE, SEND_DROPPED, ServerWebSocket } from '../fetch/server-websocket.js';
 import { TopicRegistry } from '../fetch/topics.js';
 import { PING_FLOOD_LIMIT, WebSocketHub } from '../fetch/websocket-hub.js';
+import type { TopicBroker } from '../contract.js';
 import type { UpgradeOptions, WebSocketHandler, WebSocketOptions } from '../fetch/websocket-options.js';
 
 /** A Buffer that owns exactly its bytes (ws may hand out a view into a bigger read buffer). */
@@ -32,7 +33,7 @@ function statusOf(err: Error): number {
  * uWS's idle rule: silent for idleTimeout - margin, then a ping; no answer within the margin and
  * the connection is cut (without pings: cut after idleTimeout). Margin 4, 8 or 16 s as in uWS.
  */
-export function idlePhases(idleTimeout: number, sendPings: boolean): { quiet: number; answer: number } {
+function idlePhases(idleTimeout: number, sendPings: boolean): { quiet: number; answer: number } {
   if (!sendPings) return { quiet: idleTimeout * 1000, answer: 0 };
   let margin = 4;
   while (idleTimeout - margin * 2 >= margin * 2 && margin < 16) margin <<= 1;
@@ -199,9 +200,15 @@ export class NodeWebSockets {
     return sent ? Math.max(1, byteLength(payload)) : SEND_DROPPED;
   }
 
+  /** --pubsub: topics also reach (and come from) other workers through the broker. */
+  relayThrough(broker: TopicBroker | undefined): this {
+    if (broker) this.hub.relay = broker.attach({ publish: (t, p, b, c) => this.publish(t, p, b, c), count: (t) => this.topics.count(t), maxMessage: this.options.maxPayloadLength });
+    return this;
+  }
+
   host(pendingRequests: () => number): ServerHost {
     return {
-      publish: (topic, payload, binary, compress) => this.publish(topic, payload, binary, compress),
+      publish: publishEverywhere((topic, payload, binary, compress) => this.publish(topic, payload, binary, compress), () => this.hub.relay),
       subscriberCount: (topic) => this.topics.count(topic),
       pendingRequests,
       pendingWebSockets: () => this.hub.size,

@@ -43,7 +43,7 @@ const NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0
 
 export const PASSWORD_ENV = 'CIRCUS_KEYFILE_PASSWORD';
 
-export function tlsAsked(flags: TlsFlags): boolean {
+function tlsAsked(flags: TlsFlags): boolean {
   return [flags.certfile, flags.keyfile, flags.keyfilePasswordFile, flags.caCerts, flags.certReqs].some((v) => v !== undefined) || (flags.sni?.length ?? 0) > 0 || flags.http2 === true;
 }
 

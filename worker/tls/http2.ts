@@ -6,7 +6,6 @@
 import http, { type IncomingMessage } from 'node:http';
 import http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
-import type { RequestMeter } from '../contract.js';
 
 export interface Http2Sessions {
   /** Open HTTP/2 sessions. */
@@ -39,7 +38,7 @@ export function withoutPseudoHeaders(raw: string[]): string[] {
   return authority === undefined || hasHost ? rest : ['host', authority, ...rest];
 }
 
-export function createHttp2Server(options: http.ServerOptions & http2.SecureServerOptions, listener: (req: IncomingMessage, res: http.ServerResponse) => void, idleMs: number, meter?: RequestMeter): { server: http.Server; sessions: Http2Sessions } {
+export function createHttp2Server(options: http.ServerOptions & http2.SecureServerOptions, listener: (req: IncomingMessage, res: http.ServerResponse) => void, idleMs: number): { server: http.Server; sessions: Http2Sessions } {
   const server = http2.createSecureServer({ ...options, allowHTTP1: true, Http1ServerResponse: options.ServerResponse ?? http.ServerResponse }, ((req: IncomingMessage, res: http.ServerResponse) => {
     // Node-style apps (Express's req.hostname) read req.headers.host, which HTTP/2 calls :authority.
     if (req.headers.host === undefined && req.httpVersionMajor === 2) req.headers.host = req.headers[':authority'] as string | undefined;
@@ -57,12 +56,7 @@ export function createHttp2Server(options: http.ServerOptions & http2.SecureServ
   });
   server.on('stream', (stream: http2.ServerHttp2Stream) => {
     pending++;
-    const t0 = performance.now();
-    meter?.begin();
-    stream.once('close', () => {
-      pending--;
-      meter?.end(stream.rstCode === http2.constants.NGHTTP2_NO_ERROR && stream.sentHeaders ? Number(stream.sentHeaders[':status']) : 0, t0);
-    });
+    stream.once('close', () => pending--);
   });
   return {
     server: server as unknown as http.Server,

@@ -3,7 +3,7 @@
 // (setSecureContext) and, for mutual TLS, the peer stamped on each request.
 import http from 'node:http';
 import https from 'node:https';
-import type { RequestMeter, TlsCertificates } from '../contract.js';
+import type { TlsCertificates } from '../contract.js';
 import { createHttp2Server, type Http2Sessions } from './http2.js';
 import { stampPeer } from './peer-header.js';
 
@@ -16,11 +16,11 @@ export interface NodeServer {
 }
 
 /** http.createServer, or the TLS server when `tls` is given. */
-export function createNodeServer(tls: TlsCertificates | undefined, options: http.ServerOptions, listener: Listener, meter?: RequestMeter): NodeServer {
+export function createNodeServer(tls: TlsCertificates | undefined, options: http.ServerOptions, listener: Listener): NodeServer {
   if (!tls) return { server: http.createServer(options, listener) };
   const idleMs = options.headersTimeout ?? 10_000;
   const secure = { ...options, ...tls.nodeOptions(), handshakeTimeout: idleMs };
-  const made: NodeServer = tls.http2 ? createHttp2Server(secure, listener, idleMs, meter) : { server: https.createServer(secure, listener) };
+  const made: NodeServer = tls.http2 ? createHttp2Server(secure, listener, idleMs) : { server: https.createServer(secure, listener) };
   const server = made.server as https.Server;
   tls.onRenew(() => server.setSecureContext(tls.nodeOptions()));
   if (tls.mutual) {

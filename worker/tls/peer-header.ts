@@ -6,8 +6,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 
-export const VERIFIED_HEADER = 'x-client-verified';
-export const SUBJECT_HEADER = 'x-client-subject';
+const VERIFIED_HEADER = 'x-client-verified';
+const SUBJECT_HEADER = 'x-client-subject';
 
 function subjectLine(subject: Record<string, string | string[]> | undefined): string {
   if (!subject) return '';

@@ -9,7 +9,7 @@ import type { TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
 import { WorkerError } from '../error-codes.js';
 import { fetchUwsHandler } from './fetch.js';
 import type { Exchange, ExchangeTracker } from './exchange.js';
-import { checkServes, type TlsCertificates, type AppHandler, type HealthCheck, type Backend, type RunningServer, type ServeOptions } from '../contract.js';
+import { checkServes, type TlsCertificates, type AppHandler, type HealthCheck, type Backend, type RequestObserver, type RunningServer, type ServeOptions } from '../contract.js';
 import { requestMaker } from '../fetch/request.js';
 import { FetchServer, plainHost } from '../fetch/server.js';
 import { loadUwsModule, type UwsModule } from './load-module.js';
@@ -39,28 +39,26 @@ class Flight {
   readonly nativeSockets = new Set<WebSocket<unknown>>();
   private whenIdle?: () => void;
 
-  constructor(private readonly opts: ServeOptions) {}
+  constructor(private readonly requests: RequestObserver) {}
 
-  get accessLog(): boolean {
-    return this.opts.accessLog;
+  get logs(): boolean {
+    return this.requests.logs;
   }
 
-  /** Whether requests need their start time (for the access log or the meter). */
   get timed(): boolean {
-    return this.opts.accessLog || this.opts.meter !== undefined;
+    return this.requests.timed;
   }
 
+  // The one place this backend tells the request observer (fetch path and native handlers alike).
   begin(): void {
     this.inflight++;
     this.lastBegin = performance.now();
-    this.opts.onRequest();
-    this.opts.meter?.begin();
+    this.requests.begin();
   }
 
   end(method: string, url: string, status: number, t0: number): void {
     this.inflight--;
-    this.opts.meter?.end(status, t0);
-    if (this.opts.accessLog) this.opts.log.access({ method, url, status, ms: performance.now() - t0 });
+    this.requests.end(method, url, status, t0);
     if (this.inflight === 0 && this.whenIdle) this.whenIdle();
   }
 
@@ -81,7 +79,7 @@ function exchangeTracker(flight: Flight): ExchangeTracker {
     get draining() {
       return flight.draining;
     },
-    accessLog: flight.accessLog,
+    logs: flight.logs,
     timed: flight.timed,
   };
 }
@@ -95,7 +93,7 @@ function nativeTracker(flight: Flight): NativeTracker {
     get draining() {
       return flight.draining;
     },
-    accessLog: flight.accessLog,
+    logs: flight.logs,
     timed: flight.timed,
   };
 }
@@ -151,7 +149,7 @@ async function register(uws: UwsModule, app: TemplatedApp, handler: AppHandler, 
   switch (handler.kind) {
     case 'fetch': {
       const { websocket } = handler;
-      const ws = websocket && new UwsWebSockets(uws, app, websocket.handler, websocket.options, opts.log, opts.accessLog);
+      const ws = websocket && new UwsWebSockets(uws, app, websocket.handler, websocket.options, opts.log, opts.requests.logs).relayThrough(opts.pubsub);
       const pending = () => flight.inflight;
       const serve = fetchUwsHandler(handler.fetch, {
         maxBody: opts.maxBody,
@@ -182,7 +180,7 @@ function createBackend(uws: UwsModule): Backend {
       // 20.30 cannot replace SSLApp's own certificate, and removeServerName() with keep-alive
       // connections of that name open crashed the process (SIGSEGV, measured), so no SNI swap either.
       const app = opts.tls ? sslApp(uws, opts.tls) : uws.App();
-      const flight = new Flight(opts);
+      const flight = new Flight(opts.requests);
       const routes = sniRoutes(app, opts.tls);
       const hub = (await register(uws, routes.app, handler, opts, flight))?.hub;
       routes.finish();

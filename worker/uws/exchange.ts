@@ -13,7 +13,8 @@ export interface ExchangeTracker {
   end(ex: Exchange): void;
   /** While draining every response ends with `Connection: close`. */
   readonly draining: boolean;
-  readonly accessLog: boolean;
+  /** The access log is on: end() needs the method and URL. */
+  readonly logs: boolean;
   /** Whether to take each request's start time (access log or metrics). */
   readonly timed: boolean;
 }
@@ -108,6 +109,16 @@ export class Exchange extends SafeWriter {
     timer.unref();
     this.onAbort(() => clearTimeout(timer));
     return close;
+  }
+
+  /**
+   * 400 and close for a head the worker refuses (request-checks.ts), on the next turn of the
+   * loop rather than now: while this response is pending, uWS closes the connection instead of
+   * handing the app a request pipelined behind this one in the same read (a smuggled one); a
+   * response ended at once, uWS 20.30 would forget to close after when another request follows.
+   */
+  refuseHead(): void {
+    setImmediate(() => this.reply(400, 'Bad Request\n', true));
   }
 
   /** A short text reply written by the worker itself (400, 414, 431, 500), with `extra` headers. */

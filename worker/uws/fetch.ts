@@ -16,12 +16,13 @@ import { headerPairs } from '../fetch/wire.js';
 import { Exchange, type ExchangeTracker } from './exchange.js';
 import { BodyStalledError, UwsRequestBody } from './request-body.js';
 import { writeResponse } from './write-response.js';
+import { headProblem, type HeadFacts } from './request-checks.js';
 import type { UwsHandshake, UwsWebSockets } from './websocket.js';
 
 /** Total request header bytes (names, values, ': ' and CRLF) above which we answer 431. */
-export const MAX_HEADER_BYTES = 16 * 1024;
+const MAX_HEADER_BYTES = 16 * 1024;
 /** Request targets longer than this get 414 (uWS would hand any length to the app). */
-export const MAX_TARGET_BYTES = 8 * 1024;
+const MAX_TARGET_BYTES = 8 * 1024;
 
 export interface FetchUwsOptions {
   maxBody: number;
@@ -39,14 +40,10 @@ export interface FetchUwsOptions {
 }
 
 /** What the synchronous part of the handler copied out of uWS's HttpRequest. */
-interface Copied {
+interface Copied extends HeadFacts {
   headers: string[];
   bytes: number;
   host: string;
-  contentLength: string | undefined;
-  /** Two Content-Length headers that disagree: the framing is ambiguous (smuggling). */
-  conflicting: boolean;
-  chunked: boolean;
   upgrade: string | undefined;
 }
 
@@ -58,31 +55,21 @@ function copyHeader(name: string, value: string): void {
   c.headers.push(name, value);
   c.bytes += name.length + value.length + 4;
   // uWS hands names lower-cased.
-  if (name === 'host') c.host = value;
-  else if (name === 'content-length') {
-    if (c.contentLength !== undefined && c.contentLength !== value) c.conflicting = true;
+  if (name === 'host') {
+    c.host = value;
+    c.hosts++;
+  } else if (name === 'content-length') {
     c.contentLength = value;
+    c.lengths++;
   }
-  else if (name === 'transfer-encoding') c.chunked = true;
+  else if (name === 'transfer-encoding') c.transferEncoding = value;
   else if (name === 'upgrade') c.upgrade = value;
 }
 
 function copyHeaders(req: HttpRequest): Copied {
-  copying = { headers: [], bytes: 0, host: '', contentLength: undefined, conflicting: false, chunked: false, upgrade: undefined };
+  copying = { headers: [], bytes: 0, host: '', hosts: 0, contentLength: undefined, lengths: 0, transferEncoding: undefined, upgrade: undefined };
   req.forEach(copyHeader);
   return copying;
-}
-
-/**
- * Body framing uWS 20.30 lets through although it is ambiguous (request smuggling): a
- * non-numeric or negative Content-Length, two that disagree, or Content-Length together with
- * Transfer-Encoding. Returns why, or undefined when the framing is sound.
- */
-function badFraming(c: Copied): string | undefined {
-  if (c.conflicting) return 'two different Content-Length headers';
-  if (c.contentLength !== undefined && !/^\d+$/.test(c.contentLength)) return `Content-Length '${c.contentLength.slice(0, 20)}'`;
-  if (c.chunked && c.contentLength !== undefined) return 'both Content-Length and Transfer-Encoding';
-  return undefined;
 }
 
 /**
@@ -180,12 +167,10 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
     const copied = copyHeaders(req);
     if (copied.bytes > MAX_HEADER_BYTES) return ex.reply(431, 'Request Header Fields Too Large\n', true);
     if (ex.path.length + query.length > MAX_TARGET_BYTES) return ex.reply(414, 'URI Too Long\n', true);
-    const framing = badFraming(copied);
-    if (framing) {
-      // Closed at once, not answered: after a graceful 400 uWS would still hand the app whatever
-      // request follows in the same packet (the smuggled one).
-      log.debug(`${ex.method} ${ex.path}: ambiguous body framing (${framing}); connection closed`);
-      return ex.abort();
+    const problem = headProblem(ex.method, copied);
+    if (problem) {
+      log.debug(`${ex.method.slice(0, 20)} ${ex.path.slice(0, 40)}: ${problem}; answered 400`);
+      return ex.refuseHead();
     }
     const bad = badRequestTarget(ex.path, copied.host);
     if (bad) {
@@ -209,7 +194,7 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
       return;
     }
 
-    const mayHaveBody = ex.method !== 'GET' && ex.method !== 'HEAD' && (copied.chunked || Number(copied.contentLength) > 0);
+    const mayHaveBody = ex.method !== 'GET' && ex.method !== 'HEAD' && (copied.transferEncoding !== undefined || Number(copied.contentLength) > 0);
     const body = mayHaveBody ? new UwsRequestBody(ex, maxBody, () => tooLarge(ex), bodyTimeoutMs) : undefined;
 
     const fx = new UwsFetchExchange(ex, copied, body, log);

@@ -10,7 +10,7 @@ import { firstLine } from '../log.js';
 
 export type UwsModule = typeof Uws;
 
-export const DEFAULT_UWS_MODULE = 'uWebSockets.js';
+const DEFAULT_UWS_MODULE = 'uWebSockets.js';
 
 const ownRequire = createRequire(import.meta.url);
 
@@ -32,15 +32,19 @@ function resolveModule(name: string, from: readonly string[]): string {
   return ownRequire.resolve(name);
 }
 
-/** `name@version` of the package that holds `file`, for the start line. */
-function buildOf(file: string): string {
-  for (let dir = path.dirname(file); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+/** `name@version` of the package that holds `file` (or is the folder `file`), for the start line. */
+function buildOf(file: string): string | undefined {
+  let start = path.dirname(file);
+  try {
+    if (fs.statSync(file).isDirectory()) start = file; // --uws-module DIR: the package is DIR itself
+  } catch { /* resolved files exist; keep the parent */ }
+  for (let dir = start; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
     try {
       const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
       if (pkg.name) return `${pkg.name}@${pkg.version ?? 'unknown'}`;
     } catch { /* no package.json here */ }
   }
-  return path.basename(file);
+  return undefined;
 }
 
 /**
@@ -48,7 +52,7 @@ function buildOf(file: string): string {
  * loads (v20.35 onwards; the bundled 20.30 ignores it): node:http's default, so that both
  * backends parse heads of up to 16 KiB, also when they arrive in several reads.
  */
-export const MAX_HEADER_BYTES = 16 * 1024;
+const MAX_HEADER_BYTES = 16 * 1024;
 
 export interface LoadedUws {
   uws: UwsModule;
@@ -61,9 +65,9 @@ function isNativeFunction(fn: unknown): boolean {
 }
 
 /**
- * Why this platform's binary of the build in `file`'s folder does not load. uWebSockets.js's own
- * loader replaces the real error with "supports only Node.js versions …" even when this Node is
- * listed and the binary needs a newer glibc (the npm uwebsockets@3.0.6 build on Debian 12).
+ * Why this platform's binary of the build in `file`'s folder does not load, in one clause.
+ * uWebSockets.js's own loader replaces the real error with "supports only Node.js versions …"
+ * even when this Node is listed and the binary needs a newer glibc (20.57 on Debian 12).
  */
 function binaryCause(file: string): string | undefined {
   let dir: string;
@@ -73,14 +77,18 @@ function binaryCause(file: string): string | undefined {
     return undefined; // nothing there at all: the require error says so
   }
   const name = `uws_${process.platform}_${process.arch}_${process.versions.modules}.node`;
-  if (!fs.existsSync(path.join(dir, name))) return `the build has no ${name}`;
+  // Beside the loader (official builds) or in a binaries/ folder beside or above it (the bundled one).
+  const binary = [dir, path.join(dir, 'binaries'), path.join(dir, '../binaries')].map((d) => path.join(d, name)).find((f) => fs.existsSync(f));
+  if (!binary) return `it has no binary for ABI ${process.versions.modules} (no ${name})`;
   try {
-    ownRequire(path.join(dir, name));
+    ownRequire(binary);
     return undefined;
   } catch (err) {
     const line = firstLine(err);
+    const symbol = /version `(GLIBC_([\d.]+))' not found/.exec(line);
     const glibc = glibcVersion();
-    return `${name}: ${line}${/GLIBC_/.test(line) && glibc ? ` (this system has glibc ${glibc})` : ''}`;
+    if (symbol) return `${name}: ${symbol[1]} not found (needs glibc >= ${symbol[2]}, this system has ${glibc ?? 'another libc'})`;
+    return `${name}: ${line}`;
   }
 }
 
@@ -107,7 +115,7 @@ function officialInstallLine(): string {
   const glibc = glibcVersion();
   const [major, minor] = (glibc ?? '0.0').split('.').map(Number);
   const tag = major > 2 || (major === 2 && minor >= 38) ? 'v20.67.0' : 'v20.52.0';
-  return `npm install uWebSockets.js@github:uNetworking/uWebSockets.js#${tag}${glibc ? ` (glibc ${glibc})` : ''}`;
+  return `npm install uWebSockets.js@github:uNetworking/uWebSockets.js#${tag}`;
 }
 
 /** Loads and checks the module, or throws an Error whose message says why and what to do. */
@@ -122,20 +130,23 @@ export function loadUwsModule(name: string = DEFAULT_UWS_MODULE, from: readonly 
   let loaded: { mod: unknown; said: string[] };
   // A limit the user set themselves wins.
   process.env.UWS_HTTP_MAX_HEADERS_SIZE ??= String(MAX_HEADER_BYTES);
+  const build = buildOf(file);
+  const what = build ?? `module '${name}'`;
   try {
     loaded = quietRequire(file);
   } catch (err) {
-    const cause = binaryCause(file);
-    throw new Error(`module '${name}' failed to load on ${where}: ${firstLine(err)}${cause && !firstLine(err).includes(cause) ? `; ${cause}` : ''}`);
+    const cause = binaryCause(file) ?? firstLine(err);
+    throw new Error(`${what} cannot load on ${where}: ${cause}; for the uws backend here: ${officialInstallLine()}`);
   }
   const mod = loaded.mod as Partial<UwsModule> | undefined;
   if (!mod || typeof mod.App !== 'function' || typeof mod.us_listen_socket_close !== 'function') {
-    throw new Error(`module '${name}' does not look like uWebSockets.js (no App / us_listen_socket_close export)`);
+    throw new Error(`${what} does not look like uWebSockets.js (no App / us_listen_socket_close export)`);
   }
   if (!isNativeFunction(mod.App)) {
-    const hint = loaded.said.find((l) => /fall|compatible/i.test(l));
-    throw new Error(`module '${name}' has no native binary for ${where} and loaded a slow JavaScript fallback instead${hint ? ` ("${firstLine(hint)}")` : ''}; ` +
-      `for the uws backend on this Node, install the official build next to the app: ${officialInstallLine()}`);
+    // The build's loader says only "not compatible"; the binary itself says what is missing.
+    const cause = binaryCause(file) ?? 'it loaded a slow JavaScript imitation instead of its native binary';
+    throw new Error(`${what} cannot load on ${where}: ${cause} (its JavaScript fallback is not served); ` +
+      `for the uws backend here: ${officialInstallLine()}`);
   }
-  return { uws: mod as UwsModule, build: buildOf(file) };
+  return { uws: mod as UwsModule, build: build ?? path.basename(file) };
 }

@@ -17,7 +17,8 @@ export interface NativeTracker {
   /** `status` is what writeStatus said (200 if never called), 0 when the client went away. */
   end(method: string, url: string, status: number, t0: number): void;
   readonly draining: boolean;
-  readonly accessLog: boolean;
+  /** The access log is on: end() needs the method and URL. */
+  readonly logs: boolean;
   /** A WebSocket of the app's own ws() routes opened / closed (a drain closes them with 1001). */
   opened?(ws: WebSocket<unknown>): void;
   closed?(ws: WebSocket<unknown>): void;
@@ -94,7 +95,7 @@ function withQuery(path: string, query: string | undefined): string {
 function wrapRoute(handler: Fn, t: NativeTracker): Fn {
   return (res: Tracked, req: { getCaseSensitiveMethod(): string; getUrl(): string; getQuery(): string | undefined }, ...rest: unknown[]) => {
     patchPrototype(Object.getPrototypeOf(res));
-    res[TRACKED] = t.accessLog
+    res[TRACKED] = t.logs
       ? { tracker: t, method: req.getCaseSensitiveMethod(), url: withQuery(req.getUrl(), req.getQuery()), status: 200, t0: performance.now() }
       : { tracker: t, method: '', url: '', status: 200, t0: t.timed ? performance.now() : 0 };
     t.begin();

@@ -5,9 +5,10 @@
 import type { HttpResponse, TemplatedApp, WebSocket, WebSocketBehavior, us_socket_context_t } from 'uWebSockets.js';
 import type { Logger } from '../log.js';
 import { firstProtocol, upgradeHeaders } from '../fetch/handshake.js';
-import type { ServerHost } from '../fetch/server.js';
+import { publishEverywhere, type ServerHost } from '../fetch/server.js';
 import { byteLength, GOING_AWAY, SEND_BACKPRESSURE, SEND_DROPPED, ServerWebSocket } from '../fetch/server-websocket.js';
 import { WebSocketHub } from '../fetch/websocket-hub.js';
+import type { TopicBroker } from '../contract.js';
 import type { Deflate, UpgradeOptions, WebSocketHandler, WebSocketOptions } from '../fetch/websocket-options.js';
 import type { Exchange } from './exchange.js';
 import type { UwsModule } from './load-module.js';
@@ -33,6 +34,9 @@ export interface UwsHandshake {
 }
 
 class UwsServerWebSocket extends ServerWebSocket {
+  /** Topics it is in: uWS's ws.publish reaches nobody from a socket that is in none. */
+  private topicCount = 0;
+
   constructor(
     private readonly ws: UwsSocket,
     private readonly app: TemplatedApp,
@@ -61,10 +65,12 @@ class UwsServerWebSocket extends ServerWebSocket {
   }
 
   protected join(topic: string): void {
+    if (!this.ws.isSubscribed(topic)) this.topicCount++;
     this.ws.subscribe(topic);
   }
 
   protected leave(topic: string): void {
+    if (this.ws.isSubscribed(topic)) this.topicCount--;
     this.ws.unsubscribe(topic);
   }
 
@@ -73,8 +79,9 @@ class UwsServerWebSocket extends ServerWebSocket {
   }
 
   protected broadcast(topic: string, payload: string | Uint8Array, binary: boolean, compress: boolean): number {
-    // uWS's ws.publish skips the sender; app.publish reaches it too (if subscribed).
-    const sent = this.publishToSelf ? this.app.publish(topic, payload, binary, compress) : this.ws.publish(topic, payload, binary, compress);
+    // uWS's ws.publish skips the sender; app.publish reaches it too (if subscribed), and is what
+    // a socket in no topic must use: its ws.publish reaches nobody.
+    const sent = this.publishToSelf || this.topicCount === 0 ? this.app.publish(topic, payload, binary, compress) : this.ws.publish(topic, payload, binary, compress);
     return sent ? Math.max(1, byteLength(payload)) : SEND_DROPPED;
   }
 
@@ -197,10 +204,21 @@ export class UwsWebSockets {
     ex.upgrade([], (res) => res.upgrade({}, hs.key, firstProtocol(hs.protocol), '', hs.context));
   }
 
+  /** --pubsub: topics also reach (and come from) other workers through the broker. */
+  relayThrough(broker: TopicBroker | undefined): this {
+    if (broker) this.hub.relay = broker.attach({ publish: (t, p, b, c) => this.localPublish(t, p, b, c), count: (t) => this.app.numSubscribers(t), maxMessage: this.options.maxPayloadLength });
+    return this;
+  }
+
+  /** To every subscriber of `topic` in this worker. */
+  localPublish(topic: string, payload: string | Uint8Array, binary: boolean, compress: boolean): number {
+    return this.app.publish(topic, payload, binary, compress) ? Math.max(1, byteLength(payload)) : SEND_DROPPED;
+  }
+
   /** Bun's server.publish and friends, for the FetchServer. */
   host(pendingRequests: () => number): ServerHost {
     return {
-      publish: (topic, payload, binary, compress) => (this.app.publish(topic, payload, binary, compress) ? Math.max(1, byteLength(payload)) : SEND_DROPPED),
+      publish: publishEverywhere((topic, payload, binary, compress) => this.localPublish(topic, payload, binary, compress), () => this.hub.relay),
       subscriberCount: (topic) => this.app.numSubscribers(topic),
       pendingRequests,
       pendingWebSockets: () => this.hub.size,

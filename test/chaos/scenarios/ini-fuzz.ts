@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { start, waitFor } from '../../helpers/process.js';
 import { SUPERVISOR_CLI as CLI, tempDir } from '../../helpers/supervisor.js';
-import { request } from '../../../supervisor/client.js';
+import { request } from '../../../supervisor/ctl/client.js';
 import { chaosApp } from '../worker-matrix.js';
 
 function baseIni(dir: string): string {

@@ -8,6 +8,7 @@ import { rssKb, settledFdCount } from '../../helpers/proc-stats.js';
 import { runningPids, type Running } from '../../helpers/supervisor.js';
 import type { BackendName } from '../worker-matrix.js';
 import { every, superviseWeb } from './supervisor-setup.js';
+import { UWS_MODULE_FLAG } from '../../helpers/uws-available.js';
 
 /** Which worker backend, and whether the socket is one per worker (so_reuseport = true). */
 export interface FaultSetup {
@@ -165,12 +166,12 @@ export async function crashLoop(setup: FaultSetup, durationMs: number): Promise<
   // second to start and crash, so two of them rarely fit in one second and the watcher never flaps.
   const flap = 'flapping.attempts = 2\nflapping.window = 10\nflapping.retry_in = 0.5\nflapping.max_retry = 1\n';
   const crashAtStart = `[watcher:crash-start]
-cmd = circus-worker --fd $(circus.sockets.crash) --backend ${setup.backend} ${path.join(ROOT, 'test/fixtures/chaos/crash-at-start.mjs')}
+cmd = circus-worker --fd $(circus.sockets.crash) --backend ${setup.backend} ${UWS_MODULE_FLAG} ${path.join(ROOT, 'test/fixtures/chaos/crash-at-start.mjs')}
 use_sockets = True
 numprocesses = 1
 ${flap}`;
   const crashAfterFirst = `[watcher:crash-after]
-cmd = circus-worker --fd $(circus.sockets.crash) --backend ${setup.backend} ${path.join(ROOT, 'test/fixtures/chaos/crash-after-first.mjs')}
+cmd = circus-worker --fd $(circus.sockets.crash) --backend ${setup.backend} ${UWS_MODULE_FLAG} ${path.join(ROOT, 'test/fixtures/chaos/crash-after-first.mjs')}
 use_sockets = True
 numprocesses = 1
 ${flap}`;

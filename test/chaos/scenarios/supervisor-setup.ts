@@ -1,6 +1,7 @@
 // circus-supervisor running circus-worker on the chaos fixtures: INI text for each scenario.
 import { startSupervisor, tempDir, type Running } from '../../helpers/supervisor.js';
 import { chaosApp, type BackendName } from '../worker-matrix.js';
+import { UWS_MODULE_FLAG } from '../../helpers/uws-available.js';
 
 export interface WebWatcher {
   backend: BackendName;
@@ -14,7 +15,7 @@ export interface WebWatcher {
 
 export function webWatcher(name: string, w: WebWatcher, socket = 'web'): string {
   return `[watcher:${name}]
-cmd = circus-worker --fd $(circus.sockets.${socket}) --backend ${w.backend} --log-level warn ${w.workerArgs ?? ''} ${chaosApp('fetch')}
+cmd = circus-worker --fd $(circus.sockets.${socket}) --backend ${w.backend} ${UWS_MODULE_FLAG} --log-level warn ${w.workerArgs ?? ''} ${chaosApp('fetch')}
 use_sockets = True
 numprocesses = ${w.processes}
 graceful_timeout = 10
