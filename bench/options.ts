@@ -1,5 +1,6 @@
 // Command-line options of `npm run bench`, their defaults and the --quick preset.
 import os from 'node:os';
+import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SCENARIO_IDS, type ScenarioId } from './scenarios.js';
 
@@ -29,6 +30,8 @@ export interface BenchOptions {
   fetchApp: 'hono' | 'plain';
   supervisor: boolean;
   circusApp: 'js' | 'ts';
+  /** uWebSockets.js build the circus-worker contenders load (the worker's --uws-module). */
+  uwsModule?: string;
   quick: boolean;
   out: string;
   name?: string;
@@ -117,6 +120,7 @@ export function buildProgram(): Command {
     .option('--timeout <s>', 'per-request timeout of the generator', seconds, 10)
     .addOption(new Option('--fetch-app <name>', 'app for the fetch contenders').choices(['hono', 'plain']).default('hono'))
     .addOption(new Option('--circus-app <format>', 'circus-worker serves the compiled .js apps (as every Node contender does) or their .ts sources through tsx').choices(['js', 'ts']).default('js'))
+    .option('--uws-module <dir>', 'uWebSockets.js build for the circus-worker contenders (passed on as CIRCUS_UWS_MODULE), e.g. the 20.57 build bench/fetch-runtimes.sh fetches', process.env.CIRCUS_UWS_MODULE || undefined)
     .option('--no-supervisor', 'spawn circus-worker processes directly on a bench-held fd instead of under circus-supervisor')
     .option('--out <dir>', 'where results are written', 'bench/results')
     .option('--name <base>', 'base name of the "latest" files (default: latest, latest-wrk, latest-quick…)')
@@ -161,6 +165,7 @@ export function resolveOptions(program: Command): BenchOptions {
     fetchApp: o.fetchApp,
     supervisor: o.supervisor !== false,
     circusApp: o.circusApp,
+    uwsModule: o.uwsModule ? path.resolve(o.uwsModule) : undefined,
     quick,
     out: o.out,
     name: o.name,

@@ -49,7 +49,9 @@ async function main(): Promise<number> {
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circus-bench-'));
   // Every process the run starts inherits this marker, so a test can prove none is left behind.
   process.env.CIRCUS_BENCH_RUN = tmpDir;
-  const ctx: BenchContext = { root: ROOT, workers: opts.workers[0], serverCpus: opts.serverCpus, tmpDir, fetchApp: opts.fetchApp, supervisor: opts.supervisor, circusApp: opts.circusApp };
+  const ctx: BenchContext = { root: ROOT, workers: opts.workers[0], serverCpus: opts.serverCpus, tmpDir, fetchApp: opts.fetchApp, supervisor: opts.supervisor, circusApp: opts.circusApp, uwsModule: opts.uwsModule };
+  // Inherited by every worker, also under circus-supervisor (copy_env).
+  if (opts.uwsModule) process.env.CIRCUS_UWS_MODULE = opts.uwsModule;
   const abort = new AbortController();
   // Signal handlers only enqueue: the suite notices between steps, and the finally blocks clean up.
   const onSignal = (sig: NodeJS.Signals) => {

@@ -145,7 +145,7 @@ function circusContender(backend: Backend, handler: Handler): Contender {
     start: (ctx) => (useSupervisor(ctx) ? startSupervised(ctx, id, backend, handler) : startDirect(ctx, backend, handler, ctx.workers)),
     // The worker binds the socket itself and adopts it the way it adopts an inherited fd.
     byHand: (ctx, port) =>
-      `${serverPin(ctx)}${nodeCommand()} build/worker/cli.js --bind 127.0.0.1:${port} --backend ${backend} --handler ${handler} ${fromRoot(ctx, appFile(ctx, handler))}`,
+      `${serverPin(ctx)}${nodeCommand()} build/worker/cli.js --bind 127.0.0.1:${port} --backend ${backend} --handler ${handler}${ctx.uwsModule && backend === 'uws' ? ` --uws-module ${ctx.uwsModule}` : ''} ${fromRoot(ctx, appFile(ctx, handler))}`,
   };
 }
 

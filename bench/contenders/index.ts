@@ -6,6 +6,7 @@ import { nginx } from './nginx.js';
 import { honoCluster, nodeCluster } from './node-cluster.js';
 import { honoSharedFd, nodeSharedFd } from './node-shared-fd.js';
 import { pm2Cluster } from './pm2.js';
+import { bunServe, denoServe } from './runtimes.js';
 import type { Contender } from './types.js';
 
 /** Plain node:http on one inherited fd, on the same Node: what every ratio is relative to. */
@@ -15,6 +16,8 @@ export const CONTENDERS: Contender[] = [
   nodeSharedFd,
   ...circusContenders,
   honoSharedFd,
+  bunServe,
+  denoServe,
   nginx,
   nodeCluster,
   honoCluster,

@@ -1,5 +1,5 @@
-// N server processes sharing one bench-made listening fd: the Running shape both fd-sharing
-// contenders (node:http, chaussette) need, in one place.
+// N server processes sharing one bench-made listening fd (or one port, with SO_REUSEPORT): the
+// Running shape the fd-sharing contenders (node:http, chaussette) and Bun/Deno need, in one place.
 import { processTree } from '../procfs.js';
 import { stopTrees, type ServerProcess } from '../server-process.js';
 import { countMatches } from './ready-lines.js';

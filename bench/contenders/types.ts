@@ -14,6 +14,8 @@ export interface BenchContext {
   circusApp: 'js' | 'ts';
   /** Run circus-worker under circus-supervisor when it is built (otherwise the bench spawns the workers). */
   supervisor: boolean;
+  /** The worker's --uws-module (also in the environment as CIRCUS_UWS_MODULE for every process the bench starts). */
+  uwsModule?: string;
 }
 
 export interface Running {

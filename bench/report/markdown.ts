@@ -41,6 +41,7 @@ export function commandLine(run: RunRecord): string {
   if (o.fetchApp !== 'hono') parts.push(`--fetch-app ${o.fetchApp}`);
   if (o.circusApp !== 'js') parts.push(`--circus-app ${o.circusApp}`);
   if (!o.supervisor) parts.push('--no-supervisor');
+  if (o.uwsModule) parts.push(`--uws-module ${o.uwsModule}`);
   if (!o.restart) parts.push('--no-restart');
   if (o.crossCheck) parts.push('--cross-check');
   // Older records lack it (their cross-check ran --rounds rounds).
@@ -104,7 +105,7 @@ function ceiling(run: RunRecord, s: Summary): string {
 
 function targets(s: Summary): string {
   const rows = s.targets.map((t) => [t.what, t.target, t.measured, t.verdict.toUpperCase(), t.why ?? '']);
-  return ['## Targets from issue 11 (per core, first connection count)', '', table(['what', 'target', 'measured', 'verdict', 'note'], rows)].join('\n');
+  return ['## Targets from issues 11 and 24 (per core, first connection count)', '', table(['what', 'target', 'measured', 'verdict', 'note'], rows)].join('\n');
 }
 
 function details(run: RunRecord, cell: Cell): string {

@@ -9,7 +9,8 @@ import { after, test } from 'node:test';
 import { BUILD, killAll, start, waitForOutput } from '../helpers/process.js';
 
 const RUN = path.join(BUILD, 'bench/run.js');
-const CONTENDERS = 'cluster,node-fd,pm2,circus-node-node,circus-uws-fetch';
+// bun and deno run when bench/fetch-runtimes.sh has fetched them, and are reported unavailable otherwise.
+const CONTENDERS = 'cluster,node-fd,pm2,circus-node-node,circus-uws-fetch,bun,deno';
 
 after(killAll);
 

@@ -265,6 +265,8 @@ export function responseParts(r: Response): ResponseParts {
 
 /** True when `value` looks like a Response (native, FastResponse, or another realm's). */
 export function isResponse(value: unknown): value is Response {
+  // isFast first: `instanceof FastResponse` runs the Symbol.hasInstance above, in JS.
+  if (typeof value === 'object' && value !== null && isFast(value)) return true;
   return value instanceof FastResponse || (typeof value === 'object' && value !== null && typeof (value as Response).status === 'number' && 'headers' in value);
 }
 

@@ -37,10 +37,14 @@ export class Exchange extends SafeWriter {
     readonly path: string,
     readonly query: string,
   ) {
-    super(res);
+    // The fetch handler calls watchAbort() before it returns (see SafeWriter).
+    super(res, true);
     this.t0 = tracker.timed ? performance.now() : 0;
     tracker.begin();
-    this.onAbort(() => this.#controller?.abort());
+  }
+
+  protected override clientLeft(): void {
+    this.#controller?.abort();
   }
 
   /** path?query, as the access log shows it. */

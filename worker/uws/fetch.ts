@@ -47,23 +47,29 @@ interface Copied extends HeadFacts {
   upgrade: string | undefined;
 }
 
+/** The Copied that copyHeaders is filling: one module-level callback instead of a closure per request. */
+let copying: Copied;
+
+function copyHeader(name: string, value: string): void {
+  const c = copying;
+  c.headers.push(name, value);
+  c.bytes += name.length + value.length + 4;
+  // uWS hands names lower-cased.
+  if (name === 'host') {
+    c.host = value;
+    c.hosts++;
+  } else if (name === 'content-length') {
+    c.contentLength = value;
+    c.lengths++;
+  }
+  else if (name === 'transfer-encoding') c.transferEncoding = value;
+  else if (name === 'upgrade') c.upgrade = value;
+}
+
 function copyHeaders(req: HttpRequest): Copied {
-  const c: Copied = { headers: [], bytes: 0, host: '', hosts: 0, contentLength: undefined, lengths: 0, transferEncoding: undefined, upgrade: undefined };
-  req.forEach((name, value) => {
-    c.headers.push(name, value);
-    c.bytes += name.length + value.length + 4;
-    // uWS hands names lower-cased.
-    if (name === 'host') {
-      c.host = value;
-      c.hosts++;
-    } else if (name === 'content-length') {
-      c.contentLength = value;
-      c.lengths++;
-    }
-    else if (name === 'transfer-encoding') c.transferEncoding = value;
-    else if (name === 'upgrade') c.upgrade = value;
-  });
-  return c;
+  copying = { headers: [], bytes: 0, host: '', hosts: 0, contentLength: undefined, lengths: 0, transferEncoding: undefined, upgrade: undefined };
+  req.forEach(copyHeader);
+  return copying;
 }
 
 /**
@@ -146,9 +152,18 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
 
   return (res: HttpResponse, req: HttpRequest, context?: us_socket_context_t): void => {
     const query = req.getQuery() ?? '';
+    const ex = new Exchange(res, tracker, req.getCaseSensitiveMethod(), req.getUrl(), query);
+    try {
+      serve(ex, req, query, context);
+    } finally {
+      // Only a response still under way needs uWS's onAborted (most are sent by now).
+      ex.watchAbort();
+    }
+  };
+
+  function serve(ex: Exchange, req: HttpRequest, query: string, context: us_socket_context_t | undefined): void {
     const hs = context ? handshake(req, context) : undefined;
     const version = websockets ? req.getHeader('sec-websocket-version') : '';
-    const ex = new Exchange(res, tracker, req.getCaseSensitiveMethod(), req.getUrl(), query);
     const copied = copyHeaders(req);
     if (copied.bytes > MAX_HEADER_BYTES) return ex.reply(431, 'Request Header Fields Too Large\n', true);
     if (ex.path.length + query.length > MAX_TARGET_BYTES) return ex.reply(414, 'URI Too Long\n', true);
@@ -186,5 +201,5 @@ export function fetchUwsHandler(fetch: FetchFunction, opts: FetchUwsOptions) {
     if (upgrade) fx.upgrade = upgrade;
     if (secure) fx.secure = true;
     runHandler(fetch, newRequest, fx, fx, server);
-  };
+  }
 }

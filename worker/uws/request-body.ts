@@ -75,7 +75,10 @@ export class UwsRequestBody {
         if (isLast) this.discarding();
         return;
       }
-      const copy = new Uint8Array(chunk.slice(0));
+      // Not chunk.slice(0): ArrayBuffer.prototype.slice is a C++ builtin, ~1.1 us for 4 KB on
+      // Node 24 against ~0.65 us for a new buffer and a set() (4% of the echo scenario's CPU).
+      const copy = new Uint8Array(new ArrayBuffer(chunk.byteLength));
+      copy.set(new Uint8Array(chunk));
       if (this.controller) {
         this.controller.enqueue(copy);
         if ((this.controller.desiredSize ?? 1) <= 0) this.ex.pauseReading();

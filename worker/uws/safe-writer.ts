@@ -10,25 +10,10 @@
 // client goes away (onAborted); after that every method here is a no-op.
 // The fetch path's Exchange is a SafeWriter; uws-native apps get one per response (native.ts).
 import type { HttpResponse } from 'uWebSockets.js';
+import { bytesOf, CORK_PIECE, isLarge } from './cork-sizes.js';
 import { writeHead, type ResponseHead } from './response-head.js';
 
 export type { ResponseHead } from './response-head.js';
-
-const CORK_BUFFER = 16 * 1024;
-/** Chunked pieces: a piece plus its chunk header always fits in an empty cork buffer. */
-const CORK_PIECE = CORK_BUFFER - 64;
-/** Simple bodies above this go out with tryEnd + onWritable (leaves 8 KB for status and headers). */
-const LARGE_BODY = CORK_BUFFER / 2;
-
-/** Over LARGE_BODY bytes; a string's UTF-8 takes up to 3 bytes per UTF-16 unit, so count them only when that matters. */
-function isLarge(body: string | Uint8Array): boolean {
-  if (typeof body !== 'string') return body.byteLength > LARGE_BODY;
-  return body.length > LARGE_BODY || (body.length * 3 > LARGE_BODY && Buffer.byteLength(body) > LARGE_BODY);
-}
-
-function bytesOf(chunk: string | Uint8Array): Uint8Array {
-  return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-}
 
 export class SafeWriter {
   readonly #res: HttpResponse;
@@ -42,11 +27,23 @@ export class SafeWriter {
   #paused = false;
   #onWritable?: (offset: number) => boolean;
   #writableHooked = false;
-  readonly #abortHooks: Array<() => void> = [];
+  #abortHooked = false;
+  #abortHooks?: Array<() => void>;
 
-  constructor(res: HttpResponse) {
+  /** `deferAbort`: the caller calls watchAbort() before uWS's route handler returns (see there). */
+  constructor(res: HttpResponse, deferAbort = false) {
     this.#res = res;
-    res.onAborted(() => this.#onAborted());
+    if (!deferAbort) this.watchAbort();
+  }
+
+  /**
+   * Attaches uWS's onAborted unless the response is complete: a response sent while the route
+   * handler runs never needs it (no client leaves meanwhile), and it costs a persistent handle.
+   */
+  watchAbort(): void {
+    if (this.#abortHooked || this.#ended) return;
+    this.#abortHooked = true;
+    this.#res.onAborted(() => this.#onAborted());
   }
 
   /** The client went away before the response was complete. */
@@ -72,10 +69,13 @@ export class SafeWriter {
   /** Called once, when the response is complete (`status`) or the client went away (0). */
   protected finished(_status: number): void {}
 
+  /** The client went away: called before the onAbort() hooks. */
+  protected clientLeft(): void {}
+
   /** Runs `fn` when the client goes away (at once if it already has). */
   onAbort(fn: () => void): void {
     if (this.#aborted) fn();
-    else this.#abortHooks.push(fn);
+    else (this.#abortHooks ??= []).push(fn);
   }
 
   /** The request body, as uWS hands it over (its ArrayBuffers are reused after each call). */
@@ -194,7 +194,8 @@ export class SafeWriter {
   /** Cuts the connection: the only honest signal once a response is half written. */
   abort(): void {
     if (!this.writable) return;
-    this.#res.close(); // runs onAborted synchronously
+    this.#res.close(); // runs onAborted synchronously if attached (watchAbort); else this does:
+    this.#onAborted();
   }
 
   /** To a uWS WebSocket: `upgrade` calls res.upgrade(); `extra` headers follow our 101 line (uWS writes one only if none was). */
@@ -245,13 +246,11 @@ export class SafeWriter {
 
   /** Writes inside cork (one syscall) after undoing a paused request body. */
   #cork(fn: () => void): void {
-    this.#res.cork(() => {
-      if (this.#paused) {
-        this.#paused = false;
-        this.#res.resume();
-      }
-      fn();
-    });
+    if (this.#paused) {
+      this.#paused = false;
+      this.#res.resume();
+    }
+    this.#res.cork(fn);
   }
 
   /** Waits for uWS's writable event; `fn` returns false to keep waiting. Resolves on abort too. */
@@ -291,7 +290,8 @@ export class SafeWriter {
   #onAborted(): void {
     if (this.#aborted) return;
     this.#aborted = true;
-    for (const fn of this.#abortHooks.splice(0)) fn();
+    this.clientLeft();
+    for (const fn of this.#abortHooks?.splice(0) ?? []) fn();
     if (!this.#ended) {
       this.#ended = true;
       this.finished(0);
