@@ -27,8 +27,11 @@ test('READY=1 and STOPPING=1 arrive on the CIRCUS_NOTIFY_FD pipe', async () => {
     assert.equal((await request(targetOf(listener.address))).status, 200);
     w.child.kill('SIGTERM');
     await w.exited;
-    // Heartbeats (WATCHDOG=1 …) and metrics reports (METRICS=…) come in between.
-    assert.deepEqual(lines.split('\n').filter((l) => l && !l.startsWith('WATCHDOG=1') && !l.startsWith('METRICS=')), ['READY=1', 'STOPPING=1']);
+    // The start line (STATUS=) comes first; heartbeats (WATCHDOG=1 …) and metrics reports
+    // (METRICS=…) come in between.
+    const told = lines.split('\n').filter((l) => l && !l.startsWith('WATCHDOG=1') && !l.startsWith('METRICS='));
+    assert.match(told[0] ?? '', /^STATUS=circus-worker\[\d+\] serving 127\.0\.0\.1:\d+ \(fd 3\) backend=node /);
+    assert.deepEqual(told.slice(1), ['READY=1', 'STOPPING=1']);
   } finally {
     closeFd(listener.fd);
   }
@@ -45,9 +48,15 @@ s.listen(16)
 env = dict(os.environ, NOTIFY_SOCKET=os.path.join(d, 'notify'))
 p = subprocess.Popen([sys.argv[2], sys.argv[3], '--fd', str(s.fileno()), '--backend', 'node', sys.argv[4]], pass_fds=[s.fileno()], env=env)
 n.settimeout(60)
-print('GOT', n.recv(256).decode(), flush=True)
+def until(state):
+    while True:
+        got = n.recv(256).decode()
+        print('GOT', got, flush=True)
+        if got == state:
+            return
+until('READY=1')
 p.terminate()
-print('GOT', n.recv(256).decode(), flush=True)
+until('STOPPING=1')
 sys.exit(p.wait())
 `;
 
@@ -56,6 +65,8 @@ test('speaks real sd_notify when NOTIFY_SOCKET is set (Type=notify)', async () =
   try {
     const py = start('python3', ['-c', SD_PARENT, dir, process.execPath, WORKER_CLI, app('fetch-app.ts')]);
     await waitForOutput(py, /GOT READY=1/);
+    // systemctl status shows the start line (STATUS=), sent before READY=1.
+    await waitForOutput(py, /GOT STATUS=circus-worker\[\d+\] serving 127\.0\.0\.1:\d+ \(fd \d+\) backend=node [^]*GOT READY=1/);
     await waitForOutput(py, /GOT STOPPING=1/);
     assert.equal((await py.exited).code, 0);
   } finally {
