@@ -29,6 +29,14 @@ export type Props = Record<string, unknown>;
 /** One command: `cpu` is the caller's baseline for CPU % (one per control connection). */
 type Handler<K extends Command> = (a: CommandTarget, p: Props, cpu: CpuBaseline) => Answers[K] | Promise<Answers[K]>;
 
+/** start, stop, restart and reload: one watcher when the command names it, else all; answers {}. */
+function onWatchers(op: (a: CommandTarget, name?: string) => Promise<void>): (a: CommandTarget, p: Props) => Promise<Record<string, never>> {
+  return async (a, p) => {
+    await op(a, name(p, false));
+    return {};
+  };
+}
+
 function count(v: unknown, key: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new CommandError('EBADVALUE', `${key} must be a whole number >= 0, got ${JSON.stringify(v)}`);
@@ -97,22 +105,10 @@ const handlers: { [K in Command]: Handler<K> } = {
   listsockets(a) {
     return { sockets: a.sockets.describe() };
   },
-  async start(a, p) {
-    await a.startWatchers(name(p, false));
-    return {};
-  },
-  async stop(a, p) {
-    await a.stopWatchers(name(p, false));
-    return {};
-  },
-  async restart(a, p) {
-    await a.restartWatchers(name(p, false));
-    return {};
-  },
-  async reload(a, p) {
-    await a.reload(name(p, false));
-    return {};
-  },
+  start: onWatchers((a, n) => a.startWatchers(n)),
+  stop: onWatchers((a, n) => a.stopWatchers(n)),
+  restart: onWatchers((a, n) => a.restartWatchers(n)),
+  reload: onWatchers((a, n) => a.reload(n)),
   async reloadconfig(a) {
     return { changes: await a.reloadConfig() };
   },

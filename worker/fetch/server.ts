@@ -52,11 +52,19 @@ export class FetchServer {
   }
 }
 
-/** server.publish: here first, then to other workers through the relay (--pubsub) when there is one. */
-export function publishEverywhere(local: ServerHost['publish'], relay: () => TopicRelay | undefined): ServerHost['publish'] {
-  return (topic, payload, binary, compress) => {
-    const sent = local(topic, payload, binary, compress);
-    return relay()?.publish(topic, payload, binary, compress) ? Math.max(sent, byteLength(payload), 1) : sent;
+/**
+ * The server of a worker whose app serves WebSockets: publish goes to this worker's subscribers
+ * first, then to other workers through the hub's relay (--pubsub) when there is one.
+ */
+export function webSocketHost(hub: { readonly relay?: TopicRelay; readonly size: number }, local: ServerHost['publish'], subscriberCount: ServerHost['subscriberCount'], pendingRequests: () => number): ServerHost {
+  return {
+    publish: (topic, payload, binary, compress) => {
+      const sent = local(topic, payload, binary, compress);
+      return hub.relay?.publish(topic, payload, binary, compress) ? Math.max(sent, byteLength(payload), 1) : sent;
+    },
+    subscriberCount,
+    pendingRequests,
+    pendingWebSockets: () => hub.size,
   };
 }
 

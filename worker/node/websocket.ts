@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import { firstProtocol, upgradeHeaders, type UpgradeHeaders } from '../fetch/handshake.js';
-import { publishEverywhere, type ServerHost } from '../fetch/server.js';
+import { webSocketHost, type ServerHost } from '../fetch/server.js';
 import { byteLength, GOING_AWAY, SEND_BACKPRESSURE, SEND_DROPPED, ServerWebSocket } from '../fetch/server-websocket.js';
 import { TopicRegistry } from '../fetch/topics.js';
 import { PING_FLOOD_LIMIT, WebSocketHub } from '../fetch/websocket-hub.js';
@@ -207,12 +207,7 @@ export class NodeWebSockets {
   }
 
   host(pendingRequests: () => number): ServerHost {
-    return {
-      publish: publishEverywhere((topic, payload, binary, compress) => this.publish(topic, payload, binary, compress), () => this.hub.relay),
-      subscriberCount: (topic) => this.topics.count(topic),
-      pendingRequests,
-      pendingWebSockets: () => this.hub.size,
-    };
+    return webSocketHost(this.hub, (topic, payload, binary, compress) => this.publish(topic, payload, binary, compress), (topic) => this.topics.count(topic), pendingRequests);
   }
 
   private adopt(ws: WebSocket, socket: Socket, data: unknown, url: string): void {

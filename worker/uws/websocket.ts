@@ -5,7 +5,7 @@
 import type { HttpResponse, TemplatedApp, WebSocket, WebSocketBehavior, us_socket_context_t } from 'uWebSockets.js';
 import type { Logger } from '../log.js';
 import { firstProtocol, upgradeHeaders } from '../fetch/handshake.js';
-import { publishEverywhere, type ServerHost } from '../fetch/server.js';
+import { webSocketHost, type ServerHost } from '../fetch/server.js';
 import { byteLength, GOING_AWAY, SEND_BACKPRESSURE, SEND_DROPPED, ServerWebSocket } from '../fetch/server-websocket.js';
 import { WebSocketHub } from '../fetch/websocket-hub.js';
 import type { TopicBroker } from '../contract.js';
@@ -217,11 +217,6 @@ export class UwsWebSockets {
 
   /** Bun's server.publish and friends, for the FetchServer. */
   host(pendingRequests: () => number): ServerHost {
-    return {
-      publish: publishEverywhere((topic, payload, binary, compress) => this.localPublish(topic, payload, binary, compress), () => this.hub.relay),
-      subscriberCount: (topic) => this.app.numSubscribers(topic),
-      pendingRequests,
-      pendingWebSockets: () => this.hub.size,
-    };
+    return webSocketHost(this.hub, (topic, payload, binary, compress) => this.localPublish(topic, payload, binary, compress), (topic) => this.app.numSubscribers(topic), pendingRequests);
   }
 }
