@@ -17,8 +17,9 @@ ROOT_DIR=${CIRCUS_ROOT_CACHE:-/var/cache/circus-root}/trixie
 NODE_CACHE=${CIRCUS_NODE_CACHE:-/var/cache/circus-node}
 MIRROR=${CIRCUS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # What the uws tests use besides Node: curl, openssl and python3 as clients and peers, nginx as a
-# proxy, systemd-socket-activate (systemd), chromium for the browser test (~200 MB, downloaded once).
-PACKAGES=(ca-certificates curl openssl python3 procps nginx systemd chromium)
+# proxy, systemd-socket-activate (systemd), chromium for the browser test (~200 MB, downloaded once),
+# redis-server for the --pubsub tests (they start their own on a random port).
+PACKAGES=(ca-certificates curl openssl python3 procps nginx systemd chromium redis-server)
 CHECKOUT=$(cd "$(dirname "$0")/.." && pwd)
 
 ensure() {
