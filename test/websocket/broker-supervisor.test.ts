@@ -1,10 +1,12 @@
 // --pubsub under circus-supervisor: two supervisors (as on two hosts) with two workers each,
-// one real Redis set through the watcher's env. Every client, whichever of the four workers it
+// one real Redis set through the watcher's env (the uws build under test by --uws-module: a
+// supervisor passes its workers no environment). Every client, whichever of the four workers it
 // landed on, gets every other client's message exactly once; /metrics shows the broker counts.
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../helpers/process.js';
 import { Redis } from '../helpers/redis.js';
+import { UWS_MODULE_FLAG } from '../helpers/uws-available.js';
 import { cleanup, startSupervisor, tempDir, type Running } from '../helpers/supervisor.js';
 import { PUBSUB_APP, seen } from './broker-support.js';
 import { BACKENDS, Client } from './support.js';
@@ -20,7 +22,7 @@ host = 127.0.0.1
 port = 0
 
 [watcher:chat]
-cmd = circus-worker --backend ${backend} --fd $(circus.sockets.web) ${PUBSUB_APP}
+cmd = circus-worker --backend ${backend}${backend === 'uws' ? ` ${UWS_MODULE_FLAG}` : ''} --fd $(circus.sockets.web) ${PUBSUB_APP}
 use_sockets = True
 numprocesses = 2
 graceful_timeout = 5
