@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
+import WebSocket from 'ws';
 
 export interface Leaf {
   /** Leaf then intermediate: what --certfile gets. */
@@ -168,3 +169,17 @@ export function httpsLoad(port: number, ca: Buffer) {
   };
 }
 
+
+/** Opens a wss:// connection, sends `text` once open, and answers the first message back; always terminates it. */
+export async function wssEcho(url: string, options: WebSocket.ClientOptions & Pick<tls.ConnectionOptions, 'servername'>, text: string): Promise<string> {
+  const ws = new WebSocket(url, options);
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      ws.once('open', () => ws.send(text));
+      ws.once('message', (m) => resolve(String(m)));
+      ws.once('error', reject);
+    });
+  } finally {
+    ws.terminate();
+  }
+}

@@ -7,11 +7,10 @@ import fs from 'node:fs';
 import http2 from 'node:http2';
 import os from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
 import { killAll } from '../helpers/process.js';
 import { app, closeFd, FETCH_APP, runWorker, tcpListener, workerOnFd, type FdWorker } from '../helpers/worker.js';
 import { BACKENDS } from '../helpers/uws-available.js';
-import { curl, TestPki, type Leaf } from '../helpers/tls.js';
+import { curl, TestPki, wssEcho, type Leaf } from '../helpers/tls.js';
 
 after(killAll);
 
@@ -106,17 +105,7 @@ test('20 concurrent streams on one session; the health path; a wss:// client on 
   } finally {
     s.close();
   }
-  const ws = new WebSocket(`wss://localhost:${w.port}/ws`, { ca: fs.readFileSync(pki.root) });
-  try {
-    const reply = await new Promise<string>((resolve, reject) => {
-      ws.once('open', () => ws.send('h2 port'));
-      ws.once('message', (m) => resolve(String(m)));
-      ws.once('error', reject);
-    });
-    assert.equal(reply, 'echo:h2 port');
-  } finally {
-    ws.terminate();
-  }
+  assert.equal(await wssEcho(`wss://localhost:${w.port}/ws`, { ca: fs.readFileSync(pki.root) }, 'h2 port'), 'echo:h2 port');
 });
 
 test('drain: SIGTERM lets a stream under way finish, the session gets GOAWAY, the worker exits 0', async () => {

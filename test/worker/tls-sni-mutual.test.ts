@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
 import { killAll } from '../helpers/process.js';
 import { app, closeFd, tcpListener, workerOnFd, type FdWorker } from '../helpers/worker.js';
 import { BACKENDS } from '../helpers/uws-available.js';
-import { curl, run, servedCertificate, TestPki, type Leaf } from '../helpers/tls.js';
+import { curl, run, servedCertificate, TestPki, wssEcho, type Leaf } from '../helpers/tls.js';
 
 after(killAll);
 
@@ -62,17 +61,7 @@ for (const backend of BACKENDS) {
       assert.equal((await servedCertificate(w.port, name)).fingerprint, dflt.fingerprint, name);
     }
     // The app's routes answer on an SNI name's connections too, WebSockets included (uws replays them per name).
-    const ws = new WebSocket(`wss://127.0.0.1:${w.port}/ws`, { ca: fs.readFileSync(pki.root), servername: 'www.shop.test', headers: { host: `www.shop.test:${w.port}` } } as WebSocket.ClientOptions);
-    try {
-      const reply = await new Promise<string>((resolve, reject) => {
-        ws.once('open', () => ws.send('sni'));
-        ws.once('message', (m) => resolve(String(m)));
-        ws.once('error', reject);
-      });
-      assert.equal(reply, 'echo:sni');
-    } finally {
-      ws.terminate();
-    }
+    assert.equal(await wssEcho(`wss://127.0.0.1:${w.port}/ws`, { ca: fs.readFileSync(pki.root), servername: 'www.shop.test', headers: { host: `www.shop.test:${w.port}` } }, 'sni'), 'echo:sni');
     assert.doesNotMatch(w.proc.stdout(), /SNI/, 'no uWS debug lines in the access log stream');
     const noSni = await run('openssl', ['s_client', '-connect', `127.0.0.1:${w.port}`, '-noservername'], '');
     assert.match(noSni.stdout, /subject=CN ?= ?localhost/);

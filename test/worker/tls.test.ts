@@ -8,11 +8,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
 import { killAll, start, waitFor, waitForOutput } from '../helpers/process.js';
 import { app, closeFd, tcpListener, workerOnFd, runWorker, WORKER_CLI } from '../helpers/worker.js';
 import { BACKENDS, uwsBuild } from '../helpers/uws-available.js';
-import { curl, httpsGet, run, TestPki, type Leaf } from '../helpers/tls.js';
+import { curl, httpsGet, run, TestPki, wssEcho, type Leaf } from '../helpers/tls.js';
 
 after(killAll);
 
@@ -87,17 +86,7 @@ for (const backend of BACKENDS) {
         const r = await httpsGet(port, '/h', { ca: fs.readFileSync(pki.root) });
         assert.equal(r.status, 200);
         assert.equal(JSON.parse(r.body).url, `https://localhost:${port}/h`);
-        const ws = new WebSocket(`wss://localhost:${port}/ws`, { ca: fs.readFileSync(pki.root) });
-        try {
-          const reply = await new Promise<string>((resolve, reject) => {
-            ws.once('open', () => ws.send('over tls'));
-            ws.once('message', (m) => resolve(String(m)));
-            ws.once('error', reject);
-          });
-          assert.equal(reply, 'echo:over tls');
-        } finally {
-          ws.terminate();
-        }
+        assert.equal(await wssEcho(`wss://localhost:${port}/ws`, { ca: fs.readFileSync(pki.root) }, 'over tls'), 'echo:over tls');
       } finally {
         closeFd(listener.fd);
       }
