@@ -5,13 +5,15 @@
 # (pinned to SERVER_CPU), warmed up, then wrk (pinned to WRK_CPU) runs each scenario while the
 # server's /proc/PID/stat utime+stime is read before and after. Prints one line per measurement
 # and, at the end, the median per contender and scenario. Needs wrk and taskset.
+# SCHEME=https measures TLS servers (curl -k and wrk over TLS); HEADER='Connection: close' makes
+# every request a new connection, so with https each one is a full handshake (bench/tls.sh).
 # Usage: bench/cpu-per-request.sh ROUNDS SECONDS SCENARIOS 'name=command {PORT}' ...
 #   e.g. bench/cpu-per-request.sh 3 4 hello,json,echo \
 #          'fetch=node build/worker/cli.js --bind 127.0.0.1:{PORT} --backend uws --handler fetch build/bench/apps/hono-app.js'
 set -euo pipefail
 rounds=$1 secs=$2 scenarios=$3
 shift 3
-SERVER_CPU=${SERVER_CPU:-1} WRK_CPU=${WRK_CPU:-0} CONNS=${CONNS:-50}
+SERVER_CPU=${SERVER_CPU:-1} WRK_CPU=${WRK_CPU:-0} CONNS=${CONNS:-50} SCHEME=${SCHEME:-http} HEADER=${HEADER:-}
 here=$(cd "$(dirname "$0")" && pwd)
 tck=$(getconf CLK_TCK)
 out=$(mktemp)
@@ -22,9 +24,10 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 free_port() { node -e 's=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 url_of() { case $1 in hello) echo /hello ;; json) echo /json ;; echo) echo /echo ;; *) echo "unknown scenario $1" >&2; exit 2 ;; esac; }
 wrk_run() { # port scenario seconds -> prints requests
-  local script=()
+  local script=() hdr=()
   [ "$2" = echo ] && script=(-s "$here/load/echo.lua")
-  taskset -c "$WRK_CPU" wrk -t1 -c"$CONNS" -d"$3"s "${script[@]}" "http://127.0.0.1:$1$(url_of "$2")" |
+  [ -n "$HEADER" ] && hdr=(-H "$HEADER")
+  taskset -c "$WRK_CPU" wrk -t1 -c"$CONNS" -d"$3"s "${script[@]}" "${hdr[@]}" "$SCHEME://127.0.0.1:$1$(url_of "$2")" |
     awk '/requests in/ {print $1} /Non-2xx|Socket errors/ {print "wrk: " $0 > "/dev/stderr"}'
 }
 
@@ -34,7 +37,7 @@ for ((r = 1; r <= rounds; r++)); do
     port=$(free_port)
     taskset -c "$SERVER_CPU" sh -c "exec ${cmd//\{PORT\}/$port}" >/dev/null 2>&1 &
     pid=$!
-    for _ in $(seq 200); do curl -sf -o /dev/null "http://127.0.0.1:$port/hello" && break; sleep 0.05; done
+    for _ in $(seq 200); do curl -ksf -o /dev/null "$SCHEME://127.0.0.1:$port/hello" && break; sleep 0.05; done
     for sc in ${scenarios//,/ }; do
       wrk_run "$port" "$sc" 2 >/dev/null
       t0=$(cpu_ticks "$pid")

@@ -1,8 +1,11 @@
 // Prefork without a cluster primary: node:http on the listening socket inherited as fd 3.
-// Usage: node fd-http.js <node|hono> [--bind host:port]
+// Usage: node fd-http.js <node|hono> [--bind host:port] [--certfile PEM --keyfile PEM]
 // --bind (for running it by hand) makes the listening socket the same way the bench does and
 // serves it through the same listen({ fd }) path (its RSS then includes koffi, ~4-5 MB).
+// --certfile/--keyfile make it node:https (bench/tls.sh's baseline for the worker's TLS).
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { announceReady, loadListener, parseKind } from './app-listener.js';
 
 async function listeningFd(args: string[]): Promise<number> {
@@ -15,5 +18,17 @@ async function listeningFd(args: string[]): Promise<number> {
   return createListener({ address: { family: 'AF_INET', host: m[1], port: Number(m[2]) }, backlog: 4096 }).fd;
 }
 
-const server = http.createServer(await loadListener(parseKind(process.argv[2])));
-server.listen({ fd: await listeningFd(process.argv.slice(3)) }, announceReady);
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i < 0 ? undefined : args[i + 1];
+}
+
+const args = process.argv.slice(3);
+const listener = await loadListener(parseKind(process.argv[2]));
+const certfile = option(args, '--certfile');
+const keyfile = option(args, '--keyfile');
+if ((certfile === undefined) !== (keyfile === undefined)) throw new Error('--certfile and --keyfile go together');
+const server = certfile && keyfile
+  ? https.createServer({ cert: fs.readFileSync(certfile), key: fs.readFileSync(keyfile) }, listener)
+  : http.createServer(listener);
+server.listen({ fd: await listeningFd(args) }, announceReady);
