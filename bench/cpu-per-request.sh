@@ -5,8 +5,11 @@
 # (pinned to SERVER_CPU), warmed up, then wrk (pinned to WRK_CPU) runs each scenario while the
 # server's /proc/PID/stat utime+stime is read before and after. Prints one line per measurement
 # and, at the end, the median per contender and scenario. Needs wrk and taskset.
-# SCHEME=https measures TLS servers (curl -k and wrk over TLS); HEADER='Connection: close' makes
-# every request a new connection, so with https each one is a full handshake (bench/tls.sh).
+# SCHEME=https measures TLS servers (curl -k and wrk over TLS). The scenario `handshake` is no
+# HTTP at all: HANDSHAKE_CLIENTS (4) `openssl s_time -new` processes, each opening a connection,
+# making a full TLS handshake and closing, again and again (wrk with `Connection: close` resumes
+# about half of its sessions, so it does not measure full handshakes). HEADER adds a header to
+# wrk's requests.
 # Usage: bench/cpu-per-request.sh ROUNDS SECONDS SCENARIOS 'name=command {PORT}' ...
 #   e.g. bench/cpu-per-request.sh 3 4 hello,json,echo \
 #          'fetch=node build/worker/cli.js --bind 127.0.0.1:{PORT} --backend uws --handler fetch build/bench/apps/hono-app.js'
@@ -23,7 +26,13 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -f "$out"' EXIT
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 free_port() { node -e 's=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 url_of() { case $1 in hello) echo /hello ;; json) echo /json ;; echo) echo /echo ;; *) echo "unknown scenario $1" >&2; exit 2 ;; esac; }
+handshakes() { # port seconds -> prints the connections the s_time clients completed
+  for _ in $(seq "${HANDSHAKE_CLIENTS:-4}"); do
+    taskset -c "$WRK_CPU" openssl s_time -connect "127.0.0.1:$1" -new -time "$2" 2>/dev/null &
+  done | awk '/connections in .* real seconds/ { n += $1 } END { print n + 0 }'
+}
 wrk_run() { # port scenario seconds -> prints requests
+  [ "$2" = handshake ] && { handshakes "$1" "$3"; return; }
   local script=() hdr=()
   [ "$2" = echo ] && script=(-s "$here/load/echo.lua")
   [ -n "$HEADER" ] && hdr=(-H "$HEADER")
