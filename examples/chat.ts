@@ -2,7 +2,8 @@
 //   node build/worker/cli.js --bind 127.0.0.1:8080 examples/chat.ts   then open http://127.0.0.1:8080/?room=lobby
 // Topics live in one worker process unless the workers share a Redis: under circus-supervisor
 // with several workers, add `env = CIRCUS_PUBSUB_URL=redis://127.0.0.1:6379` to the watcher
-// (or pass --pubsub) and a room spans them all (docs/websockets.md, "Topics across workers").
+// (or pass --pubsub) and a room spans them all (examples/chat.ini; docs/websockets.md, "Topics
+// across workers").
 
 /** The parts of circus-worker's (Bun's) server and socket this example uses. */
 interface Server {

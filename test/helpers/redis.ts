@@ -1,5 +1,6 @@
 // A real redis-server for the --pubsub tests: each test starts its own on a free loopback port
-// (no persistence) and stops it in finally; queries go through redis-cli.
+// (no persistence) and stops it in finally; queries go through redis-cli. With `netns`, it runs
+// in that network namespace on every address there (the multi-host tests' load balancer's).
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
@@ -20,7 +21,12 @@ export class Redis {
   private proc?: Spawned;
 
   /** `args`: more redis-server options (TLS, a password); `cliArgs`: what redis-cli then needs. */
-  constructor(readonly port: number, private readonly args: string[] = [], private readonly cliArgs: string[] = []) {}
+  constructor(readonly port: number, private readonly args: string[] = [], private readonly cliArgs: string[] = [], private readonly netns?: string) {}
+
+  /** `bin args`, inside the namespace when there is one. */
+  private command(bin: string, args: string[]): [string, string[]] {
+    return this.netns ? ['ip', ['netns', 'exec', this.netns, bin, ...args]] : [bin, args];
+  }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -33,8 +39,8 @@ export class Redis {
   }
 
   /** Starts redis-server on a free port (or on `port`) and waits until it answers PING. */
-  static async start(port?: number, args: string[] = [], cliArgs: string[] = []): Promise<Redis> {
-    const r = new Redis(port ?? (await freePort()), args, cliArgs);
+  static async start(port?: number, args: string[] = [], cliArgs: string[] = [], netns?: string): Promise<Redis> {
+    const r = new Redis(port ?? (await freePort()), args, cliArgs, netns);
     await r.start();
     return r;
   }
@@ -42,7 +48,10 @@ export class Redis {
   async start(): Promise<void> {
     const tls = this.args.includes('--tls-cert-file');
     const listen = tls ? ['--port', '0', '--tls-port', String(this.port)] : ['--port', String(this.port)];
-    this.proc = start('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.args]);
+    // A namespace of the tests' own holds nothing else: every address, no protected mode (which
+    // would refuse the hosts, being neither loopback nor authenticated).
+    const bind = this.netns ? ['--bind', '0.0.0.0', '--protected-mode', 'no'] : ['--bind', '127.0.0.1'];
+    this.proc = start(...this.command('redis-server', [...listen, ...bind, '--save', '', '--appendonly', 'no', ...this.args]));
     const proc = this.proc;
     let exited = false;
     proc.exited.then(() => (exited = true));
@@ -63,7 +72,7 @@ export class Redis {
   }
 
   async cli(...args: string[]): Promise<string> {
-    const { stdout } = await run('redis-cli', ['-p', String(this.port), ...this.cliArgs, '--raw', ...args], { timeout: 10000 });
+    const { stdout } = await run(...this.command('redis-cli', ['-p', String(this.port), ...this.cliArgs, '--raw', ...args]), { timeout: 10000 });
     return stdout.trim();
   }
 

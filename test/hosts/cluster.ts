@@ -1,6 +1,8 @@
 // A whole multi-host set-up: the namespaces, one circus-supervisor per host, HAProxy in front,
-// and the load generator beside HAProxy. down() removes all of it, also after a failure.
+// the load generator beside HAProxy, and (with `pubsub`) a Redis there for every host's workers.
+// down() removes all of it, also after a failure.
 import fs from 'node:fs';
+import { Redis } from '../helpers/redis.js';
 import { tempDir } from '../helpers/supervisor.js';
 import { DEFAULT_CHECKS, Haproxy, type CheckPolicy } from './haproxy.js';
 import { Host, type HostOptions } from './host.js';
@@ -12,6 +14,8 @@ export interface ClusterOptions extends HostOptions {
   hosts: number;
   /** Concurrent clients of the load generator (a connection per request). */
   connections: number;
+  /** A redis-server in the load balancer's namespace, and --pubsub on it for every worker. */
+  pubsub?: boolean;
 }
 
 export const CLUSTER_DEFAULTS: ClusterOptions = {
@@ -31,9 +35,14 @@ export class Cluster {
   haproxy?: Haproxy;
   /** nginx over the first hosts (not the ones added later), when it is installed. */
   nginx?: Nginx;
+  redis?: Redis;
   private readonly lab = new Lab();
 
   private constructor(readonly opts: ClusterOptions) {}
+
+  private get hostOptions(): HostOptions {
+    return { ...this.opts, pubsubPort: this.redis?.port };
+  }
 
   get checks(): CheckPolicy {
     return this.opts.checks;
@@ -43,8 +52,9 @@ export class Cluster {
   static async up(opts: ClusterOptions): Promise<Cluster> {
     const c = new Cluster(opts);
     try {
+      if (opts.pubsub) c.redis = await Redis.start(undefined, [], [], c.lab.lb);
       for (let i = 1; i <= opts.hosts; i++) {
-        const h = new Host(c.lab, c.lab.addHost(i), opts);
+        const h = new Host(c.lab, c.lab.addHost(i), c.hostOptions);
         c.hosts.set(h.name, h);
         await h.start();
       }
@@ -70,7 +80,7 @@ export class Cluster {
 
   /** Scale out: a new host built and started under load, then added to HAProxy at run time. */
   async addHost(index: number): Promise<Host> {
-    const h = new Host(this.lab, this.lab.addHost(index), this.opts);
+    const h = new Host(this.lab, this.lab.addHost(index), this.hostOptions);
     this.hosts.set(h.name, h);
     await h.start();
     await this.lb.addServer(h.name, h.link.address);
@@ -92,6 +102,7 @@ export class Cluster {
     await Promise.all([...this.hosts.values()].map((h) => h.proc?.exited));
     await this.haproxy?.proc.exited;
     await this.nginx?.proc.exited;
+    await this.redis?.stop();
     for (const h of this.hosts.values()) fs.rmSync(h.dir, { recursive: true, force: true });
     fs.rmSync(this.dir, { recursive: true, force: true });
   }

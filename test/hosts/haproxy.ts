@@ -42,11 +42,14 @@ export function checkPath(c: CheckPolicy): string {
   return c.via === 'supervisor' ? '/health' : '/healthz';
 }
 
-/** The configuration the tests run and docs/deploy.md shows. */
-export function haproxyConfig(socketPath: string, servers: Backend[], c: CheckPolicy): string {
+/**
+ * The configuration the tests run and docs/deploy.md shows. `clientSocket`: the `hosts` frontend
+ * also listens there, for clients outside the namespace (the tests' own WebSocket clients).
+ */
+export function haproxyConfig(socketPath: string, servers: Backend[], c: CheckPolicy, clientSocket?: string): string {
   const backend = (name: BackendName, retries: string) => `frontend ${name}
   bind 127.0.0.1:${BACKENDS[name]}
-  default_backend ${name}
+${name === 'hosts' && clientSocket ? `  bind unix@${clientSocket}\n` : ''}  default_backend ${name}
 
 backend ${name}
   balance roundrobin
@@ -65,6 +68,8 @@ defaults
   timeout connect 1s
   timeout client 20s
   timeout server 5s
+  # An upgraded connection (WebSocket) may stay idle this long; client and server no longer apply.
+  timeout tunnel 1h
   timeout check ${c.timeoutMs}ms
 
 ${backend('hosts', `  # A connection refused or closed before any answer goes to another server.
@@ -81,15 +86,16 @@ export interface ServerState {
 }
 
 export class Haproxy {
-  private constructor(readonly proc: Spawned, readonly socketPath: string, readonly checks: CheckPolicy) {}
+  private constructor(readonly proc: Spawned, readonly socketPath: string, readonly checks: CheckPolicy, readonly clientSocket: string) {}
 
   static async start(lab: Lab, dir: string, servers: Backend[], checks: CheckPolicy = DEFAULT_CHECKS): Promise<Haproxy> {
     const socketPath = path.join(dir, 'haproxy.sock');
+    const clientSocket = path.join(dir, 'hosts.sock');
     const file = path.join(dir, 'haproxy.cfg');
-    fs.writeFileSync(file, haproxyConfig(socketPath, servers, checks));
+    fs.writeFileSync(file, haproxyConfig(socketPath, servers, checks, clientSocket));
     const proc = lab.exec(lab.lb, 'haproxy', ['-db', '-f', file]);
-    const h = new Haproxy(proc, socketPath, checks);
-    await waitFor(() => fs.existsSync(socketPath), 'haproxy stats socket', 20000);
+    const h = new Haproxy(proc, socketPath, checks, clientSocket);
+    await waitFor(() => fs.existsSync(socketPath) && fs.existsSync(clientSocket), 'haproxy stats and client sockets', 20000);
     return h;
   }
 

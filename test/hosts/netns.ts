@@ -30,8 +30,8 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Kills whatever still runs inside `ns`, then deletes it. Never throws. */
-export function removeNamespace(ns: string): void {
+/** SIGKILLs whatever runs inside `ns`, all at once. Never throws. */
+export function killInside(ns: string): void {
   try {
     for (const pid of ip(['netns', 'pids', ns]).split('\n').map(Number).filter((n) => n > 0)) {
       try {
@@ -43,6 +43,11 @@ export function removeNamespace(ns: string): void {
   } catch {
     // no such namespace
   }
+}
+
+/** Kills whatever still runs inside `ns`, then deletes it. Never throws. */
+export function removeNamespace(ns: string): void {
+  killInside(ns);
   try {
     ip(['netns', 'del', ns]);
   } catch {
