@@ -27,8 +27,8 @@ for (const { name, skip } of BACKENDS) {
           await waitFor(() => httpClosed, 'the idle keep-alive connection to be cut', 20000);
           await new Promise((r) => setTimeout(r, 1500)); // one more sweep period past the cut
         } else {
-          // uWS closes idle keep-alive connections on its own clock (20.30: 10 s; 20.57 held one
-          // over 25 s), never after --idle-timeout: the clock here is three times --idle-timeout.
+          // uWS closes idle keep-alive connections on its own clock (20.30: 10 s; 20.57 about 30 s),
+          // never after --idle-timeout: the clock here is three times --idle-timeout.
           await new Promise((r) => setTimeout(r, 3000));
         }
         assert.equal(c.ws.readyState, 1, 'the WebSocket is still open');
