@@ -1,11 +1,29 @@
 // Spawning real processes in tests: every child is tracked and killed in an after hook,
 // and readiness is awaited on output with a deadline (never a bare sleep).
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BUILD = path.join(ROOT, 'build');
+
+/**
+ * Throws at once, saying which folder, when a process running as another user (nobody) cannot
+ * reach this checkout or the Node binary: a clone made inside `mktemp -d` sits in a 0700 folder,
+ * and the tests that run workers as nobody would otherwise time out waiting for them.
+ */
+export function assertOthersCanReach(): void {
+  for (const target of [ROOT, process.execPath]) {
+    for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+      const mode = fs.statSync(dir).mode & 0o777;
+      if ((mode & 0o001) === 0) {
+        throw new Error(`${dir} is mode ${mode.toString(8)}: a worker running as another user cannot reach ${target} (chmod o+x ${dir})`);
+      }
+      if (dir === path.dirname(dir)) break;
+    }
+  }
+}
 
 export interface Spawned {
   child: ChildProcess;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, type StdioOptions } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import { killAll, start, waitFor } from '../helpers/process.js';
+import { assertOthersCanReach, killAll, start, waitFor } from '../helpers/process.js';
 import { request } from '../helpers/http.js';
 import { runningPids, startSupervisor, SUPERVISOR_CLI as CLI, tempDir, type Running } from '../helpers/supervisor.js';
 import { request as ctlRequest } from '../../supervisor/ctl/client.js';
@@ -70,6 +70,7 @@ test('a remote TCP control endpoint opted in with endpoint_allow_remote binds as
 });
 
 test('as root: a privileged port is bound by the supervisor, workers run as nobody/nogroup and serve it', { skip: notRoot }, async () => {
+  assertOthersCanReach();
   const dir = tempDir();
   const port = await freePort(800, 1000);
   const nogroup = groupId('nogroup');

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { closeFd, createListener } from '../../sys/sockets.js';
-import { start, waitFor } from '../helpers/process.js';
+import { assertOthersCanReach, start, waitFor } from '../helpers/process.js';
 import { SUPERVISOR_CLI as CLI, startSupervisor, tempDir, waitForRunning, watcherPids, workerWatcher, cleanup } from '../helpers/supervisor.js';
 import { gone } from '../helpers/proc-stats.js';
 import { request } from '../helpers/http.js';
@@ -94,6 +94,7 @@ function freePrivilegedPort(): number | undefined {
 }
 
 test('as root: a privileged port served by workers running as nobody; as nobody the bind fails (exit 3)', { skip: process.getuid?.() !== 0 && 'needs root' }, async () => {
+  assertOthersCanReach();
   const port = freePrivilegedPort();
   assert.ok(port, 'a free port below 200');
   const dir = tempDir();

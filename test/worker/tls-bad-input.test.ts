@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { killAll, waitForOutput } from '../helpers/process.js';
+import { assertOthersCanReach, killAll, waitForOutput } from '../helpers/process.js';
 import { app, closeFd, runWorker, tcpListener, workerOnFd } from '../helpers/worker.js';
 import { BACKENDS } from '../helpers/uws-available.js';
 import { curl, TestPki, type Leaf } from '../helpers/tls.js';
@@ -102,6 +102,7 @@ test('a key file every user can read: one warning naming it, and the worker serv
 });
 
 test('a worker running as another user (the supervisor\'s uid): a key only root can read is exit 2; the same key owned by that user serves', { skip: process.getuid?.() !== 0 ? 'needs root to start a worker as another user' : false }, async () => {
+  assertOthersCanReach();
   fs.chmodSync(tmp, 0o755); // the other keys in it stay 0600
   const dir = fs.mkdtempSync(path.join(tmp, 'uid-'));
   fs.chmodSync(dir, 0o755);
