@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import http2 from 'node:http2';
 import os from 'node:os';
 import path from 'node:path';
-import { killAll } from '../helpers/process.js';
+import { killAll, waitFor, waitForOutput } from '../helpers/process.js';
+import { request, targetOf } from '../helpers/http.js';
 import { app, closeFd, FETCH_APP, runWorker, tcpListener, workerOnFd, type FdWorker } from '../helpers/worker.js';
 import { BACKENDS } from '../helpers/uws-available.js';
 import { curl, TestPki, wssEcho, type Leaf } from '../helpers/tls.js';
@@ -138,6 +139,57 @@ test('--max-requests counts HTTP/2 streams: after 5 the worker drains and exits 
   } finally {
     s.destroy();
   }
+});
+
+/** From the supervisor's /metrics (Prometheus text): http_requests_total per code, and the abandoned ones as code 0. */
+async function requestTotals(metrics: string): Promise<Record<string, number>> {
+  const text = (await request(targetOf(metrics), '/metrics', { agent: false })).body;
+  const totals: Record<string, number> = {};
+  for (const m of text.matchAll(/^http_requests_total\{[^}]*code="(\d+)"[^}]*\} (\d+)$/gm)) totals[m[1]] = Number(m[2]);
+  const abandoned = /^http_requests_abandoned_total\{[^}]*\} (\d+)$/m.exec(text);
+  if (abandoned && abandoned[1] !== '0') totals['0'] = Number(abandoned[1]);
+  return totals;
+}
+
+// Before this test a finished stream that node closed with STREAM_CLOSED (curl's earlier
+// streams on a session, whose responses carry a content-length) counted as status 0.
+test('under -w, /metrics and the access log count every HTTP/2 stream by its status; a stream the client cancels is abandoned (0)', async () => {
+  const proc = runWorker(['-w', '2', '--bind', '127.0.0.1:0', '--metrics-endpoint', 'tcp://127.0.0.1:0', '--access-log', '--http2', '--certfile', leaf.chain, '--keyfile', leaf.key, app('tls-app.mjs')]);
+  const [, port, metrics] = await waitForOutput(proc, /serving https:\/\/127\.0\.0\.1:(\d+) with 2 workers.*metrics tcp:\/\/(127\.0\.0\.1:\d+)/, 60000);
+  const base = `https://localhost:${port}`;
+  // curl: twenty streams on one session (on the old code 8-17 of 60 such streams counted as 0),
+  // then two HTTP/1.1 requests on one connection.
+  const paths = Array.from({ length: 20 }, (_, i) => `/c${i}`);
+  const h2 = await curl(`${base}${paths[0]}`, pki.root, ['--http2', ...paths.flatMap(() => ['-o', '/dev/null']), '-w', '%{http_version} %{http_code}\\n', ...paths.slice(1).map((p) => base + p)]);
+  assert.equal(h2.stdout, '2 200\n'.repeat(20), h2.stderr);
+  const h1 = await curl(`${base}/d`, pki.root, ['--http1.1', '-o', '/dev/null', '-o', '/dev/null', '-w', '%{http_version} %{http_code}\\n', `${base}/e`]);
+  assert.equal(h1.stdout, '1.1 200\n1.1 200\n', h1.stderr);
+  const s = http2.connect(base, { ca: fs.readFileSync(pki.root) });
+  s.on('error', () => {});
+  try {
+    const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => get(s, `/n${i}`)));
+    assert.deepEqual(replies.map((r) => r.status), Array(10).fill(200));
+    // Cancelled while the app is still working on it: answered to nobody.
+    const cancelled = s.request({ ':path': '/slow?ms=1500' });
+    cancelled.on('error', () => {});
+    cancelled.end();
+    await waitForOutput(proc, /"GET \/n9"/, 20000);
+    setTimeout(() => cancelled.close(http2.constants.NGHTTP2_CANCEL), 200);
+    const totals = await waitFor(async () => {
+      const t = await requestTotals(metrics);
+      return t['200'] === 32 && t['0'] === 1 ? t : undefined;
+    }, 'http_requests_total{code="200"} 32 and http_requests_abandoned_total 1', 20000, 200).catch(async (err) => {
+      throw new Error(`${err.message}: ${JSON.stringify(await requestTotals(metrics))}\n${proc.stderr()}`);
+    });
+    assert.deepEqual(totals, { 200: 32, 0: 1 });
+    const log = proc.stdout() + proc.stderr();
+    for (const p of [...paths, '/d', '/e']) assert.match(log, new RegExp(`"GET ${p}" 200 `));
+    assert.match(log, /"GET \/slow\?ms=1500" 0 /);
+  } finally {
+    s.destroy();
+    proc.child.kill('SIGTERM');
+  }
+  assert.equal((await proc.exited).code, 0);
 });
 
 test('--http2: auto picks node and says why; --backend uws is exit 2; without --certfile exit 2', async () => {

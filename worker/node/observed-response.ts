@@ -3,7 +3,7 @@
 // ('close' comes after 'finish', or alone when the client left), so a request costs no closure.
 // HTTP/2 streams (--http2) answer through node's compatibility response instead: observed on the stream.
 import { ServerResponse, type IncomingMessage } from 'node:http';
-import http2 from 'node:http2';
+import type { Http2ServerResponse } from 'node:http2';
 import type { RequestObserver } from '../contract.js';
 import { isHttp2Request } from '../tls/http2.js';
 
@@ -45,9 +45,10 @@ export function observe(observer: RequestObserver, req: IncomingMessage, res: Se
   observer.begin();
   if (!observer.timed) return;
   const t0 = performance.now();
-  const { stream } = res as unknown as http2.Http2ServerResponse;
-  stream.once('close', () => {
-    const status = stream.rstCode === http2.constants.NGHTTP2_NO_ERROR && stream.sentHeaders ? Number(stream.sentHeaders[':status']) : 0;
-    observer.end(req.method ?? '-', req.url ?? '-', status, t0);
-  });
+  const h2 = res as unknown as Http2ServerResponse;
+  // Not the stream's RST code: node closes a stream whose response is complete with STREAM_CLOSED
+  // (5) when it sent a content-length and the client's side is still open (curl with several URLs),
+  // and res.writableFinished is true even for a stream the client cancelled. `aborted` is only set
+  // by a reset that came before the response ended.
+  h2.stream.once('close', () => observer.end(req.method ?? '-', req.url ?? '-', h2.writableEnded && !h2.stream.aborted ? h2.statusCode : 0, t0));
 }
