@@ -3,7 +3,7 @@
 // both (node + Hono: 163 imports resolved at start-up instead of 202; every resolution is
 // start-up time and, past V8's threshold, TurboFan's code pages in RSS: bench/README.md).
 import { WorkerError } from './error-codes.js';
-import type { Logger } from './log.js';
+import { onceAcrossWorkers, type Logger } from './log.js';
 import { checkServes, type Backend, type HandlerKind } from './contract.js';
 
 const nodeBackend = async (): Promise<Backend> => (await import('./node/backend.js')).nodeBackend;
@@ -28,11 +28,8 @@ export async function chooseBackend(choice: BackendChoice, kind: HandlerKind, lo
   try {
     return await loadUwsBackend(uwsModule, uwsFrom);
   } catch (err) {
-    // Every worker of a watcher fails the same way: under circus-supervisor (CIRCUS_WID set)
-    // worker 1 says why, once, and the others' start lines say backend=node.
-    const wid = process.env.CIRCUS_WID;
-    const say = !wid || wid === '1' ? log.warn : log.debug;
-    say(`uWebSockets.js unavailable: ${(err as Error).message}; serving with the node backend`);
+    // Every worker of a watcher fails the same way: worker 1 says why, the others' start lines say backend=node.
+    onceAcrossWorkers(log, 'warn')(`uWebSockets.js unavailable: ${(err as Error).message}; serving with the node backend`);
     return nodeBackend();
   }
 }

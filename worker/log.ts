@@ -29,6 +29,16 @@ export function firstLine(err: unknown): string {
   return msg.split('\n').find((l) => l.trim())?.trim() ?? msg;
 }
 
+/**
+ * For what every worker of a watcher would say alike (the backend it fell back to, and why): under
+ * circus-supervisor (CIRCUS_WID set) worker 1 says it at `level` and the others at debug, so N
+ * workers print it once; alone, the worker says it.
+ */
+export function onceAcrossWorkers(log: Logger, level: 'warn' | 'info', env: NodeJS.ProcessEnv = process.env): (msg: string) => void {
+  const wid = env.CIRCUS_WID;
+  return !wid || wid === '1' ? log[level] : log.debug;
+}
+
 export function createLogger(level: LogLevel, accessLog: boolean): Logger {
   const max = ORDER[level];
   const prefix = `circus-worker[${process.pid}]`;

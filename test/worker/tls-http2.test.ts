@@ -156,6 +156,8 @@ async function requestTotals(metrics: string): Promise<Record<string, number>> {
 test('under -w, /metrics and the access log count every HTTP/2 stream by its status; a stream the client cancels is abandoned (0)', async () => {
   const proc = runWorker(['-w', '2', '--bind', '127.0.0.1:0', '--metrics-endpoint', 'tcp://127.0.0.1:0', '--access-log', '--http2', '--certfile', leaf.chain, '--keyfile', leaf.key, app('tls-app.mjs')]);
   const [, port, metrics] = await waitForOutput(proc, /serving https:\/\/127\.0\.0\.1:(\d+) with 2 workers.*metrics tcp:\/\/(127\.0\.0\.1:\d+)/, 60000);
+  // Both workers fall back to node alike; worker 1 says so, once.
+  assert.equal(proc.stderr().match(/serving with the node backend: uWebSockets\.js cannot serve --http2/g)?.length, 1, proc.stderr());
   const base = `https://localhost:${port}`;
   // curl: twenty streams on one session (on the old code 8-17 of 60 such streams counted as 0),
   // then two HTTP/1.1 requests on one connection.

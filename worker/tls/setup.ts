@@ -1,7 +1,7 @@
 // The CLI's side of TLS: the flags (gunicorn's names), and turning them into a TlsServing before
 // the backend is chosen (auto picks node when uWS cannot serve what was asked, and says why).
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Logger } from '../log.js';
+import { onceAcrossWorkers, type Logger } from '../log.js';
 import { PASSWORD_ENV, tlsConfig, type TlsFlags } from './config.js';
 import { watchRenewals } from './renewal.js';
 import { TlsServing } from './serving.js';
@@ -46,6 +46,6 @@ export function setupTls(flags: TlsFlags, env: NodeJS.ProcessEnv, log: Logger): 
 export function tlsBackendChoice<C extends string>(choice: C, kind: string, tls: TlsSetup | undefined, log: Logger): C | 'node' {
   const why = tls?.serving.uwsUnsupported();
   if (!why || choice !== 'auto' || kind !== 'fetch') return choice;
-  log.info(`serving with the node backend: uWebSockets.js cannot serve ${why}`);
+  onceAcrossWorkers(log, 'info')(`serving with the node backend: uWebSockets.js cannot serve ${why}`);
   return 'node';
 }
