@@ -115,8 +115,9 @@ test('drain: SIGTERM lets a stream under way finish, the session gets GOAWAY, th
   const goaway = new Promise<void>((resolve) => s.once('goaway', () => resolve()));
   try {
     assert.equal((await get(s, '/')).status, 200);
-    const slow = get(s, '/slow?ms=1500');
-    await new Promise((r) => setTimeout(r, 300));
+    const slow = get(s, '/slow?ms=1500&mark=drain');
+    // Only once the app has it: a stream that reaches a draining worker is refused, as it should be.
+    await waitForOutput(w.proc, /slow started drain/);
     w.proc.child.kill('SIGTERM');
     await goaway;
     const r = await slow;
