@@ -9,7 +9,8 @@
 # HTTP at all: HANDSHAKE_CLIENTS (4) `openssl s_time -new` processes, each opening a connection,
 # making a full TLS handshake and closing, again and again (wrk with `Connection: close` resumes
 # about half of its sessions, so it does not measure full handshakes). HEADER adds a header to
-# wrk's requests.
+# wrk's requests. LOAD=h2 sends the requests as HTTP/2 streams with h2load (Debian's nghttp2-client)
+# instead of wrk: CONNS connections, STREAMS (10) concurrent streams on each.
 # Usage: bench/cpu-per-request.sh ROUNDS SECONDS SCENARIOS 'name=command {PORT}' ...
 #   e.g. bench/cpu-per-request.sh 3 4 hello,json,echo \
 #          'fetch=node build/worker/cli.js --bind 127.0.0.1:{PORT} --backend uws --handler fetch build/bench/apps/hono-app.js'
@@ -31,8 +32,13 @@ handshakes() { # port seconds -> prints the connections the s_time clients compl
     taskset -c "$WRK_CPU" openssl s_time -connect "127.0.0.1:$1" -new -time "$2" 2>/dev/null &
   done | awk '/connections in .* real seconds/ { n += $1 } END { print n + 0 }'
 }
+h2load_run() { # port scenario seconds -> prints the requests that succeeded
+  taskset -c "$WRK_CPU" h2load -t1 -c"$CONNS" -m"${STREAMS:-10}" -D"$3" "https://127.0.0.1:$1$(url_of "$2")" |
+    awk '/^requests:/ { print $8; if ($8 != $6) print "h2load: " $0 > "/dev/stderr" }'
+}
 wrk_run() { # port scenario seconds -> prints requests
   [ "$2" = handshake ] && { handshakes "$1" "$3"; return; }
+  [ "${LOAD:-wrk}" = h2 ] && { h2load_run "$@"; return; }
   local script=() hdr=()
   [ "$2" = echo ] && script=(-s "$here/load/echo.lua")
   [ -n "$HEADER" ] && hdr=(-H "$HEADER")

@@ -1,10 +1,12 @@
 // Prefork without a cluster primary: node:http on the listening socket inherited as fd 3.
-// Usage: node fd-http.js <node|hono> [--bind host:port] [--certfile PEM --keyfile PEM]
+// Usage: node fd-http.js <node|hono> [--bind host:port] [--certfile PEM --keyfile PEM [--http2]]
 // --bind (for running it by hand) makes the listening socket the same way the bench does and
 // serves it through the same listen({ fd }) path (its RSS then includes koffi, ~4-5 MB).
-// --certfile/--keyfile make it node:https (bench/tls.sh's baseline for the worker's TLS).
+// --certfile/--keyfile make it node:https (bench/tls.sh's baseline for the worker's TLS); with
+// --http2, node:http2's secure server with HTTP/1.1 fallback, as the worker's --http2 builds it.
 import fs from 'node:fs';
 import http from 'node:http';
+import http2 from 'node:http2';
 import https from 'node:https';
 import { announceReady, loadListener, parseKind } from './app-listener.js';
 
@@ -28,7 +30,11 @@ const listener = await loadListener(parseKind(process.argv[2]));
 const certfile = option(args, '--certfile');
 const keyfile = option(args, '--keyfile');
 if ((certfile === undefined) !== (keyfile === undefined)) throw new Error('--certfile and --keyfile go together');
-const server = certfile && keyfile
-  ? https.createServer({ cert: fs.readFileSync(certfile), key: fs.readFileSync(keyfile) }, listener)
-  : http.createServer(listener);
+const tls = certfile && keyfile ? { cert: fs.readFileSync(certfile), key: fs.readFileSync(keyfile) } : undefined;
+if (args.includes('--http2') && !tls) throw new Error('--http2 needs --certfile and --keyfile');
+const server = !tls
+  ? http.createServer(listener)
+  : args.includes('--http2')
+    ? (http2.createSecureServer({ ...tls, allowHTTP1: true }, listener as never) as unknown as http.Server)
+    : https.createServer(tls, listener);
 server.listen({ fd: await listeningFd(args) }, announceReady);
