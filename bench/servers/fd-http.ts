@@ -31,10 +31,11 @@ const certfile = option(args, '--certfile');
 const keyfile = option(args, '--keyfile');
 if ((certfile === undefined) !== (keyfile === undefined)) throw new Error('--certfile and --keyfile go together');
 const tls = certfile && keyfile ? { cert: fs.readFileSync(certfile), key: fs.readFileSync(keyfile) } : undefined;
-if (args.includes('--http2') && !tls) throw new Error('--http2 needs --certfile and --keyfile');
+const h2 = args.includes('--http2');
+if (h2 && !tls) throw new Error('--http2 needs --certfile and --keyfile');
 const server = !tls
   ? http.createServer(listener)
-  : args.includes('--http2')
+  : h2
     ? (http2.createSecureServer({ ...tls, allowHTTP1: true }, listener as never) as unknown as http.Server)
     : https.createServer(tls, listener);
 server.listen({ fd: await listeningFd(args) }, announceReady);
