@@ -44,8 +44,15 @@ export function start(cmd: string, args: string[], opts: SpawnOptions = {}): Spa
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => {
       live.delete(child);
-      // Let the pipes drain so callers see the last lines.
-      setImmediate(() => resolve({ code, signal }));
+      // 'exit' can come before the pipes have given their last lines: wait for them to close, but
+      // no more than 2 s (a grandchild that inherited them, e.g. a worker outliving a SIGKILLed
+      // supervisor, keeps them open).
+      const open = [child.stdout, child.stderr].filter((s) => s && !s.closed);
+      const timer = setTimeout(() => resolve({ code, signal }), 2000);
+      Promise.all(open.map((s) => new Promise((r) => s!.once('close', r)))).then(() => {
+        clearTimeout(timer);
+        resolve({ code, signal });
+      });
     });
   });
   return { child, stdout: () => out, stderr: () => err, exited };

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { closeFd, createListener } from '../../sys/sockets.js';
-import { assertOthersCanReach, start, waitFor } from '../helpers/process.js';
+import { assertOthersCanReach, start, waitFor, waitForOutput } from '../helpers/process.js';
 import { SUPERVISOR_CLI as CLI, startSupervisor, tempDir, waitForRunning, watcherPids, workerWatcher, cleanup } from '../helpers/supervisor.js';
 import { gone } from '../helpers/proc-stats.js';
 import { request } from '../helpers/http.js';
@@ -183,7 +183,7 @@ test('a worker that drains on its own (--max-requests) is replaced, not counted 
     seen.add(a.json().pid);
   }
   assert.ok(seen.size >= 3, `recycled by --max-requests (${seen.size} pids)`);
-  assert.match(r.proc.stderr(), /web: process \d+ is draining; starting a replacement/);
+  await waitForOutput(r.proc, /web: process \d+ is draining; starting a replacement/, 10000);
   assert.doesNotMatch(r.proc.stderr(), /flapping|exited unexpectedly/);
   assert.equal((await r.ctl('status', { name: 'web' })).status, 'active');
 });

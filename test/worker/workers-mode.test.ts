@@ -109,7 +109,7 @@ test('-w 4 serves from 4 distinct pids; one start line; a killed worker is repla
   const fresh = now!.filter((p) => !s.pids.includes(p));
   assert.equal(fresh.length, 1);
   await waitFor(() => new RegExp(`process ${fresh[0]}`).test(s.proc.stderr()) || childrenOf(s.proc.child.pid!).length === 4, 'the replacement');
-  assert.match(s.proc.stderr(), new RegExp(`process ${victim} \\(wid \\d\\) exited unexpectedly \\(signal SIGKILL\\)`));
+  await waitForOutput(s.proc, new RegExp(`process ${victim} \\(wid \\d\\) exited unexpectedly \\(signal SIGKILL\\)`), 10000);
 
   assert.equal(await stop(s), 0, s.proc.stderr());
   assert.deepEqual(descendants(s.proc.child.pid!), []);
